@@ -1,0 +1,27 @@
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from .permissions import Perm, has_perm
+
+
+def school_member_required(perm: Perm | None = None):
+    """Signed in, on the staff of the request's school, and (when given) holding `perm`.
+
+    Objects are then fetched with `school=request.school`, so another school's rows are a 404.
+    """
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.membership is None:
+                raise PermissionDenied("You are not on the staff of any school in this portal.")
+            if perm is not None and not has_perm(request.membership, perm):
+                raise PermissionDenied("Your role does not include this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

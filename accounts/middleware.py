@@ -1,0 +1,80 @@
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+
+from .permissions import requires_second_factor
+from .selectors import active_memberships_for_user
+
+SCHOOL_SESSION_KEY = "school_id"
+
+
+class SchoolMembershipMiddleware:
+    """Sets request.membership and request.school: the signed-in person's place at the school
+    they are working in (chosen in the session when they belong to more than one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.school = None
+        request.memberships = []
+        if request.user.is_authenticated:
+            request.memberships = list(active_memberships_for_user(user=request.user))
+            chosen = request.session.get(SCHOOL_SESSION_KEY)
+            membership = next((m for m in request.memberships if m.school_id == chosen), None)
+            if membership is None and request.memberships:
+                membership = request.memberships[0]
+            if membership is not None:
+                request.membership = membership
+                request.school = membership.school
+        return self.get_response(request)
+
+
+# What an approver may still reach before setting up their authenticator app.
+_SECOND_FACTOR_SETUP_VIEWS = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "account_reauthenticate",
+    "account_logout",
+}
+
+
+class RequireSecondFactorMiddleware:
+    """Anyone whose roles need a second factor is sent to set one up before reaching any page.
+
+    allauth MFA has no "required" switch, so it is enforced here for every view rather than
+    view by view, where one forgotten decorator would leave a hole.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_set_up_second_factor(request):
+            messages.warning(
+                request,
+                "Your role lets you approve posts or manage staff, so your sign-in needs a second "
+                "step. Set up an authenticator app to continue.",
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    def _must_set_up_second_factor(self, request) -> bool:
+        if not request.user.is_authenticated or not requires_second_factor(request.membership):
+            return False
+        if request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"),)):
+            return False
+        try:
+            url_name = resolve(request.path_info).url_name
+        except Resolver404:
+            return False
+        if url_name in _SECOND_FACTOR_SETUP_VIEWS:
+            return False
+        return not is_mfa_enabled(request.user, [Authenticator.Type.TOTP])

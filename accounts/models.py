@@ -1,0 +1,223 @@
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .fields import EncryptedJSONField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with their own email address. `is_staff` means Django admin access."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class School(models.Model):
+    """The tenant: every row a user can reach belongs to one school."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassGroup(models.Model):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="class_groups")
+    name = models.CharField(max_length=100, help_text="As the school says it, e.g. “Year 3 Oak”.")
+    year_group = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["year_group", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="class_group_unique_name_per_school")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    HEADTEACHER = "headteacher", "Headteacher"
+    SENIOR_LEADER = "senior_leader", "Senior leader"
+    CLASS_TEACHER = "class_teacher", "Class teacher"
+    TEACHING_ASSISTANT = "teaching_assistant", "Teaching assistant"
+    COMPUTING_LEAD = "computing_lead", "Computing lead"
+    OFFICE_ADMIN = "office_admin", "Office admin"
+
+
+class Membership(models.Model):
+    """A person's place on a school's staff. Deactivated, never deleted, so history keeps its names."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="memberships")
+    class_groups = models.ManyToManyField(ClassGroup, blank=True, related_name="staff")
+    is_active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "school"], name="membership_unique_user_school")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school}"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The role names, from the prefetch cache when there is one."""
+        return frozenset(assignment.role for assignment in self.role_assignments.all())
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in Role.values if role in self.roles]
+
+
+class RoleAssignment(models.Model):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], name="role_assignment_unique"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="role_assignment_known_role"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link that lets one person join a school's staff.
+
+    Only a hash of the token is stored, so a leaked database cannot be used to join.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="invitations")
+    email = models.EmailField()
+    roles = models.JSONField(default=list)
+    class_groups = models.ManyToManyField(ClassGroup, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_not_both_accepted_and_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in Role.values if role in self.roles]
+
+
+class Network(models.TextChoices):
+    LOCAL = "local", "Local (built in)"
+    X = "x", "X (Twitter)"
+
+
+class SocialAccount(models.Model):
+    """A school's account on a network. Credentials are encrypted and never shown to staff."""
+
+    class Kind(models.TextChoices):
+        WHOLE_SCHOOL = "whole_school", "Whole-school account"
+        CLASS = "class", "Class account"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Connected"
+        NOT_CONNECTED = "not_connected", "Not connected"
+        ERROR = "error", "Needs attention"
+        DISABLED = "disabled", "Disabled"
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="social_accounts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    class_group = models.ForeignKey(
+        ClassGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="social_accounts"
+    )
+    network = models.CharField(max_length=16, choices=Network.choices, default=Network.LOCAL)
+    handle = models.CharField(max_length=64, help_text="The account's name on the network, without the @.")
+    display_name = models.CharField(max_length=100)
+    credentials = EncryptedJSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "display_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="class") & Q(class_group__isnull=False))
+                | (Q(kind="whole_school") & Q(class_group__isnull=True)),
+                name="social_account_class_group_matches_kind",
+            ),
+            models.UniqueConstraint(fields=["network", "handle"], name="social_account_unique_handle_per_network"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} ({self.get_network_display()})"

@@ -1,0 +1,87 @@
+"""Every "may this person do this here?" question is answered here, and only here.
+
+Views, services and templates ask these functions; none of them look at roles directly.
+A `membership` is the person's place at the request's school (None when they have none).
+"""
+
+from enum import StrEnum
+
+from .models import Membership, Role, SocialAccount
+
+
+class Perm(StrEnum):
+    INVITE_STAFF = "invite_staff"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SOCIAL_ACCOUNTS = "manage_social_accounts"
+    APPROVE_POSTS = "approve_posts"
+    DRAFT_POSTS = "draft_posts"
+    MANAGE_CONSENT = "manage_consent"
+    EDIT_RULES = "edit_rules"
+    REVIEW_AUDIENCE = "review_audience"
+    VIEW_AUDIT = "view_audit"
+
+
+_ROLES_WITH = {
+    Perm.INVITE_STAFF: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
+    Perm.MANAGE_STAFF: {Role.HEADTEACHER},
+    Perm.MANAGE_SOCIAL_ACCOUNTS: {Role.HEADTEACHER},
+    Perm.APPROVE_POSTS: {Role.HEADTEACHER, Role.SENIOR_LEADER},
+    Perm.DRAFT_POSTS: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT},
+    Perm.MANAGE_CONSENT: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
+    Perm.EDIT_RULES: {Role.HEADTEACHER, Role.COMPUTING_LEAD},
+    Perm.REVIEW_AUDIENCE: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
+    Perm.VIEW_AUDIT: {Role.HEADTEACHER},
+}
+
+# Anyone who can approve posts or manage staff, accounts or consent signs in with a second factor.
+_SECOND_FACTOR_PERMS = {
+    Perm.APPROVE_POSTS,
+    Perm.MANAGE_STAFF,
+    Perm.INVITE_STAFF,
+    Perm.MANAGE_SOCIAL_ACCOUNTS,
+    Perm.MANAGE_CONSENT,
+}
+
+# Roles that only the headteacher may hand out: an office admin inviting a senior leader
+# would be a way round the approval workflow.
+_ROLES_ONLY_HEAD_GRANTS = {Role.HEADTEACHER, Role.SENIOR_LEADER}
+
+
+def has_perm(membership: Membership | None, perm: Perm) -> bool:
+    if membership is None or not membership.is_active:
+        return False
+    return bool(membership.roles & _ROLES_WITH[perm])
+
+
+def requires_second_factor(membership: Membership | None) -> bool:
+    return any(has_perm(membership, perm) for perm in _SECOND_FACTOR_PERMS)
+
+
+def grantable_roles(membership: Membership | None) -> list[str]:
+    """The roles this person may give in an invitation or a role change."""
+    if has_perm(membership, Perm.MANAGE_STAFF):
+        return list(Role.values)
+    if has_perm(membership, Perm.INVITE_STAFF):
+        return [role for role in Role.values if role not in _ROLES_ONLY_HEAD_GRANTS]
+    return []
+
+
+def may_draft_for(membership: Membership | None, account: SocialAccount) -> bool:
+    """Class accounts: that class's teachers and assistants. Whole-school: senior leadership."""
+    if membership is None or not membership.is_active or account.school_id != membership.school_id:
+        return False
+    if account.kind == SocialAccount.Kind.WHOLE_SCHOOL:
+        return bool(membership.roles & {Role.HEADTEACHER, Role.SENIOR_LEADER})
+    if not membership.roles & {Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT}:
+        return False
+    return any(group.pk == account.class_group_id for group in membership.class_groups.all())
+
+
+def may_approve_for(membership: Membership | None, account: SocialAccount) -> bool:
+    if membership is None or account.school_id != membership.school_id:
+        return False
+    return has_perm(membership, Perm.APPROVE_POSTS)
+
+
+def may_manage_membership(actor: Membership | None, target: Membership) -> bool:
+    return target.school_id == getattr(actor, "school_id", None) and has_perm(actor, Perm.MANAGE_STAFF)

@@ -1,0 +1,42 @@
+from django.db.models import Prefetch, QuerySet
+
+from .models import ClassGroup, Invitation, Membership, School, SocialAccount
+from .permissions import may_draft_for
+
+
+def memberships_with_roles() -> QuerySet[Membership]:
+    return Membership.objects.select_related("user", "school").prefetch_related(
+        "role_assignments", Prefetch("class_groups", queryset=ClassGroup.objects.order_by("name"))
+    )
+
+
+def active_memberships_for_user(*, user) -> QuerySet[Membership]:
+    return memberships_with_roles().filter(user=user, is_active=True).order_by("school__name")
+
+
+def staff_for_school(*, school: School) -> QuerySet[Membership]:
+    return memberships_with_roles().filter(school=school).order_by("-is_active", "user__last_name", "user__email")
+
+
+def membership_for_school(*, school: School, pk: int) -> Membership:
+    return memberships_with_roles().get(school=school, pk=pk)
+
+
+def class_groups_for_school(*, school: School) -> QuerySet[ClassGroup]:
+    return ClassGroup.objects.filter(school=school)
+
+
+def invitations_for_school(*, school: School) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(school=school).select_related("invited_by").prefetch_related("class_groups")
+
+
+def social_accounts_for_school(*, school: School) -> QuerySet[SocialAccount]:
+    return SocialAccount.objects.filter(school=school).select_related("class_group")
+
+
+def social_accounts_for_drafting(*, membership: Membership) -> list[SocialAccount]:
+    return [
+        account
+        for account in social_accounts_for_school(school=membership.school)
+        if may_draft_for(membership, account)
+    ]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("staff/", views.staff_list, name="staff_list"),
+    path("staff/<int:pk>/", views.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/deactivate/", views.staff_deactivate, name="staff_deactivate"),
+    path("staff/<int:pk>/reactivate/", views.staff_reactivate, name="staff_reactivate"),
+    path("staff/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("school/switch/", views.school_switch, name="school_switch"),
+    path("social-accounts/", views.social_account_list, name="social_account_list"),
+    path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
+    path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),
+]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views as portal_views
+
+admin.site.site_header = "Policy Portal administration"
+
+urlpatterns = [
+    path("", portal_views.dashboard, name="dashboard"),
+    path("audit/", portal_views.audit_log, name="audit_log"),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,27 @@
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, SocialAccount
+from accounts.permissions import Perm, has_perm, requires_second_factor
+from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+
+
+def dashboard_panels(*, membership: Membership) -> dict:
+    """What waits for this person, by what their roles let them do."""
+    from allauth.mfa.models import Authenticator
+
+    school = membership.school
+    panels: dict = {"drafting_accounts": social_accounts_for_drafting(membership=membership)}
+    if has_perm(membership, Perm.INVITE_STAFF):
+        panels["pending_invitations"] = Invitation.objects.filter(
+            school=school, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
+    if has_perm(membership, Perm.MANAGE_STAFF):
+        has_totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+        staff = memberships_with_roles().filter(school=school, is_active=True).annotate(has_totp=Exists(has_totp))
+        panels["staff_without_second_factor"] = [m for m in staff if requires_second_factor(m) and not m.has_totp]
+    if has_perm(membership, Perm.MANAGE_SOCIAL_ACCOUNTS):
+        panels["accounts_needing_attention"] = list(
+            SocialAccount.objects.filter(school=school, status=SocialAccount.Status.ERROR)
+        )
+    return panels
