@@ -6,7 +6,9 @@ from .permissions import grantable_roles
 
 
 class _RolesAndClassesForm(forms.Form):
-    roles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, choices=())
+    roles = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, choices=(), error_messages={"required": "Choose at least one role."}
+    )
     class_groups = forms.ModelMultipleChoiceField(
         queryset=ClassGroup.objects.none(),
         widget=forms.CheckboxSelectMultiple,

@@ -17,7 +17,7 @@ from .permissions import Perm, has_perm
 @school_member_required(Perm.INVITE_STAFF)
 def staff_list(request):
     school = request.school
-    form = InvitationForm(request.POST or None, actor=request.membership)
+    form = InvitationForm(request.POST if request.method == "POST" else None, actor=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _token = services.invitation_create(
@@ -49,7 +49,7 @@ def staff_list(request):
 def staff_edit(request, pk: int):
     member = _membership_or_404(request, pk)
     initial = {"roles": sorted(member.roles), "class_groups": list(member.class_groups.all())}
-    form = RolesForm(request.POST or None, actor=request.membership, initial=initial)
+    form = RolesForm(request.POST if request.method == "POST" else None, actor=request.membership, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_roles(
@@ -111,7 +111,7 @@ def invitation_accept(request, token: str):
         return render(request, "accounts/invitation_invalid.html", {"reason": str(exc)}, status=410)
 
     signed_in = request.user if request.user.is_authenticated else None
-    form = None if signed_in else AcceptInvitationForm(request.POST or None)
+    form = None if signed_in else AcceptInvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and (signed_in or form.is_valid()):
         fields = {} if signed_in else form.cleaned_data
         try:
@@ -162,7 +162,7 @@ def social_account_list(request):
 @school_member_required(Perm.MANAGE_SOCIAL_ACCOUNTS)
 def social_account_edit(request, pk: int | None = None):
     account = get_object_or_404(SocialAccount, school=request.school, pk=pk) if pk else None
-    form = SocialAccountForm(request.POST or None, instance=account, school=request.school)
+    form = SocialAccountForm(request.POST if request.method == "POST" else None, instance=account, school=request.school)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.social_account_save(

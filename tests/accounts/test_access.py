@@ -1,0 +1,134 @@
+"""Who may open which page: every view of the portal is listed here once, and the tests
+check each against every role and against another school's objects."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts import services
+from accounts.models import Invitation, Membership, Role, SocialAccount
+
+ALL_ROLES = list(Role)
+
+# url name -> (method, needs an object, roles allowed)
+VIEWS = {
+    "dashboard": ("get", None, ALL_ROLES),
+    "audit_log": ("get", None, [Role.HEADTEACHER]),
+    "staff_list": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "staff_edit": ("get", "membership", [Role.HEADTEACHER]),
+    "staff_deactivate": ("post", "membership", [Role.HEADTEACHER]),
+    "staff_reactivate": ("post", "membership", [Role.HEADTEACHER]),
+    "invitation_revoke": ("post", "invitation", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "social_account_list": ("get", None, [Role.HEADTEACHER]),
+    "social_account_create": ("get", None, [Role.HEADTEACHER]),
+    "social_account_edit": ("get", "social_account", [Role.HEADTEACHER]),
+    "school_switch": ("post", None, ALL_ROLES),
+}
+PUBLIC_VIEWS = {"invitation_accept", "healthz"}
+PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
+
+
+def _portal_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                module = getattr(pattern.callback, "__module__", "")
+                if module.split(".")[0] in PORTAL_APPS:
+                    names.add(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_view_is_in_the_access_table():
+    assert _portal_url_names() == set(VIEWS) | PUBLIC_VIEWS
+
+
+def _objects_at(school_staff_member: Membership) -> dict:
+    """One object of each kind at the member's school, made by that school's headteacher."""
+    school = school_staff_member.school
+    head = Membership.objects.get(school=school, role_assignments__role=Role.HEADTEACHER)
+    head = Membership.objects.prefetch_related("role_assignments").get(pk=head.pk)
+    invitation, _ = services.invitation_create(actor=head, email=f"invitee@{school.slug}.test", roles=[Role.CLASS_TEACHER])
+    return {
+        "membership": Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
+        "invitation": invitation,
+        "social_account": SocialAccount.objects.filter(school=school).first(),
+    }
+
+
+def _url(name: str, obj_kind: str | None, objects: dict) -> str:
+    return reverse(name, args=[objects[obj_kind].pk]) if obj_kind else reverse(name)
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_roles_gate_every_view(client_for, staff, accounts, name, role):
+    method, obj_kind, allowed = VIEWS[name]
+    member = next(m for m in vars(staff).values() if isinstance(m, Membership) and role in m.roles)
+    objects = _objects_at(staff.head)
+    if obj_kind == "membership":
+        objects["membership"] = staff.computing
+    client = client_for(member)
+    data = {"school": staff.head.school_id} if name == "school_switch" else {}
+
+    response = getattr(client, method)(_url(name, obj_kind, objects), data)
+
+    if role in allowed:
+        assert response.status_code in (200, 302), f"{role} should reach {name}"
+        assert response.status_code != 302 or "/accounts/login" not in response.url
+    else:
+        assert response.status_code == 403, f"{role} must not reach {name}"
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_signed_out_visitors_are_sent_to_sign_in(client, staff, accounts, name):
+    method, obj_kind, _allowed = VIEWS[name]
+    response = getattr(client, method)(_url(name, obj_kind, _objects_at(staff.head)))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, kind, _) in VIEWS.items() if kind))
+def test_another_schools_objects_are_not_found(client_for, staff, accounts, outsider, name):
+    method, obj_kind, _allowed = VIEWS[name]
+    theirs = _objects_at(outsider.head)
+    before = (
+        list(Membership.objects.filter(school=outsider.school).values_list("pk", "is_active")),
+        list(Invitation.objects.filter(school=outsider.school).values_list("pk", "revoked_at")),
+    )
+
+    response = getattr(client_for(staff.head), method)(_url(name, obj_kind, theirs))
+
+    assert response.status_code == 404
+    after = (
+        list(Membership.objects.filter(school=outsider.school).values_list("pk", "is_active")),
+        list(Invitation.objects.filter(school=outsider.school).values_list("pk", "revoked_at")),
+    )
+    assert before == after
+
+
+@pytest.mark.parametrize("name", ["staff_list", "social_account_list", "audit_log", "dashboard"])
+def test_lists_show_nothing_of_another_school(client_for, staff, accounts, outsider, name):
+    _objects_at(outsider.head)
+    page = client_for(staff.head).get(reverse(name)).content.decode()
+    for secret in ("head@beta.test", "teacher@beta.test", "beta_school", "invitee@beta.test", "Beta Primary"):
+        assert secret not in page
+
+
+def test_cannot_switch_to_a_school_you_are_not_on(client_for, staff, outsider):
+    response = client_for(staff.head).post(reverse("school_switch"), {"school": outsider.school.pk})
+    assert response.status_code == 403
+
+
+def test_someone_on_two_schools_works_in_the_one_they_choose(client_for, staff, outsider):
+    _invitation, token = services.invitation_create(
+        actor=outsider.head, email=staff.teacher.user.email, roles=[Role.CLASS_TEACHER]
+    )
+    services.invitation_accept(token=token, existing_user=staff.teacher.user)
+    client = client_for(staff.teacher)
+    assert "Alpha Primary" in client.get(reverse("dashboard")).content.decode()
+    client.post(reverse("school_switch"), {"school": outsider.school.pk})
+    assert "Beta Primary" in client.get(reverse("dashboard")).content.decode()

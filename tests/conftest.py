@@ -1,0 +1,69 @@
+"""Standing cast for tests: one school with a member of staff in every role, and an outsider
+school with its own headteacher (the healthchecks pattern: owner, member, outsider)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from accounts.models import Role
+
+from .factories import enable_totp, make_account, make_class, make_member, make_school
+
+
+@pytest.fixture
+def school(db):
+    return make_school("Alpha Primary", "alpha")
+
+
+@pytest.fixture
+def year3(school):
+    return make_class(school, "Year 3", 3)
+
+
+@pytest.fixture
+def staff(school, year3):
+    """Everyone at Alpha Primary. Approvers and managers already have TOTP set up."""
+    cast = SimpleNamespace(
+        head=make_member(school, "head@alpha.test", [Role.HEADTEACHER]),
+        slt=make_member(school, "slt@alpha.test", [Role.SENIOR_LEADER]),
+        teacher=make_member(school, "teacher@alpha.test", [Role.CLASS_TEACHER], [year3]),
+        ta=make_member(school, "ta@alpha.test", [Role.TEACHING_ASSISTANT], [year3]),
+        computing=make_member(school, "computing@alpha.test", [Role.COMPUTING_LEAD]),
+        office=make_member(school, "office@alpha.test", [Role.OFFICE_ADMIN]),
+    )
+    cast.totp = {m.user.email: enable_totp(m.user) for m in (cast.head, cast.slt, cast.office)}
+    return cast
+
+
+@pytest.fixture
+def outsider(db):
+    """Beta Primary: another tenant, with its own class, account and headteacher."""
+    other = make_school("Beta Primary", "beta")
+    klass = make_class(other, "Beta Year 3", 3)
+    head = make_member(other, "head@beta.test", [Role.HEADTEACHER])
+    enable_totp(head.user)
+    return SimpleNamespace(
+        school=other,
+        class_group=klass,
+        head=head,
+        teacher=make_member(other, "teacher@beta.test", [Role.CLASS_TEACHER], [klass]),
+        account=make_account(other, "beta_school"),
+    )
+
+
+@pytest.fixture
+def accounts(school, year3):
+    return SimpleNamespace(
+        whole_school=make_account(school, "alpha_school"), year3=make_account(school, "alpha_year3", class_group=year3)
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """Sign a member in (skipping the login form: the sign-in flow has tests of its own)."""
+
+    def sign_in(membership):
+        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return sign_in
