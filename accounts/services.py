@@ -89,6 +89,29 @@ def invitation_create(
     return invitation, token
 
 
+def school_create(*, name: str, slug: str, headteacher_email: str) -> tuple[School, Invitation, str]:
+    """For the portal's operator: a new school and an invitation for its first headteacher."""
+    email = headteacher_email.strip().lower()
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        school = School(name=name.strip(), slug=slug)
+        school.full_clean()
+        school.save()
+        invitation = Invitation(
+            school=school,
+            email=email,
+            roles=[Role.HEADTEACHER],
+            token_hash=Invitation.hash_token(token),
+            expires_at=timezone.now() + settings.INVITATION_VALID_FOR,
+        )
+        invitation.full_clean()
+        invitation.save()
+        record(action="school.created", school=school, target=school, data={"headteacher_email": email})
+        record(action="staff.invited", school=school, target=invitation, data={"email": email, "roles": invitation.roles})
+        transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
+    return school, invitation, token
+
+
 def invitation_url(token: str) -> str:
     return settings.SITE_URL + reverse("invitation_accept", args=[token])
 
@@ -117,7 +140,9 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation, request=None
         )
         if not updated:
             raise StaffChangeError("This invitation has already been used or revoked.")
-        record(action="staff.invitation_revoked", actor=actor.user, school=actor.school, target=invitation, request=request)
+        record(
+            action="staff.invitation_revoked", actor=actor.user, school=actor.school, target=invitation, request=request
+        )
 
 
 def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
@@ -189,7 +214,7 @@ def invitation_accept(
             actor=user,
             school=invitation.school,
             target=membership,
-            data={"roles": invitation.roles, "invited_by": invitation.invited_by.email},
+            data={"roles": invitation.roles, "invited_by": getattr(invitation.invited_by, "email", None)},
             request=request,
         )
     return user
@@ -252,7 +277,9 @@ def membership_deactivate(*, actor: Membership, membership: Membership, request=
         if not Membership.objects.filter(user=user, is_active=True).exists():
             user.is_active = False
             user.save(update_fields=["is_active"])
-        record(action="staff.deactivated", actor=actor.user, school=membership.school, target=membership, request=request)
+        record(
+            action="staff.deactivated", actor=actor.user, school=membership.school, target=membership, request=request
+        )
 
 
 def membership_reactivate(*, actor: Membership, membership: Membership, request=None) -> None:
@@ -266,7 +293,9 @@ def membership_reactivate(*, actor: Membership, membership: Membership, request=
         if not user.is_active:
             user.is_active = True
             user.save(update_fields=["is_active"])
-        record(action="staff.reactivated", actor=actor.user, school=membership.school, target=membership, request=request)
+        record(
+            action="staff.reactivated", actor=actor.user, school=membership.school, target=membership, request=request
+        )
 
 
 def social_account_save(

@@ -162,7 +162,9 @@ def social_account_list(request):
 @school_member_required(Perm.MANAGE_SOCIAL_ACCOUNTS)
 def social_account_edit(request, pk: int | None = None):
     account = get_object_or_404(SocialAccount, school=request.school, pk=pk) if pk else None
-    form = SocialAccountForm(request.POST if request.method == "POST" else None, instance=account, school=request.school)
+    form = SocialAccountForm(
+        request.POST if request.method == "POST" else None, instance=account, school=request.school
+    )
     if request.method == "POST" and form.is_valid():
         try:
             account = services.social_account_save(

@@ -19,7 +19,9 @@ class Pupil(models.Model):
     )
     first_name = models.CharField(max_length=100)
     surname = models.CharField(max_length=100)
-    preferred_name = models.CharField(max_length=100, blank=True, help_text="The name the child is known by, if different.")
+    preferred_name = models.CharField(
+        max_length=100, blank=True, help_text="The name the child is known by, if different."
+    )
     year_group = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 for Reception.")
     mis_id = models.CharField(
         "MIS id", max_length=64, blank=True, help_text="The pupil's id in the school's management information system."
@@ -136,10 +138,12 @@ class ConsentRecord(models.Model):
                 condition=Q(expires_on__isnull=True) | Q(decision="given", expires_on__gte=F("decided_on")),
                 name="consent_record_expiry_only_on_consent_after_decision",
             ),
+            # Only consent can be withdrawn (a carer who changes a refusal makes a new decision),
+            # and a withdrawal always says who recorded it and when.
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
-                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
-                name="consent_record_withdrawal_has_who_and_when",
+                | Q(decision="given", withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="consent_record_withdrawal_of_consent_with_who_and_when",
             ),
         ]
 

@@ -19,3 +19,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file rather than memory, so a real Celery worker in another process sees the test
+    # data; one per test run, so two runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -67,3 +67,11 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and used TOTP codes live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()

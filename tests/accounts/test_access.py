@@ -52,7 +52,9 @@ def _objects_at(school_staff_member: Membership) -> dict:
     school = school_staff_member.school
     head = Membership.objects.get(school=school, role_assignments__role=Role.HEADTEACHER)
     head = Membership.objects.prefetch_related("role_assignments").get(pk=head.pk)
-    invitation, _ = services.invitation_create(actor=head, email=f"invitee@{school.slug}.test", roles=[Role.CLASS_TEACHER])
+    invitation, _ = services.invitation_create(
+        actor=head, email=f"invitee@{school.slug}.test", roles=[Role.CLASS_TEACHER]
+    )
     return {
         "membership": Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
         "invitation": invitation,

@@ -44,7 +44,13 @@ def test_invited_person_chooses_a_password_and_lands_on_their_dashboard(client, 
     assert client.get(url).status_code == 200
 
     response = client.post(
-        url, {"first_name": "Nia", "last_name": "Jones", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+        url,
+        {
+            "first_name": "Nia",
+            "last_name": "Jones",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
 
     assert response.status_code == 302 and response.url == reverse("dashboard")
@@ -132,7 +138,9 @@ def test_office_admin_form_does_not_offer_leadership_roles(client_for, staff):
 
 
 def test_class_teacher_cannot_invite(client_for, staff):
-    response = client_for(staff.teacher).post(reverse("staff_list"), {"email": "x@alpha.test", "roles": ["class_teacher"]})
+    response = client_for(staff.teacher).post(
+        reverse("staff_list"), {"email": "x@alpha.test", "roles": ["class_teacher"]}
+    )
     assert response.status_code == 403
     assert not Invitation.objects.exists()
 

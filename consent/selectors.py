@@ -1,0 +1,217 @@
+"""Reads for the pupil register and the consent check that posts rely on.
+
+`effective_consent` is the one place that turns a pupil's consent history into "may we
+publish?". It is a pure function of the pupil and their records, so a page that prefetches
+records can ask it for every pupil without further queries.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import NamedTuple
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from accounts.models import ClassGroup, Membership, Role, School
+
+from .models import ConsentDecision, ConsentPurpose, ConsentRecord, Pupil
+
+
+class ConsentState(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    LEFT = "left"
+    NEVER_PUBLISH = "never_publish"
+    NONE = "none"
+    DISPUTED = "disputed"
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    allowed: bool
+    state: ConsentState
+    reason: str
+
+
+class RegisterSummary(StrEnum):
+    GREEN = "green"
+    AMBER = "amber"
+    RED = "red"
+
+
+# The purposes a class post touches: a child's photo and their first name.
+SUMMARY_PURPOSES = (ConsentPurpose.SOCIAL_PHOTO, ConsentPurpose.SOCIAL_NAME)
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    pupil: Pupil
+    statuses: dict[str, ConsentStatus]
+    summary: RegisterSummary
+
+
+def _day(value: date) -> str:
+    return format_date(value, "j F Y")
+
+
+class _CarerWord(NamedTuple):
+    """A carer's decision or withdrawal, with the key that orders it in time."""
+
+    order: tuple
+    word: str  # "given", "refused" or "withdrawn"
+    record: ConsentRecord
+
+
+def _latest_word_per_carer(records: Iterable[ConsentRecord], *, on: date) -> list[_CarerWord]:
+    """Each carer's most recent word on the purpose, as known on `on`.
+
+    A decision counts from `decided_on`; a withdrawal counts from the day it was recorded and
+    overrides anything that carer decided up to that day, so older paperwork entered late never
+    undoes a withdrawal. Only a decision made after it does.
+    """
+    latest: dict[tuple[str, str], _CarerWord] = {}
+    for record in records:
+        words = []
+        if record.decided_on <= on:
+            # The middle 0/1 puts a withdrawal after a decision made on the same day.
+            words.append(_CarerWord((record.decided_on, 0, record.recorded_at, record.pk), record.decision, record))
+        if record.withdrawn_at is not None:
+            withdrawn_on = timezone.localdate(record.withdrawn_at)
+            if withdrawn_on <= on:
+                words.append(
+                    _CarerWord((withdrawn_on, 1, record.withdrawn_at, record.pk), ConsentState.WITHDRAWN, record)
+                )
+        for word in words:
+            current = latest.get(record.carer_key)
+            if current is None or word.order > current.order:
+                latest[record.carer_key] = word
+    return list(latest.values())
+
+
+def effective_consent(
+    pupil: Pupil,
+    purpose: str,
+    *,
+    on: date | None = None,
+    records: Iterable[ConsentRecord] | None = None,
+) -> ConsentStatus:
+    """May this pupil appear for this purpose on this day? Fails closed: anything unclear is no.
+
+    `records` are the pupil's consent records (any purposes); when omitted they come from
+    `pupil.consent_records`, which uses a prefetch if there is one. The never-publish reason
+    is never part of the answer.
+    """
+    purpose = ConsentPurpose(purpose)  # a mistyped purpose is a bug, not a quiet "no"
+    on = on or timezone.localdate()
+    if pupil.never_publish:
+        return ConsentStatus(
+            False,
+            ConsentState.NEVER_PUBLISH,
+            "Do not publish: the headteacher has said this pupil must never appear.",
+        )
+    if pupil.leaving_date is not None and pupil.leaving_date <= on:
+        return ConsentStatus(
+            False, ConsentState.LEFT, f"This pupil left the school on {_day(pupil.leaving_date)}, so cannot appear."
+        )
+
+    if records is None:
+        records = pupil.consent_records.all()
+    latest = _latest_word_per_carer((r for r in records if r.purpose == purpose), on=on)
+    if not latest:
+        return ConsentStatus(False, ConsentState.NONE, "No consent has been recorded for this.")
+
+    yeses = [w.record for w in latest if w.word == ConsentDecision.GIVEN]
+    current_yes = [r for r in yeses if r.expires_on is None or r.expires_on >= on]
+    lapsed_yes = [r for r in yeses if r.expires_on is not None and r.expires_on < on]
+    refusals = [w.record for w in latest if w.word == ConsentDecision.REFUSED]
+    withdrawals = [w.record for w in latest if w.word == ConsentState.WITHDRAWN]
+
+    if current_yes and (refusals or withdrawals):
+        return ConsentStatus(
+            False,
+            ConsentState.DISPUTED,
+            "Carers disagree: one has given consent and another has refused or withdrawn it. "
+            "Treat this as no until the school has spoken to them.",
+        )
+    if refusals:
+        return ConsentStatus(False, ConsentState.REFUSED, "Consent was refused.")
+    if withdrawals:
+        when = max(timezone.localdate(record.withdrawn_at) for record in withdrawals)
+        return ConsentStatus(False, ConsentState.WITHDRAWN, f"Consent was withdrawn on {_day(when)}.")
+    if not current_yes:
+        lapsed = max(record.expires_on for record in lapsed_yes)
+        return ConsentStatus(
+            False, ConsentState.EXPIRED, f"Consent ran out on {_day(lapsed)}. Ask the family to renew it."
+        )
+
+    open_ended = [record for record in current_yes if record.expires_on is None]
+    if open_ended:
+        return ConsentStatus(True, ConsentState.GIVEN, "Consent given, until the pupil leaves the school.")
+    until = max(record.expires_on for record in current_yes)
+    return ConsentStatus(True, ConsentState.GIVEN, f"Consent given, up to and including {_day(until)}.")
+
+
+def pupils_for_school(
+    *,
+    school: School,
+    class_group: ClassGroup | None = None,
+    on: date | None = None,
+    include_left: bool = False,
+) -> QuerySet[Pupil]:
+    """The school's pupils (on roll on `on` unless `include_left`), with their consent records prefetched."""
+    pupils = (
+        Pupil.objects.filter(school=school)
+        .select_related("class_group")
+        .prefetch_related("consent_records")
+        .order_by("class_group__year_group", "class_group__name", "surname", "first_name", "pk")
+    )
+    if class_group is not None:
+        pupils = pupils.filter(class_group=class_group)
+    if not include_left:
+        on = on or timezone.localdate()
+        pupils = pupils.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on))
+    return pupils
+
+
+def register_summary(statuses: dict[str, ConsentStatus]) -> RegisterSummary:
+    """Green: photo and name may both appear. Amber: one of them. Red: neither."""
+    allowed = sum(1 for purpose in SUMMARY_PURPOSES if statuses[purpose].allowed)
+    if allowed == len(SUMMARY_PURPOSES):
+        return RegisterSummary.GREEN
+    if allowed:
+        return RegisterSummary.AMBER
+    return RegisterSummary.RED
+
+
+def consent_register(
+    *,
+    school: School,
+    class_group: ClassGroup | None = None,
+    on: date | None = None,
+) -> list[RegisterRow]:
+    """One row per pupil on roll: a status for every purpose and a traffic-light summary.
+
+    Two queries whatever the number of pupils (pupils with their class, then their records).
+    """
+    on = on or timezone.localdate()
+    rows = []
+    for pupil in pupils_for_school(school=school, class_group=class_group, on=on):
+        records = list(pupil.consent_records.all())
+        statuses = {
+            purpose: effective_consent(pupil, purpose, on=on, records=records) for purpose in ConsentPurpose.values
+        }
+        rows.append(RegisterRow(pupil=pupil, statuses=statuses, summary=register_summary(statuses)))
+    return rows
+
+
+def never_publish_reason_for(*, actor: Membership, pupil: Pupil) -> str:
+    """The safeguarding reason behind a never-publish flag, for the headteacher's eyes only."""
+    if not actor.is_active or actor.school_id != pupil.school_id or Role.HEADTEACHER not in actor.roles:
+        raise PermissionDenied("Only the headteacher can see why a pupil must never be published.")
+    return pupil.never_publish_reason

@@ -1,0 +1,238 @@
+"""The demo school: what `seed_demo` builds. Idempotent: running it again changes nothing
+but the passwords (set to the one given each time)."""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount
+from accounts.selectors import memberships_with_roles
+from audit.services import record
+from consent import services as consent_services
+from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
+
+User = get_user_model()
+
+SCHOOL_NAME = "Demo Primary School"
+SCHOOL_SLUG = "demo-primary"
+CLASSES = [("Year 2", 2), ("Year 3", 3), ("Year 4", 4)]
+PUPILS_PER_CLASS = 25
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    first_name: str
+    last_name: str
+    roles: tuple[str, ...]
+    classes: tuple[str, ...] = ()
+
+
+PEOPLE = [
+    DemoPerson("head@demo.school", "Helen", "Hughes", (Role.HEADTEACHER,)),
+    DemoPerson("slt@demo.school", "Samir", "Lal", (Role.SENIOR_LEADER,)),
+    DemoPerson("teacher3@demo.school", "Tom", "Reid", (Role.CLASS_TEACHER,), ("Year 3",)),
+    DemoPerson("teacher2@demo.school", "Grace", "Obi", (Role.CLASS_TEACHER,), ("Year 2",)),
+    DemoPerson("teacher4@demo.school", "Owen", "Price", (Role.CLASS_TEACHER,), ("Year 4",)),
+    DemoPerson("office@demo.school", "Olivia", "Fisher", (Role.OFFICE_ADMIN,)),
+    DemoPerson("computing@demo.school", "Chris", "Moss", (Role.COMPUTING_LEAD,)),
+]
+
+ACCOUNTS = [
+    ("demoprimary", "Demo Primary School", None),
+    ("demoprimary_y2", "Demo Primary · Year 2", "Year 2"),
+    ("demoprimary_y3", "Demo Primary · Year 3", "Year 3"),
+    ("demoprimary_y4", "Demo Primary · Year 4", "Year 4"),
+]
+
+FIRST_NAMES = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Arthur",
+    "Ivy",
+    "Leo",
+    "Freya",
+    "Oscar",
+    "Lily",
+    "Harry",
+    "Aisha",
+    "Muhammad",
+    "Zoë",
+    "Finn",
+    "Siobhán",
+    "Theo",
+    "Poppy",
+    "Jack",
+    "Ruby",
+    "Alfie",
+    "Nia",
+    "Kacper",
+    "Maja",
+    "Dev",
+    "Priya",
+    "Tariq",
+    "Esme",
+    "Rory",
+    "Chloe",
+    "Kai",
+    "Sofia",
+    "Elijah",
+]
+SURNAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Wright",
+    "Robinson",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "Khan",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Ahmed",
+    "Nowak",
+    "Murphy",
+    "O'Brien",
+    "Kowalski",
+    "Singh",
+    "Hughes",
+    "Edwards",
+    "Ali",
+]
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    school: School
+    created: bool
+    emails: list[str]
+
+
+def seed_demo(*, password: str) -> SeedResult:
+    with transaction.atomic():
+        school, created = School.objects.get_or_create(slug=SCHOOL_SLUG, defaults={"name": SCHOOL_NAME})
+        classes = {
+            name: ClassGroup.objects.get_or_create(school=school, name=name, defaults={"year_group": year})[0]
+            for name, year in CLASSES
+        }
+        for person in PEOPLE:
+            _seed_person(school=school, person=person, classes=classes, password=password)
+        for handle, display_name, class_name in ACCOUNTS:
+            SocialAccount.objects.get_or_create(
+                network="local",
+                handle=handle,
+                defaults={
+                    "school": school,
+                    "display_name": display_name,
+                    "kind": SocialAccount.Kind.CLASS if class_name else SocialAccount.Kind.WHOLE_SCHOOL,
+                    "class_group": classes[class_name] if class_name else None,
+                },
+            )
+        if created:
+            head = memberships_with_roles().get(school=school, user__email="head@demo.school")
+            office = memberships_with_roles().get(school=school, user__email="office@demo.school")
+            _seed_pupils(head=head, office=office, classes=classes)
+            record(action="demo.seeded", school=school, target=school)
+    return SeedResult(school=school, created=created, emails=[p.email for p in PEOPLE])
+
+
+def _seed_person(*, school: School, person: DemoPerson, classes: dict, password: str) -> None:
+    user, _ = User.objects.get_or_create(
+        email=person.email, defaults={"first_name": person.first_name, "last_name": person.last_name}
+    )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    membership, _ = Membership.objects.get_or_create(user=user, school=school)
+    for role in person.roles:
+        RoleAssignment.objects.get_or_create(membership=membership, role=role)
+    membership.class_groups.add(*(classes[name] for name in person.classes))
+
+
+def _seed_pupils(*, head: Membership, office: Membership, classes: dict) -> None:
+    """75 pupils with the mix of consent a real register has."""
+    rng = random.Random(2026)  # noqa: S311 - demo names, not secrets
+    today = timezone.localdate()
+    september = date(today.year if today.month >= 9 else today.year - 1, 9, 4)
+    for klass in classes.values():
+        for n in range(PUPILS_PER_CLASS):
+            pupil = consent_services.pupil_create(
+                actor=office,
+                first_name=rng.choice(FIRST_NAMES),
+                surname=rng.choice(SURNAMES),
+                class_group=klass,
+                year_group=klass.year_group,
+                mis_id=f"DEMO-{klass.year_group}{n:02d}",
+            )
+            _seed_consent(head=head, office=office, pupil=pupil, case=n, admitted=september, today=today)
+
+
+def _seed_consent(*, head, office, pupil: Pupil, case: int, admitted: date, today: date) -> None:
+    def give(purpose, decision=ConsentDecision.GIVEN, *, by=None, relationship=CarerRelationship.MOTHER, **extra):
+        return consent_services.consent_record(
+            actor=office,
+            pupil=pupil,
+            purpose=purpose,
+            decision=decision,
+            given_by_name=by or f"Parent of {pupil.first_name}",
+            relationship=relationship,
+            method=ConsentMethod.ADMISSION_FORM,
+            decided_on=extra.pop("decided_on", admitted),
+            **extra,
+        )
+
+    match case % 25:
+        case 3 | 14:  # photos refused, first name allowed
+            give(ConsentPurpose.SOCIAL_PHOTO, ConsentDecision.REFUSED)
+            give(ConsentPurpose.SOCIAL_NAME)
+        case 7:  # photo consent withdrawn in the spring
+            record = give(ConsentPurpose.SOCIAL_PHOTO)
+            give(ConsentPurpose.SOCIAL_NAME)
+            consent_services.consent_withdraw(actor=office, record=record)
+        case 11:  # consent given for a year that has now run out
+            give(
+                ConsentPurpose.SOCIAL_PHOTO,
+                decided_on=today - timedelta(days=400),
+                expires_on=today - timedelta(days=35),
+            )
+            give(ConsentPurpose.SOCIAL_NAME)
+        case 18:  # two carers who disagree
+            give(ConsentPurpose.SOCIAL_PHOTO, by=f"Mother of {pupil.first_name}")
+            give(
+                ConsentPurpose.SOCIAL_PHOTO,
+                ConsentDecision.REFUSED,
+                by=f"Father of {pupil.first_name}",
+                relationship=CarerRelationship.FATHER,
+            )
+        case 21:  # no form returned yet
+            pass
+        case 23 if pupil.year_group == 3:  # safeguarding: never published, whatever the form says
+            give(ConsentPurpose.SOCIAL_PHOTO)
+            consent_services.pupil_set_never_publish(
+                actor=head, pupil=pupil, reason="Demo: a court order restricts publishing this child's image."
+            )
+        case _:
+            give(ConsentPurpose.SOCIAL_PHOTO)
+            give(ConsentPurpose.SOCIAL_NAME)
+            give(ConsentPurpose.WEBSITE_PHOTO)
