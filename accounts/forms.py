@@ -1,3 +1,5 @@
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
@@ -71,3 +73,27 @@ class SocialAccountForm(forms.ModelForm):
         if kind == SocialAccount.Kind.WHOLE_SCHOOL:
             cleaned["class_group"] = None
         return cleaned
+
+
+_CODE_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+
+
+class SecondFactorCodeForm(AuthenticateForm):
+    """allauth's code form, with the number pad on an iPad and the code offered by iOS autofill."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(_CODE_INPUT)
+
+
+class SecondFactorReauthenticateForm(ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(_CODE_INPUT)
+
+
+class ActivateAuthenticatorForm(ActivateTOTPForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(_CODE_INPUT)
+        self.fields["code"].label = "Six-digit code from the app"

@@ -107,7 +107,9 @@ def school_create(*, name: str, slug: str, headteacher_email: str) -> tuple[Scho
         invitation.full_clean()
         invitation.save()
         record(action="school.created", school=school, target=school, data={"headteacher_email": email})
-        record(action="staff.invited", school=school, target=invitation, data={"email": email, "roles": invitation.roles})
+        record(
+            action="staff.invited", school=school, target=invitation, data={"email": email, "roles": invitation.roles}
+        )
         transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
     return school, invitation, token
 

@@ -20,7 +20,7 @@ def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in PRODUCTION_ENV and not k.startswith(("SECURE_", "SESSION_", "CSRF_"))
+        if k not in PRODUCTION_ENV and not k.startswith(("SECURE_", "SESSION_", "CSRF_", "DJANGO_"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

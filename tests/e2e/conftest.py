@@ -1,0 +1,117 @@
+"""Browser journeys: Playwright drives Debian's chromium against pytest-django's live server.
+
+Every test in this folder is marked `e2e` (deselect with `-m "not e2e"`). Pages come from the
+`desktop` and `ipad` fixtures below; both refuse any request that is not to the live server, so a
+journey can never reach the internet (and a page that tries to fails its test).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+# Playwright's sync API keeps an asyncio event loop in this thread; Django would otherwise refuse
+# the ORM calls that fixtures and tests make ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+HERE = Path(__file__).parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+IPAD = {
+    # An 11-inch iPad Air held upright, in Safari.
+    "viewport": {"width": 820, "height": 1180},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    ),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    # This hook sees every collected test, not just this folder's: mark only ours.
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at Debian's chromium (`playwright install` cannot
+    download a browser here). .ci/run installs the package, so in CI these tests run."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Viewport and device settings belong to the `desktop` and `ipad` fixtures; pytest-playwright's
+    # new_context() refuses a keyword that is also here, so a --device option must not add them.
+    device_keys = {"viewport", "screen", "device_scale_factor", "is_mobile", "has_touch", "user_agent"}
+    args = {key: value for key, value in browser_context_args.items() if key not in device_keys}
+    return {**args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start each journey with an empty cache: rate-limit counters (failed sign-ins per IP, and
+    every request here comes from 127.0.0.1) and used authenticator codes left by tests that ran
+    earlier in the same process would otherwise decide whether a journey can sign in."""
+    cache.clear()
+
+
+@pytest.fixture
+def open_page(new_context, live_server):
+    """Open a page in a new browser context with the given device settings. Requests anywhere but
+    the live server are aborted and fail the test."""
+    stray_requests = []
+
+    def only_the_live_server(route):
+        if route.request.url.startswith(live_server.url + "/"):
+            route.continue_()
+        else:
+            stray_requests.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def open_page_with(**device):
+        context = new_context(**device)
+        context.route("**/*", only_the_live_server)
+        return context.new_page()
+
+    yield open_page_with
+    assert not stray_requests, f"pages tried to leave the live server: {stray_requests}"
+
+
+@pytest.fixture
+def desktop(open_page):
+    """A page in a desktop browser window, 1280×800."""
+    return open_page(**DESKTOP)
+
+
+@pytest.fixture
+def ipad(open_page):
+    """A page on an iPad held upright: 820×1180 CSS pixels, touch, Safari's user agent."""
+    return open_page(**IPAD)
+
+
+@pytest.fixture
+def screenshot_path(pytestconfig):
+    """Where a journey saves a screenshot for a person to look at: pytest-playwright's --output
+    folder (test-results/ by default, emptied by pytest-playwright when a run starts)."""
+    folder = Path(pytestconfig.getoption("--output"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return lambda name: folder / name
