@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from accounts.admin import ViewOnlyModelAdmin
+
 from .models import ConsentRecord, Pupil
 
 # Both admins are for looking, not editing: every change goes through consent.services so it
@@ -7,19 +9,8 @@ from .models import ConsentRecord, Pupil
 # Django admin users are not necessarily the headteacher.
 
 
-class _ViewOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Pupil)
-class PupilAdmin(_ViewOnlyAdmin):
+class PupilAdmin(ViewOnlyModelAdmin):
     list_display = ["surname", "first_name", "class_group", "year_group", "mis_id", "leaving_date", "never_publish"]
     list_filter = ["school", "class_group", "never_publish"]
     list_select_related = ["class_group"]
@@ -43,7 +34,7 @@ class PupilAdmin(_ViewOnlyAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(_ViewOnlyAdmin):
+class ConsentRecordAdmin(ViewOnlyModelAdmin):
     list_display = [
         "pupil",
         "purpose",

@@ -52,6 +52,8 @@ class Command(BaseCommand):
             name: subprocess.Popen(command, cwd=settings.BASE_DIR, start_new_session=True)
             for name, command in commands.items()
         }
+        self.stdout.write(", ".join(f"{name} pid {process.pid}" for name, process in processes.items()))
+        self.stdout.flush()
         stopping = False
 
         def stop(*_):

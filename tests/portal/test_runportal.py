@@ -1,0 +1,89 @@
+"""The README's run command: one process that brings up web, worker and beat on the
+embedded defaults, and one Ctrl-C that stops them all."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+
+SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a loopback URL we built
+        return response.status
+
+
+@pytest.fixture
+def portal(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(DEBUG="true", PORTAL_VAR_DIR=str(tmp_path), DEMO_PASSWORD="run-command-test")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runportal", "--addr", f"127.0.0.1:{port}"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    yield process, port, lines
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _wait_until(condition, what: str, timeout: float = 90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"the run command never got to: {what}")
+
+
+def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signal_stops_them(portal):
+    process, port, lines = portal
+
+    _wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, "web answering")
+    _wait_until(lambda: any(re.search(r"celery@\S+ ready", line) for line in lines), "worker ready")
+    _wait_until(lambda: any("beat: Starting" in line for line in lines), "beat started")
+    output = "".join(lines)
+    assert "head@demo.school" in output and "teacher3@demo.school" in output and "run-command-test" in output
+    pids = [int(pid) for pid in re.findall(r"(?:web|worker|beat) pid (\d+)", output)]
+    assert len(pids) == 3
+
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=60)
+
+    _wait_until(lambda: not any(_alive(pid) for pid in pids), "every child stopped", timeout=30)
+    assert "Stopped web, worker and beat." in "".join(lines)
