@@ -16,6 +16,8 @@ class Perm(StrEnum):
     APPROVE_POSTS = "approve_posts"
     DRAFT_POSTS = "draft_posts"
     MANAGE_CONSENT = "manage_consent"
+    VIEW_CONSENT_COVERAGE = "view_consent_coverage"
+    SET_NEVER_PUBLISH = "set_never_publish"
     EDIT_RULES = "edit_rules"
     REVIEW_AUDIENCE = "review_audience"
     VIEW_AUDIT = "view_audit"
@@ -28,6 +30,8 @@ _ROLES_WITH = {
     Perm.APPROVE_POSTS: {Role.HEADTEACHER, Role.SENIOR_LEADER},
     Perm.DRAFT_POSTS: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT},
     Perm.MANAGE_CONSENT: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
+    Perm.SET_NEVER_PUBLISH: {Role.HEADTEACHER},
+    Perm.VIEW_CONSENT_COVERAGE: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.OFFICE_ADMIN},
     Perm.EDIT_RULES: {Role.HEADTEACHER, Role.COMPUTING_LEAD},
     Perm.REVIEW_AUDIENCE: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
     Perm.VIEW_AUDIT: {Role.HEADTEACHER},

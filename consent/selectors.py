@@ -215,3 +215,35 @@ def never_publish_reason_for(*, actor: Membership, pupil: Pupil) -> str:
     if not actor.is_active or actor.school_id != pupil.school_id or Role.HEADTEACHER not in actor.roles:
         raise PermissionDenied("Only the headteacher can see why a pupil must never be published.")
     return pupil.never_publish_reason
+
+
+@dataclass(frozen=True)
+class ClassCoverage:
+    class_group: ClassGroup | None
+    pupils: int
+    photo_allowed: int
+    name_allowed: int
+
+    @property
+    def photo_percent(self) -> int:
+        return round(100 * self.photo_allowed / self.pupils) if self.pupils else 0
+
+    @property
+    def name_percent(self) -> int:
+        return round(100 * self.name_allowed / self.pupils) if self.pupils else 0
+
+
+def consent_coverage(*, school: School, on: date | None = None) -> list[ClassCoverage]:
+    """Per class: how many pupils on roll may appear in a photo, and by first name."""
+    by_class: dict = {}
+    for row in consent_register(school=school, on=on):
+        by_class.setdefault(row.pupil.class_group, []).append(row)
+    return [
+        ClassCoverage(
+            class_group=class_group,
+            pupils=len(rows),
+            photo_allowed=sum(r.statuses[ConsentPurpose.SOCIAL_PHOTO].allowed for r in rows),
+            name_allowed=sum(r.statuses[ConsentPurpose.SOCIAL_NAME].allowed for r in rows),
+        )
+        for class_group, rows in by_class.items()
+    ]

@@ -1,11 +1,14 @@
 """Who may open which page: every view of the portal is listed here once, and the tests
 check each against every role and against another school's objects."""
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import services
 from accounts.models import Invitation, Membership, Role, SocialAccount
+from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 
 ALL_ROLES = list(Role)
 
@@ -22,6 +25,13 @@ VIEWS = {
     "social_account_create": ("get", None, [Role.HEADTEACHER]),
     "social_account_edit": ("get", "social_account", [Role.HEADTEACHER]),
     "school_switch": ("post", None, ALL_ROLES),
+    "consent_register": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_bulk_entry": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_coverage": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.OFFICE_ADMIN]),
+    "consent_pupil": ("get", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_record_create": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_never_publish": ("post", "pupil", [Role.HEADTEACHER]),
+    "consent_withdraw": ("post", "consent_record", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz"}
 PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
@@ -55,7 +65,20 @@ def _objects_at(school_staff_member: Membership) -> dict:
     invitation, _ = services.invitation_create(
         actor=head, email=f"invitee@{school.slug}.test", roles=[Role.CLASS_TEACHER]
     )
+    pupil = Pupil.objects.create(school=school, first_name="Ada", surname=f"Pupil-{school.slug}")
+    record = ConsentRecord.objects.create(
+        pupil=pupil,
+        purpose=ConsentPurpose.SOCIAL_PHOTO,
+        decision=ConsentDecision.GIVEN,
+        given_by_name="A Parent",
+        relationship=CarerRelationship.PARENT,
+        method=ConsentMethod.ADMISSION_FORM,
+        decided_on=date(2026, 9, 4),
+        recorded_by=head.user,
+    )
     return {
+        "pupil": pupil,
+        "consent_record": record,
         "membership": Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
         "invitation": invitation,
         "social_account": SocialAccount.objects.filter(school=school).first(),
@@ -80,7 +103,8 @@ def test_roles_gate_every_view(client_for, staff, accounts, name, role):
     response = getattr(client, method)(_url(name, obj_kind, objects), data)
 
     if role in allowed:
-        assert response.status_code in (200, 302), f"{role} should reach {name}"
+        # 400 is the form saying what is missing from the empty POST: the person got in.
+        assert response.status_code in (200, 302, 400), f"{role} should reach {name}"
         assert response.status_code != 302 or "/accounts/login" not in response.url
     else:
         assert response.status_code == 403, f"{role} must not reach {name}"
@@ -93,30 +117,41 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, staff, accounts, name):
     assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
 
 
+def _state_of(school) -> tuple:
+    return (
+        list(Membership.objects.filter(school=school).values_list("pk", "is_active")),
+        list(Invitation.objects.filter(school=school).values_list("pk", "revoked_at")),
+        list(Pupil.objects.filter(school=school).values_list("pk", "never_publish")),
+        list(ConsentRecord.objects.filter(pupil__school=school).values_list("pk", "withdrawn_at")),
+    )
+
+
 @pytest.mark.parametrize("name", sorted(n for n, (_, kind, _) in VIEWS.items() if kind))
 def test_another_schools_objects_are_not_found(client_for, staff, accounts, outsider, name):
     method, obj_kind, _allowed = VIEWS[name]
     theirs = _objects_at(outsider.head)
-    before = (
-        list(Membership.objects.filter(school=outsider.school).values_list("pk", "is_active")),
-        list(Invitation.objects.filter(school=outsider.school).values_list("pk", "revoked_at")),
-    )
+    before = _state_of(outsider.school)
 
     response = getattr(client_for(staff.head), method)(_url(name, obj_kind, theirs))
 
     assert response.status_code == 404
-    after = (
-        list(Membership.objects.filter(school=outsider.school).values_list("pk", "is_active")),
-        list(Invitation.objects.filter(school=outsider.school).values_list("pk", "revoked_at")),
-    )
-    assert before == after
+    assert _state_of(outsider.school) == before
 
 
-@pytest.mark.parametrize("name", ["staff_list", "social_account_list", "audit_log", "dashboard"])
+@pytest.mark.parametrize(
+    "name", ["staff_list", "social_account_list", "audit_log", "dashboard", "consent_register", "consent_coverage"]
+)
 def test_lists_show_nothing_of_another_school(client_for, staff, accounts, outsider, name):
     _objects_at(outsider.head)
     page = client_for(staff.head).get(reverse(name)).content.decode()
-    for secret in ("head@beta.test", "teacher@beta.test", "beta_school", "invitee@beta.test", "Beta Primary"):
+    for secret in (
+        "head@beta.test",
+        "teacher@beta.test",
+        "beta_school",
+        "invitee@beta.test",
+        "Beta Primary",
+        "Pupil-beta",
+    ):
         assert secret not in page
 
 

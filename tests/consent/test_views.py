@@ -1,0 +1,166 @@
+"""The office admin's register pages, as the office admin and the headteacher use them."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from consent.models import ConsentDecision, ConsentPurpose, ConsentRecord, Pupil
+from consent.selectors import effective_consent
+
+from ..factories import enable_totp
+
+
+@pytest.fixture(autouse=True)
+def _approvers_have_authenticators(cast):
+    for member in (cast.head, cast.office, cast.senior):
+        enable_totp(member.user)
+
+
+def _signed_in(client, membership):
+    client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def _today():
+    return timezone.localdate()
+
+
+def test_register_shows_each_pupil_as_green_amber_or_red(client, cast, make_pupil, add_record):
+    both = make_pupil(first_name="Bea", surname="Both")
+    add_record(both, decided_on=_today() - dt.timedelta(days=3))
+    add_record(both, purpose=ConsentPurpose.SOCIAL_NAME, decided_on=_today() - dt.timedelta(days=3))
+    photo_only = make_pupil(first_name="Pip", surname="Photo")
+    add_record(photo_only, decided_on=_today() - dt.timedelta(days=3))
+    make_pupil(first_name="Nora", surname="None")
+
+    page = _signed_in(client, cast.office).get(reverse("consent_register")).content.decode()
+
+    assert 'class="summary-green"' in page and 'class="summary-amber"' in page and 'class="summary-red"' in page
+    assert "Bea Both" in page and "Pip Photo" in page and "Nora None" in page
+
+
+def test_register_page_does_a_fixed_number_of_queries(client, cast, make_pupil, add_record):
+    client = _signed_in(client, cast.office)
+    make_pupil()
+    client.get(reverse("consent_register"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("consent_register"))
+    for _ in range(30):
+        add_record(make_pupil())
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("consent_register")).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_office_admin_records_consent_in_two_clicks(client, cast, pupil):
+    client = _signed_in(client, cast.office)
+    page = client.get(reverse("consent_pupil", args=[pupil.pk])).content.decode()
+    assert "Photo on social media: Yes" in page
+
+    client.post(
+        reverse("consent_record_create", args=[pupil.pk]),
+        {
+            "purpose": ConsentPurpose.SOCIAL_PHOTO,
+            "decision": ConsentDecision.GIVEN,
+            "given_by_name": "Parent (admission form)",
+            "relationship": "parent",
+            "method": "admission_form",
+            "decided_on": _today().isoformat(),
+        },
+    )
+
+    assert effective_consent(pupil, ConsentPurpose.SOCIAL_PHOTO).allowed
+    assert AuditEvent.objects.filter(action="consent.recorded", actor=cast.office.user).exists()
+
+
+def test_a_future_decision_date_is_refused_and_the_form_keeps_what_was_typed(client, cast, pupil):
+    response = _signed_in(client, cast.office).post(
+        reverse("consent_record_create", args=[pupil.pk]),
+        {
+            "purpose": ConsentPurpose.PRESS,
+            "decision": ConsentDecision.GIVEN,
+            "given_by_name": "Grace Okafor",
+            "relationship": "mother",
+            "method": "letter",
+            "decided_on": (_today() + dt.timedelta(days=5)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "cannot be in the future" in page and 'value="Grace Okafor"' in page
+    assert not ConsentRecord.objects.filter(pupil=pupil).exists()
+
+
+def test_withdrawing_consent_takes_one_click_and_is_audited(client, cast, pupil, add_record):
+    record = add_record(pupil, decided_on=_today() - dt.timedelta(days=10))
+    response = _signed_in(client, cast.office).post(reverse("consent_withdraw", args=[record.pk]))
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.withdrawn_at is not None and record.withdrawn_by == cast.office.user
+    assert not effective_consent(pupil, ConsentPurpose.SOCIAL_PHOTO).allowed
+    assert AuditEvent.objects.filter(action="consent.withdrawn").exists()
+
+
+def test_withdrawing_twice_says_it_was_already_withdrawn(client, cast, pupil, add_record):
+    record = add_record(pupil, decided_on=_today() - dt.timedelta(days=10))
+    client = _signed_in(client, cast.office)
+    client.post(reverse("consent_withdraw", args=[record.pk]))
+    response = client.post(reverse("consent_withdraw", args=[record.pk]), follow=True)
+    assert "already withdrawn" in response.content.decode()
+
+
+def test_office_sees_do_not_publish_but_never_the_reason(client, cast, pupil, add_record):
+    Pupil.objects.filter(pk=pupil.pk).update(
+        never_publish=True, never_publish_reason="Court order ABC-123", never_publish_set_at=timezone.now()
+    )
+    for path in (reverse("consent_register"), reverse("consent_pupil", args=[pupil.pk])):
+        page = _signed_in(client, cast.office).get(path).content.decode()
+        assert "Do not publish" in page
+        assert "Court order" not in page
+
+
+def test_headteacher_sets_never_publish_with_a_reason_and_sees_it(client, cast, pupil):
+    client = _signed_in(client, cast.head)
+    client.post(reverse("consent_never_publish", args=[pupil.pk]), {"reason": "Looked-after child: placement"})
+    pupil.refresh_from_db()
+    assert pupil.never_publish
+    assert "Looked-after child: placement" in client.get(reverse("consent_pupil", args=[pupil.pk])).content.decode()
+
+
+def test_office_admin_cannot_set_never_publish(client, cast, pupil):
+    response = _signed_in(client, cast.office).post(reverse("consent_never_publish", args=[pupil.pk]), {"reason": "x"})
+    assert response.status_code == 403
+    pupil.refresh_from_db()
+    assert not pupil.never_publish
+
+
+def test_bulk_entry_records_only_the_boxes_ticked(client, cast, make_pupil):
+    ada, ben = make_pupil(first_name="Ada", surname="A"), make_pupil(first_name="Ben", surname="B")
+    response = _signed_in(client, cast.office).post(
+        f"{reverse('consent_bulk_entry')}?class={cast.year3.pk}",
+        {
+            "given_by_default": "Parent (admission form)",
+            "relationship": "parent",
+            "decided_on": _today().isoformat(),
+            f"p{ada.pk}_social_photo": "given",
+            f"p{ada.pk}_social_name": "refused",
+            f"p{ben.pk}_social_photo": "",
+        },
+    )
+    assert response.status_code == 302
+    assert effective_consent(ada, ConsentPurpose.SOCIAL_PHOTO).allowed
+    assert not effective_consent(ada, ConsentPurpose.SOCIAL_NAME).allowed
+    assert not ConsentRecord.objects.filter(pupil=ben).exists()
+
+
+def test_coverage_counts_who_may_appear_per_class(client, cast, make_pupil, add_record):
+    for n in range(3):
+        add_record(make_pupil(first_name=f"Yes{n}"), decided_on=_today() - dt.timedelta(days=3))
+    make_pupil(first_name="NoForm")
+    page = _signed_in(client, cast.head).get(reverse("consent_coverage")).content.decode()
+    assert "Photo 3/4" in page and "3 (75%)" in page
