@@ -224,3 +224,75 @@ def pupil_clear_never_publish(*, actor: Membership, pupil: Pupil, request: HttpR
         )
     _copy_never_publish(source=locked, to=pupil)
     return pupil
+
+
+_UPDATABLE_PUPIL_FIELDS = (
+    "first_name",
+    "surname",
+    "preferred_name",
+    "class_group",
+    "year_group",
+    "mis_id",
+    "leaving_date",
+)
+_PUPIL_TEXT_FIELDS = ("first_name", "surname", "preferred_name", "mis_id")
+
+
+def _pupil_value(pupil: Pupil, field: str):
+    """The value to compare, without loading the class (the MIS import updates thousands of pupils)."""
+    return pupil.class_group_id if field == "class_group" else getattr(pupil, field)
+
+
+def pupil_update(*, actor: Membership, pupil: Pupil, request: HttpRequest | None = None, **fields) -> Pupil:
+    """Change a pupil's register details: names, class, year group, MIS id or leaving date.
+
+    Only the fields passed are considered and only those that differ are saved and audited;
+    when nothing differs nothing is written. The never-publish flag has its own services.
+    """
+    unknown = sorted(set(fields) - set(_UPDATABLE_PUPIL_FIELDS))
+    if unknown:
+        raise TypeError(f"pupil_update() cannot change {', '.join(unknown)}.")
+    _check_may_manage_consent(actor=actor, school_id=pupil.school_id)
+    for field in _PUPIL_TEXT_FIELDS:
+        if field in fields:
+            fields[field] = fields[field].strip()
+    class_group = fields.get("class_group")
+    if class_group is not None and class_group.school_id != pupil.school_id:
+        raise PermissionDenied("That class belongs to another school.")
+
+    changed = {}
+    for field, value in fields.items():
+        comparable = value.pk if field == "class_group" and value is not None else value
+        if _pupil_value(pupil, field) != comparable:
+            changed[field] = value
+    if not changed:
+        return pupil
+    mis_id = changed.get("mis_id")
+    if mis_id and Pupil.objects.filter(school_id=pupil.school_id, mis_id=mis_id).exclude(pk=pupil.pk).exists():
+        raise ConsentError(f"Another pupil already has the MIS id {mis_id}.")
+
+    before = {field: _pupil_value(pupil, field) for field in changed}
+    for field, value in changed.items():
+        setattr(pupil, field, value)
+    try:
+        with transaction.atomic():
+            pupil.full_clean()
+            pupil.save(update_fields=list(changed))
+            # Names stay out of the data, as in pupil_create; the target names the pupil.
+            data = {"changed": sorted(changed)}
+            if "class_group" in changed:
+                data["class_group"] = class_group.name if class_group else None
+            for field in ("year_group", "mis_id"):
+                if field in changed:
+                    data[field] = changed[field]
+            if "leaving_date" in changed:
+                data["leaving_date"] = changed["leaving_date"].isoformat() if changed["leaving_date"] else None
+            audit_record(
+                action="pupil.updated", actor=actor.user, school=pupil.school, target=pupil, data=data, request=request
+            )
+    except Exception:
+        # Leave the caller's instance as the database still has it.
+        for field, value in before.items():
+            setattr(pupil, "class_group_id" if field == "class_group" else field, value)
+        raise
+    return pupil

@@ -1,0 +1,890 @@
+"""Importing the pupil register and consent from a school MIS export (Arbor, SIMS and the like).
+
+The steps match the pages the office will see:
+
+1. `read_csv` turns the uploaded bytes into a header row and numbered rows.
+2. `suggest_mapping` guesses which column holds what; the office confirms or corrects it.
+3. `plan_import` is the dry run: what would be created, changed and recorded, and every bad row.
+4. `apply_import` does it, all or nothing, through the consent services.
+
+The standard library's csv module reads the file; what is written here is the part no library
+knows: MIS column names, UK dates, the ways a consent answer is spelt, and how a decision in the
+file compares with the history already on file.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import ClassGroup, Membership
+from accounts.permissions import Perm, has_perm
+from audit.services import record as audit_record
+
+from .models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
+from .selectors import ConsentState, effective_consent
+from .services import ConsentError, consent_record, pupil_create, pupil_update
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+DEFAULT_GIVEN_BY = "From MIS import"
+# An MIS keeps the consent the family gave on its data collection form; there is no better method.
+IMPORT_METHOD = ConsentMethod.ADMISSION_FORM
+IMPORT_RELATIONSHIP = CarerRelationship.PARENT
+
+
+class ImportRefused(Exception):
+    """The file, the mapping or a row stops the import. Nothing has been changed."""
+
+    def __init__(self, message: str, *, errors: list["RowError"] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem with one line of the file, numbered as the file's own lines are."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportField:
+    key: str
+    label: str
+    required: bool = False
+    purpose: str | None = None  # for consent columns, the purpose they answer
+
+
+def _consent_field(key: str, purpose: ConsentPurpose) -> ImportField:
+    return ImportField(key, f"Consent: {purpose.label.lower()}", purpose=purpose)
+
+
+FIELDS: dict[str, ImportField] = {
+    f.key: f
+    for f in (
+        ImportField("mis_id", "MIS id", required=True),
+        ImportField("first_name", "First name", required=True),
+        ImportField("surname", "Surname", required=True),
+        ImportField("preferred_name", "Preferred name"),
+        ImportField("class_name", "Class", required=True),
+        ImportField("year_group", "Year group"),
+        ImportField("leaving_date", "Leaving date"),
+        _consent_field("consent_social_photo", ConsentPurpose.SOCIAL_PHOTO),
+        _consent_field("consent_social_name", ConsentPurpose.SOCIAL_NAME),
+        _consent_field("consent_website_photo", ConsentPurpose.WEBSITE_PHOTO),
+        _consent_field("consent_press", ConsentPurpose.PRESS),
+        ImportField("consent_given_by", "Consent given by"),
+        ImportField("consent_date", "Consent date"),
+    )
+}
+REQUIRED_FIELDS = tuple(key for key, f in FIELDS.items() if f.required)
+CONSENT_FIELDS: dict[str, str] = {key: f.purpose for key, f in FIELDS.items() if f.purpose}
+PUPIL_FIELDS = ("mis_id", "first_name", "surname", "preferred_name", "class_name", "year_group", "leaving_date")
+
+
+# Reading the file.
+
+
+@dataclass(frozen=True)
+class ParsedCsv:
+    headers: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, header -> value)
+    encoding: str
+    delimiter: str = ","
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / (1024 * 1024):.1f} MB"
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]  # Excel's "Unicode text"
+    else:
+        # Excel on Windows saves plain "CSV" as Windows-1252. UTF-8 goes first: accented
+        # Windows-1252 text is almost never valid UTF-8, but any bytes decode as Windows-1252.
+        candidates = ["utf-8", "cp1252"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ImportRefused("The portal cannot read the letters in this file. Save it as “CSV UTF-8” and upload it again.")
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:65536]
+    if len(text) > len(sample):
+        sample = sample[: sample.rfind("\n")]  # a cut-off last line would mislead the sniffer
+    lines = [line for line in sample.splitlines() if line.strip()]
+    if not lines:
+        return ","
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    header = lines[0]
+    if delimiter not in header:
+        counts = {candidate: header.count(candidate) for candidate in ",;\t"}
+        best = max(counts, key=counts.get)
+        delimiter = best if counts[best] else ","
+    return delimiter
+
+
+def _unescape(value: str) -> str:
+    """Undo the apostrophe an export puts before a value that Excel would run as a formula."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+        return value[1:]
+    return value
+
+
+def _looks_like_data(cell: str) -> bool:
+    return cell.isdigit() or _parse_date(cell) is not None
+
+
+def _headers_from(cells: list[str]) -> list[tuple[int, str]]:
+    """(position, name) for every named column. Unnamed columns (Excel's trailing commas) are dropped,
+    and a repeated name gets a number so that each column can still be chosen."""
+    if any(_looks_like_data(cell) for cell in cells):
+        raise ImportRefused(
+            "The first line of the file looks like a pupil, not column names. "
+            "Export the file again with its header row."
+        )
+    seen: Counter[str] = Counter()
+    headers = []
+    for position, cell in enumerate(cells):
+        if not cell:
+            continue
+        seen[cell] += 1
+        headers.append((position, cell if seen[cell] == 1 else f"{cell} ({seen[cell]})"))
+    return headers
+
+
+def read_csv(data: bytes) -> ParsedCsv:
+    """Read an uploaded CSV file: UTF-8 (with or without BOM), UTF-16 or Windows-1252; comma,
+    semicolon or tab separated. Blank lines are skipped; every row keeps its line number."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportRefused(
+            f"The file is {_size(len(data))}; the largest file the portal accepts is {_size(MAX_FILE_BYTES)}. "
+            "Export only the columns the portal needs."
+        )
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportRefused(
+            "This is an Excel workbook, not a CSV file. In Excel choose Save As, then “CSV UTF-8”, "
+            "and upload that file."
+        )
+    text, encoding = _decode(data)
+    if "\x00" in text:
+        raise ImportRefused("This does not look like a CSV file. Export the pupil list from the MIS as CSV.")
+    delimiter = _sniff_delimiter(text)
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[tuple[int, str]] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    line = 1
+    try:
+        for cells in reader:
+            start, line = line, reader.line_num + 1  # a quoted value may span lines: count from its first
+            cells = [_unescape(cell.strip()) for cell in cells]
+            if not any(cells):
+                continue
+            if headers is None:
+                headers = _headers_from(cells)
+                continue
+            if len(rows) == MAX_ROWS:
+                raise ImportRefused(
+                    f"The file has more than {MAX_ROWS:,} rows. Split it, for example one year group per file."
+                )
+            rows.append((start, {name: cells[i] if i < len(cells) else "" for i, name in headers}))
+    except csv.Error as error:
+        raise ImportRefused(f"Line {line}: the file cannot be read as CSV ({error}).") from error
+
+    if not headers:
+        raise ImportRefused("The file is empty: it needs a header row naming its columns, then one row per pupil.")
+    if not rows:
+        raise ImportRefused("The file has a header row but no pupils under it.")
+    return ParsedCsv(headers=[name for _, name in headers], rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+# Guessing the mapping.
+
+
+def _normal(header: str) -> str:
+    """So that "Legal First Name", "legal_first_name" and "LegalFirstName" are one column."""
+    return "".join(ch for ch in header.casefold() if ch.isalnum())
+
+
+# Names the MIS packages and schools' own spreadsheets use, most specific first: when a file has
+# both "Legal first name" and "First name", the legal one is the first name and the other is ignored.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "mis_id": (
+        "studentid",
+        "pupilid",
+        "adno",
+        "admissionnumber",
+        "admissionno",
+        "upn",
+        "uniquepupilnumber",
+        "id",
+    ),
+    "first_name": ("legalfirstname", "legalforename", "firstname", "forename", "givenname", "forenames"),
+    "surname": ("legallastname", "legalsurname", "surname", "lastname", "familyname"),
+    "preferred_name": ("preferredfirstname", "preferredforename", "preferredname", "knownas", "chosenname"),
+    "class_name": (
+        "registrationform",
+        "registrationgroup",
+        "regform",
+        "reggroup",
+        "reg",
+        "form",
+        "class",
+        "classgroup",
+        "tutorgroup",
+    ),
+    "year_group": ("yeargroup", "year", "ncyear", "nationalcurriculumyear", "curriculumyear", "yr"),
+    "leaving_date": ("leavingdate", "dateofleaving", "leavedate", "dateleft"),
+    "consent_social_photo": (
+        "socialmediaphoto",
+        "socialmediaphotos",
+        "photoonsocialmedia",
+        "photosonsocialmedia",
+        "socialmediaphotoconsent",
+        "photoconsentsocialmedia",
+    ),
+    "consent_social_name": (
+        "socialmedianame",
+        "nameonsocialmedia",
+        "firstnameonsocialmedia",
+        "socialmedianameconsent",
+    ),
+    "consent_website_photo": (
+        "websitephoto",
+        "websitephotos",
+        "photoonwebsite",
+        "photosonwebsite",
+        "photoonschoolwebsite",
+        "websitephotoconsent",
+    ),
+    "consent_press": ("press", "pressandmedia", "pressmedia", "pressconsent", "mediaconsent", "media"),
+    "consent_given_by": ("consentgivenby", "givenby", "consentby", "parentname", "carername", "decidedby"),
+    "consent_date": ("consentdate", "dateofconsent", "consentgivenon", "dateconsentgiven", "decidedon"),
+}
+
+
+def suggest_mapping(headers: Iterable[str]) -> dict[str, str | None]:
+    """For each column, the portal field it most likely holds (a key of FIELDS), or None to ignore it.
+
+    Each field is given to one column at most. The office confirms the guess before anything is planned.
+    """
+    headers = list(headers)
+    by_normal: dict[str, str] = {}
+    for header in headers:
+        by_normal.setdefault(_normal(header), header)
+    mapping: dict[str, str | None] = dict.fromkeys(headers)
+    for key, import_field in FIELDS.items():
+        for alias in (_normal(key), _normal(import_field.label), *_ALIASES[key]):
+            header = by_normal.get(alias)
+            if header is not None and mapping[header] is None:
+                mapping[header] = key
+                break
+    return mapping
+
+
+def _columns_for(parsed: ParsedCsv, mapping: Mapping[str, str | None]) -> dict[str, str]:
+    """Check the mapping against the file; return field -> column."""
+    strangers = [header for header in mapping if header not in parsed.headers]
+    if strangers:
+        raise ImportRefused(f"The file has no column called {_quoted(strangers)}.")
+    columns: dict[str, str] = {}
+    for header in parsed.headers:
+        key = mapping.get(header)
+        if not key:
+            continue
+        if key not in FIELDS:
+            raise ImportRefused(f"“{key}” is not something the portal can import.")
+        if key in columns:
+            raise ImportRefused(
+                f"The columns “{columns[key]}” and “{header}” are both matched to {FIELDS[key].label}. Choose one."
+            )
+        columns[key] = header
+    missing = [FIELDS[key].label for key in REQUIRED_FIELDS if key not in columns]
+    if missing:
+        raise ImportRefused(
+            f"The import needs a column for each of: {', '.join(missing)}. "
+            "Match a column of the file to each, or add them to the export."
+        )
+    return columns
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"“{value}”" for value in values)
+
+
+# Reading values.
+
+
+class _Unreadable(ValueError):
+    pass
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %b %Y", "%d %B %Y")
+
+
+def _parse_date(value: str) -> date | None:
+    for date_format in _DATE_FORMATS:
+        try:
+            return datetime.strptime(value, date_format).date()  # noqa: DTZ007 - a calendar day, not a moment
+        except ValueError:
+            continue
+    return None
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+_YEAR_GROUP = re.compile(r"(?:nc\s*)?(?:year|yr|y)?\s*(\d{1,2})")
+
+
+def _parse_year_group(value: str) -> int:
+    text = value.casefold().strip()
+    if text in {"r", "rec", "reception", "year r"}:
+        return 0
+    match = _YEAR_GROUP.fullmatch(text)
+    if match and int(match[1]) <= 14:
+        return int(match[1])
+    raise _Unreadable
+
+
+_ANSWERS = {
+    **dict.fromkeys(("yes", "y", "given", "consent given", "consented", "agreed", "1", "true"), ConsentDecision.GIVEN),
+    **dict.fromkeys(
+        ("no", "n", "refused", "consent refused", "not given", "declined", "withdrawn", "0", "false"),
+        ConsentDecision.REFUSED,
+    ),
+}
+
+
+def _parse_answer(value: str) -> str:
+    try:
+        return _ANSWERS[" ".join(value.casefold().split())]
+    except KeyError:
+        raise _Unreadable from None
+
+
+# What the register says about a purpose, as one answer. Exports write it, and an import treats an
+# answer that already agrees as nothing to record, so an exported register imports as no change.
+_ANSWER_FOR_STATE = {
+    ConsentState.GIVEN: ConsentDecision.GIVEN,
+    ConsentState.REFUSED: ConsentDecision.REFUSED,
+    ConsentState.WITHDRAWN: ConsentDecision.REFUSED,
+    ConsentState.DISPUTED: ConsentDecision.REFUSED,
+}
+_ANSWER_LABELS = {ConsentDecision.GIVEN: "Yes", ConsentDecision.REFUSED: "No"}
+_STATE_WORDS = {
+    ConsentState.GIVEN: "consent",
+    ConsentState.REFUSED: "a refusal",
+    ConsentState.WITHDRAWN: "a withdrawal",
+    ConsentState.DISPUTED: "carers who disagree",
+    ConsentState.EXPIRED: "consent that has run out",
+}
+
+
+def answer_for(state: str) -> str:
+    """The register's answer for a consent state: "Yes", "No", or "" when nothing current is on file."""
+    decision = _ANSWER_FOR_STATE.get(state)
+    return _ANSWER_LABELS[decision] if decision else ""
+
+
+def consent_on_file(records: Iterable[ConsentRecord], purpose: str, *, on: date) -> ConsentState:
+    """What the carers' decisions add up to, leaving aside whether the pupil has left or must
+    never be published: those are not decisions a file of consent answers can agree with."""
+    return effective_consent(Pupil(), purpose, on=on, records=records).state
+
+
+# The plan.
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # a Pupil field
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class PupilToCreate:
+    line: int
+    mis_id: str
+    first_name: str
+    surname: str
+    preferred_name: str
+    class_group: ClassGroup
+    year_group: int | None
+    leaving_date: date | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.surname}"
+
+
+@dataclass(frozen=True)
+class PupilToUpdate:
+    line: int
+    pupil: Pupil
+    changes: list[FieldChange]
+
+
+@dataclass(frozen=True)
+class ConsentToRecord:
+    line: int
+    mis_id: str
+    pupil: Pupil | None  # None for a pupil the import creates
+    pupil_name: str
+    purpose: str
+    decision: str
+    given_by_name: str
+    relationship: str
+    decided_on: date
+    state_before: ConsentState
+
+    @property
+    def purpose_label(self) -> str:
+        return ConsentPurpose(self.purpose).label
+
+
+@dataclass
+class ImportPlan:
+    """What `apply_import` would do with this file and mapping. Building it changes nothing."""
+
+    columns: dict[str, str]  # field -> the file's column
+    rows: int
+    to_create: list[PupilToCreate] = field(default_factory=list)
+    to_update: list[PupilToUpdate] = field(default_factory=list)
+    consents: list[ConsentToRecord] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # rows imported, but a value in them was not
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.to_create or self.to_update or self.consents)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    consents_recorded: int
+    unchanged: int
+    warnings: list[RowError]
+
+
+def _check_may_import(actor: Membership) -> None:
+    if not has_perm(actor, Perm.MANAGE_CONSENT):
+        raise PermissionDenied("You cannot import pupils or consent records.")
+
+
+_TEXT_LIMITS = {"mis_id": 64, "first_name": 100, "surname": 100, "preferred_name": 100, "consent_given_by": 200}
+_CHANGE_LABELS = {
+    "first_name": "First name",
+    "surname": "Surname",
+    "preferred_name": "Preferred name",
+    "class_group": "Class",
+    "year_group": "Year group",
+    "leaving_date": "Leaving date",
+}
+
+
+def _fold(name: str) -> str:
+    """Class and carer names match whatever their spacing and capitals (as ConsentRecord.carer_key does)."""
+    return " ".join(name.split()).casefold()
+
+
+class _Planner:
+    """Plans one file against the school's register, loaded once: two queries for pupils and
+    their records, one for classes, whatever the length of the file."""
+
+    def __init__(self, *, actor: Membership, columns: dict[str, str], on: date):
+        self.columns = columns
+        self.on = on
+        self.today = timezone.localdate()
+        self.classes = {_fold(group.name): group for group in ClassGroup.objects.filter(school_id=actor.school_id)}
+        self.class_names = sorted((group.name for group in self.classes.values()), key=str.casefold)
+        pupils = list(
+            Pupil.objects.filter(school_id=actor.school_id)
+            .select_related("school", "class_group")
+            .prefetch_related("consent_records")
+        )
+        self.pupils = {pupil.mis_id: pupil for pupil in pupils if pupil.mis_id}
+        self.unnumbered_names = Counter(
+            (pupil.first_name.casefold(), pupil.surname.casefold()) for pupil in pupils if not pupil.mis_id
+        )
+        self.first_line_of: dict[str, int] = {}
+
+    def value(self, row: dict[str, str], key: str) -> str:
+        column = self.columns.get(key)
+        return row.get(column, "") if column else ""
+
+    def where(self, key: str) -> str:
+        return f"(column “{self.columns[key]}”)"
+
+    def plan(self, parsed: ParsedCsv) -> ImportPlan:
+        plan = ImportPlan(columns=self.columns, rows=len(parsed.rows))
+        for line, row in parsed.rows:
+            self.plan_row(plan, line, row)
+        return plan
+
+    def plan_row(self, plan: ImportPlan, line: int, row: dict[str, str]) -> None:
+        problems: list[str] = []
+        values = {key: self.value(row, key) for key in FIELDS}
+
+        for key in REQUIRED_FIELDS:
+            if not values[key]:
+                problems.append(f"{FIELDS[key].label} is empty {self.where(key)}.")
+        for key, limit in _TEXT_LIMITS.items():
+            if len(values[key]) > limit:
+                problems.append(f"{FIELDS[key].label} is longer than {limit} characters {self.where(key)}.")
+
+        mis_id = values["mis_id"]
+        if mis_id:
+            first_line = self.first_line_of.setdefault(mis_id, line)
+            if first_line != line:
+                problems.append(
+                    f"MIS id {mis_id} is on line {first_line} and on line {line}; each pupil may appear only once."
+                )
+
+        class_group = None
+        if values["class_name"]:
+            class_group = self.classes.get(_fold(values["class_name"]))
+            if class_group is None:
+                known = ", ".join(self.class_names) or "none yet"
+                problems.append(
+                    f"there is no class called “{values['class_name']}”. The school's classes are: {known}."
+                )
+
+        year_group = None
+        if values["year_group"]:
+            try:
+                year_group = _parse_year_group(values["year_group"])
+            except _Unreadable:
+                problems.append(
+                    f"year group “{values['year_group']}” is not a number {self.where('year_group')}. "
+                    "Use 0 or R for Reception."
+                )
+
+        dates: dict[str, date | None] = {}
+        for key in ("leaving_date", "consent_date"):
+            dates[key] = None
+            if values[key]:
+                dates[key] = _parse_date(values[key])
+                if dates[key] is None:
+                    problems.append(
+                        f"{FIELDS[key].label.lower()} “{values[key]}” is not a date {self.where(key)}. "
+                        "Write it as day/month/year, for example 31/07/2025."
+                    )
+        consent_date = dates["consent_date"]
+        if consent_date is not None and consent_date > self.on:
+            when = "in the future" if self.on == self.today else f"after {_day(self.on)}, the day of this import"
+            problems.append(f"consent date {_day(consent_date)} is {when} {self.where('consent_date')}.")
+
+        answers: dict[str, str] = {}
+        for key, purpose in CONSENT_FIELDS.items():
+            if values[key]:
+                try:
+                    answers[purpose] = _parse_answer(values[key])
+                except _Unreadable:
+                    problems.append(
+                        f"“{values[key]}” is not an answer for {FIELDS[key].label.lower()} {self.where(key)}. "
+                        "Use Yes or No, or leave it empty to keep what the portal has."
+                    )
+
+        if problems:
+            plan.errors.extend(RowError(line, problem[0].upper() + problem[1:]) for problem in problems)
+            return
+
+        first_name, surname = values["first_name"], values["surname"]
+        wanted: dict[str, Any] = {"first_name": first_name, "surname": surname, "class_group": class_group}
+        if "preferred_name" in self.columns:
+            # MIS exports repeat the first name when there is no other; the portal leaves it empty.
+            preferred = values["preferred_name"]
+            wanted["preferred_name"] = "" if preferred == first_name else preferred
+        if "year_group" in self.columns:
+            wanted["year_group"] = year_group
+        if "leaving_date" in self.columns:
+            wanted["leaving_date"] = dates["leaving_date"]
+
+        pupil = self.pupils.get(mis_id)
+        changed = False
+        if pupil is None:
+            plan.to_create.append(
+                PupilToCreate(
+                    line=line,
+                    mis_id=mis_id,
+                    first_name=first_name,
+                    surname=surname,
+                    preferred_name=wanted.get("preferred_name", ""),
+                    class_group=class_group,
+                    year_group=wanted.get("year_group", class_group.year_group),
+                    leaving_date=wanted.get("leaving_date"),
+                )
+            )
+            changed = True
+            if self.unnumbered_names[(first_name.casefold(), surname.casefold())]:
+                plan.warnings.append(
+                    RowError(
+                        line,
+                        f"The portal already has a {first_name} {surname} without an MIS id, so this adds a "
+                        "second pupil. If they are the same child, give that pupil MIS id "
+                        f"{mis_id} first and import again.",
+                    )
+                )
+            records: list[ConsentRecord] = []
+            leaving_date = wanted.get("leaving_date")
+        else:
+            changes = [
+                FieldChange(key, _CHANGE_LABELS[key], getattr(pupil, key), after)
+                for key, after in wanted.items()
+                if _current(pupil, key) != (after.pk if key == "class_group" else after)
+            ]
+            if changes:
+                plan.to_update.append(PupilToUpdate(line=line, pupil=pupil, changes=changes))
+                changed = True
+            records = list(pupil.consent_records.all())
+            leaving_date = wanted.get("leaving_date", pupil.leaving_date)
+
+        given_by = " ".join(values["consent_given_by"].split())
+        for purpose, decision in answers.items():
+            outcome = self.consent_outcome(
+                records=records,
+                purpose=purpose,
+                decision=decision,
+                given_by=given_by,
+                decided_on=consent_date,
+            )
+            if outcome is None:
+                continue
+            if isinstance(outcome, str):
+                plan.warnings.append(RowError(line, outcome))
+                continue
+            if leaving_date is not None and leaving_date <= self.today:
+                plan.warnings.append(
+                    RowError(
+                        line,
+                        f"{first_name} {surname} has left the school, so their "
+                        f"{ConsentPurpose(purpose).label.lower()} answer was not imported.",
+                    )
+                )
+                continue
+            relationship, state_before, decided_on = outcome
+            plan.consents.append(
+                ConsentToRecord(
+                    line=line,
+                    mis_id=mis_id,
+                    pupil=pupil,
+                    pupil_name=f"{first_name} {surname}",
+                    purpose=purpose,
+                    decision=decision,
+                    given_by_name=given_by or DEFAULT_GIVEN_BY,
+                    relationship=relationship,
+                    decided_on=decided_on,
+                    state_before=state_before,
+                )
+            )
+            changed = True
+        if not changed:
+            plan.unchanged += 1
+
+    def consent_outcome(
+        self,
+        *,
+        records: list[ConsentRecord],
+        purpose: str,
+        decision: str,
+        given_by: str,
+        decided_on: date | None,
+    ) -> tuple[str, ConsentState, date] | str | None:
+        """None when the portal already agrees; a warning when the file's answer must not replace
+        what is on file; otherwise (relationship, state before, decided on) for the new record.
+
+        A named carer is compared with their own decisions. A row that names nobody speaks for the
+        family, so it also agrees when the pupil's decisions as a whole already give its answer.
+        """
+        name = given_by or DEFAULT_GIVEN_BY
+        name_key = _fold(name)
+        # The same person keeps the relationship the school already recorded for them.
+        same_person = [record for record in records if record.carer_key[0] == name_key]
+        relationship = (
+            max(same_person, key=lambda r: (r.decided_on, r.recorded_at, r.pk)).relationship
+            if same_person
+            else IMPORT_RELATIONSHIP
+        )
+        for_purpose = [record for record in records if record.purpose == purpose]
+        carers_own = [record for record in for_purpose if record.carer_key == (name_key, relationship)]
+        carer_state = consent_on_file(carers_own, purpose, on=self.on)
+        if _ANSWER_FOR_STATE.get(carer_state) == decision:
+            return None
+        if given_by:
+            compared, state = carers_own, carer_state
+        else:
+            compared, state = for_purpose, consent_on_file(for_purpose, purpose, on=self.on)
+            if _ANSWER_FOR_STATE.get(state) == decision:
+                return None
+
+        label = ConsentPurpose(purpose).label.lower()
+        if decided_on is None:
+            # Without a date the import cannot tell a carer's new answer from an MIS that was never
+            # updated, so it only ever moves towards "no" (failing closed) or fills in a blank.
+            if decision == ConsentDecision.GIVEN and state != ConsentState.NONE:
+                return (
+                    f"the file says Yes to {label} but gives no consent date, and the portal holds "
+                    f"{_STATE_WORDS[state]} for it. Add the day the carer decided to change that."
+                )
+            return relationship, state, self.on
+
+        latest = _latest_word(compared, on=self.on)
+        if latest is not None and latest > (decided_on, 0):
+            return (
+                f"the file's answer for {label} is dated {_day(decided_on)}, but the portal holds a later "
+                f"decision (from {_day(latest[0])}), so the file's answer was not imported."
+            )
+        return relationship, state, decided_on
+
+
+def _current(pupil: Pupil, key: str) -> Any:
+    return pupil.class_group_id if key == "class_group" else getattr(pupil, key)
+
+
+def _latest_word(records: Iterable[ConsentRecord], *, on: date) -> tuple[date, int] | None:
+    """The day of the most recent decision or withdrawal on or before `on`, with 1 for a withdrawal:
+    the selectors let a withdrawal outrank a decision made the same day."""
+    words = []
+    for record in records:
+        if record.decided_on <= on:
+            words.append((record.decided_on, 0))
+        if record.withdrawn_at is not None and timezone.localdate(record.withdrawn_at) <= on:
+            words.append((timezone.localdate(record.withdrawn_at), 1))
+    return max(words, default=None)
+
+
+def plan_import(
+    *, actor: Membership, parsed: ParsedCsv, mapping: Mapping[str, str | None], on: date | None = None
+) -> ImportPlan:
+    """The dry run: check every row and say what importing the file would change. Writes nothing.
+
+    `mapping` is column -> field key (or None to ignore the column), as `suggest_mapping` gives it.
+    Pupils are matched by MIS id within the actor's school. Consent answers are compared with the
+    decisions on file as of `on` (default today), so importing the same file again plans nothing.
+    """
+    _check_may_import(actor)
+    columns = _columns_for(parsed, mapping)
+    return _Planner(actor=actor, columns=columns, on=on or timezone.localdate()).plan(parsed)
+
+
+def apply_import(
+    *,
+    actor: Membership,
+    parsed: ParsedCsv,
+    mapping: Mapping[str, str | None],
+    on: date | None = None,
+    request: HttpRequest | None = None,
+) -> ImportResult:
+    """Import the file, all or nothing: a single bad row refuses the whole file.
+
+    The plan is made again inside the transaction, so it reflects the register as it is now, not
+    as it was when the office looked at the dry run.
+    """
+    with transaction.atomic():
+        plan = plan_import(actor=actor, parsed=parsed, mapping=mapping, on=on)
+        if plan.errors:
+            count = len(plan.errors)
+            raise ImportRefused(
+                f"Nothing was imported: {count} problem{'s' if count != 1 else ''} in the file need fixing first.",
+                errors=plan.errors,
+            )
+        created: dict[str, Pupil] = {}
+        try:
+            for new in plan.to_create:
+                line = new.line
+                created[new.mis_id] = pupil_create(
+                    actor=actor,
+                    mis_id=new.mis_id,
+                    first_name=new.first_name,
+                    surname=new.surname,
+                    preferred_name=new.preferred_name,
+                    class_group=new.class_group,
+                    year_group=new.year_group,
+                    leaving_date=new.leaving_date,
+                    request=request,
+                )
+            for update in plan.to_update:
+                line = update.line
+                pupil_update(
+                    actor=actor,
+                    pupil=update.pupil,
+                    request=request,
+                    **{change.field: change.after for change in update.changes},
+                )
+            for consent in plan.consents:
+                line = consent.line
+                consent_record(
+                    actor=actor,
+                    pupil=consent.pupil or created[consent.mis_id],
+                    purpose=consent.purpose,
+                    decision=consent.decision,
+                    given_by_name=consent.given_by_name,
+                    relationship=consent.relationship,
+                    method=IMPORT_METHOD,
+                    decided_on=consent.decided_on,
+                    request=request,
+                )
+        except (ConsentError, ValidationError) as error:
+            message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            raise ImportRefused(
+                f"Nothing was imported: line {line} could not be saved ({message}).",
+                errors=[RowError(line, message)],
+            ) from error
+
+        result = ImportResult(
+            created=len(plan.to_create),
+            updated=len(plan.to_update),
+            consents_recorded=len(plan.consents),
+            unchanged=plan.unchanged,
+            warnings=plan.warnings,
+        )
+        audit_record(
+            action="consent.imported",
+            actor=actor.user,
+            school=actor.school,
+            data={
+                "rows": plan.rows,
+                "created": result.created,
+                "updated": result.updated,
+                "consents_recorded": result.consents_recorded,
+                "unchanged": result.unchanged,
+                "warnings": len(result.warnings),
+                "columns": plan.columns,
+                "encoding": parsed.encoding,
+            },
+            request=request,
+        )
+    return result
