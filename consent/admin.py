@@ -50,18 +50,5 @@ class ConsentRecordAdmin(ViewOnlyModelAdmin):
     list_select_related = ["pupil"]
     search_fields = ["pupil__first_name", "pupil__surname", "given_by_name"]
     date_hierarchy = "decided_on"
-    readonly_fields = [
-        "pupil",
-        "purpose",
-        "decision",
-        "given_by_name",
-        "relationship",
-        "method",
-        "decided_on",
-        "expires_on",
-        "withdrawn_at",
-        "withdrawn_by",
-        "recorded_by",
-        "recorded_at",
-    ]
+    readonly_fields = [*list_display, "withdrawn_by", "recorded_by", "recorded_at"]
     fields = readonly_fields
