@@ -1,4 +1,5 @@
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -228,3 +229,61 @@ class SocialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.handle} ({self.get_network_display()})"
+
+
+class LocalNetworkPost(models.Model):
+    """A post published on the portal's built-in network (`accounts.networks.local`).
+
+    Its pk is the post's external id, and ids grow with time (like X's), so "newest first" is
+    by id. Deleting on the network keeps the row and sets `deleted_at`.
+    """
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="local_posts")
+    text = models.TextField(blank=True)
+    quote_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="quoted_by")
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
+    idempotency_key = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Sent by the publisher so a retried publish returns this post instead of posting twice.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(idempotency_key=""), name="local_post_idempotency_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Local post {self.pk} by @{self.account.handle}"
+
+
+def local_media_path(instance: "LocalNetworkMedia", filename: str) -> str:
+    return f"local-network/{instance.account_id}/{uuid.uuid4().hex}.jpg"
+
+
+class LocalNetworkMedia(models.Model):
+    """An image uploaded to the built-in network. Uploaded first (with its alt text), then
+    attached to a post when that post is published, as on X."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="local_media")
+    post = models.ForeignKey(LocalNetworkPost, null=True, blank=True, on_delete=models.PROTECT, related_name="media")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=local_media_path, blank=True)
+    alt_text = models.TextField(blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="local_media_unique_position_per_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Local image {self.pk} of @{self.account.handle}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_timeline
 
 urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
     path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),
+    path("local/<str:handle>/", views_timeline.local_timeline, name="local_timeline"),
+    path("local/media/<int:pk>/", views_timeline.local_network_media, name="local_network_media"),
 ]

@@ -14,6 +14,11 @@ from accounts.permissions import Perm, has_perm
 from audit.services import record as audit_record
 
 from .models import ConsentDecision, ConsentRecord, Pupil
+from .signals import consent_narrowed
+
+
+def _announce_narrowed(pupil: Pupil, reason: str) -> None:
+    consent_narrowed.send(sender=Pupil, school_id=pupil.school_id, pupil_ids=[pupil.pk], reason=reason)
 
 
 class ConsentError(Exception):
@@ -133,6 +138,8 @@ def consent_record(
             },
             request=request,
         )
+        if decision == ConsentDecision.REFUSED:
+            _announce_narrowed(pupil, f"{consent.get_purpose_display()}: {pupil.known_as}'s carer said no.")
     return consent
 
 
@@ -160,6 +167,7 @@ def consent_withdraw(*, actor: Membership, record: ConsentRecord, request: HttpR
             data={"pupil_id": pupil.pk, "purpose": locked.purpose, "relationship": locked.relationship},
             request=request,
         )
+        _announce_narrowed(pupil, f"{locked.get_purpose_display()}: consent for {pupil.known_as} was withdrawn.")
     record.withdrawn_at = locked.withdrawn_at
     record.withdrawn_by = locked.withdrawn_by
     return record
@@ -202,6 +210,7 @@ def pupil_set_never_publish(
             data={"was_already_set": was_set},
             request=request,
         )
+        _announce_narrowed(locked, f"{locked.known_as} must not appear in any post (do not publish).")
     _copy_never_publish(source=locked, to=pupil)
     return pupil
 
@@ -290,6 +299,9 @@ def pupil_update(*, actor: Membership, pupil: Pupil, request: HttpRequest | None
             audit_record(
                 action="pupil.updated", actor=actor.user, school=pupil.school, target=pupil, data=data, request=request
             )
+            leaving = changed.get("leaving_date")
+            if leaving is not None and leaving <= timezone.localdate():
+                _announce_narrowed(pupil, f"{pupil.known_as} has left the school.")
     except Exception:
         # Leave the caller's instance as the database still has it.
         for field, value in before.items():

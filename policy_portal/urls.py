@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("consent/", include("consent.urls")),
+    path("posts/", include("posts.urls")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts import services
 from accounts.models import Invitation, Membership, Role, SocialAccount
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
+from posts.models import Post
 
 ALL_ROLES = list(Role)
 
@@ -32,8 +33,10 @@ VIEWS = {
     "consent_record_create": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_never_publish": ("post", "pupil", [Role.HEADTEACHER]),
     "consent_withdraw": ("post", "consent_record", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "take_down_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "post_take_down": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
 }
-PUBLIC_VIEWS = {"invitation_accept", "healthz"}
+PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media"}
 PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
 
 
@@ -76,7 +79,12 @@ def _objects_at(school_staff_member: Membership) -> dict:
         decided_on=date(2026, 9, 4),
         recorded_by=head.user,
     )
+    teacher = Membership.objects.filter(school=school, role_assignments__role=Role.CLASS_TEACHER).first()
+    post = Post.objects.create(
+        account=SocialAccount.objects.filter(school=school).first(), author=(teacher or head).user, text="Hello"
+    )
     return {
+        "post": post,
         "pupil": pupil,
         "consent_record": record,
         "membership": Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
@@ -123,6 +131,7 @@ def _state_of(school) -> tuple:
         list(Invitation.objects.filter(school=school).values_list("pk", "revoked_at")),
         list(Pupil.objects.filter(school=school).values_list("pk", "never_publish")),
         list(ConsentRecord.objects.filter(pupil__school=school).values_list("pk", "withdrawn_at")),
+        list(Post.objects.filter(account__school=school).values_list("pk", "status")),
     )
 
 

@@ -1,0 +1,183 @@
+"""The one interface every network adapter implements (healthchecks' transports are the model).
+
+An adapter is a small class per network. It implements what its network supports; anything
+else falls through to this base class, which raises a permanent NetworkError saying the
+operation is not available, so callers handle "not possible here" like any other failure.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
+
+if TYPE_CHECKING:
+    from accounts.models import SocialAccount
+
+# The id a network gave an uploaded image; a post refers to its images by these.
+MediaRef: TypeAlias = str
+
+
+class NetworkError(Exception):
+    """A network call that did not work, with a message staff can read.
+
+    `permanent` means retrying the same call will not help (bad credentials, a post that is
+    too long, an operation the network does not offer); `retry_after` is the number of
+    seconds the network asked us to wait before trying again, when it said.
+    """
+
+    def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, permanent={self.permanent}, retry_after={self.retry_after})"
+
+
+class PostNotFound(NetworkError):
+    """The post is not on the network (never was, or already deleted). Always permanent, and
+    its own type so a take-down can treat "already gone" as done."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+class LengthRule(StrEnum):
+    """How a network counts a post's length. A name, not a function: counting X's weighted
+    length lives in `posts.tweet_text`, and `accounts` must not import `posts`."""
+
+    X_WEIGHTED = "x_weighted"
+    CHARACTERS = "characters"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    max_length: int
+    length_rule: LengthRule
+    max_images: int
+    max_image_bytes: int
+    alt_text_limit: int
+    supports_block: bool = False
+    supports_idempotency_key: bool = False
+    supports_follower_list: bool = False
+    supports_hide_reply: bool = False
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    """Where a published post lives on its network."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PostPayload:
+    text: str
+    media: list[MediaRef] = field(default_factory=list)
+    quote_of: str | None = None
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    """One of the account's own posts as the network has it, for reconciling an unknown outcome."""
+
+    id: str
+    text: str
+    created_at: datetime
+    url: str
+
+
+@dataclass(frozen=True)
+class NetworkUser:
+    id: str
+    handle: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Mention:
+    id: str
+    text: str
+    created_at: datetime
+    author: NetworkUser
+    url: str
+    in_reply_to: str | None = None
+
+
+class Network(ABC):
+    """A school's account on one network. Constructed per account; holds no open connection."""
+
+    capabilities: ClassVar[Capabilities]
+    # How messages name the network: "… is not available on this network (X)."
+    label: ClassVar[str]
+
+    def __init__(self, account: SocialAccount):
+        self.account = account
+
+    # Every network publishes, deletes and lists its own recent posts: publishing without
+    # reconciliation could post twice, so these have no "not available" fallback.
+
+    @abstractmethod
+    def publish(self, payload: PostPayload, *, idempotency_key: str | None = None) -> ExternalRef:
+        """Publish a post. Networks without idempotency keys ignore `idempotency_key`."""
+
+    @abstractmethod
+    def delete(self, ref_id: str) -> None:
+        """Delete a post by its network id; PostNotFound when the network does not have it."""
+
+    @abstractmethod
+    def recent_own_posts(self, limit: int = 20) -> list[OwnPost]:
+        """The account's newest posts, newest first."""
+
+    def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
+        """Upload one image with its alt text; returns the id a PostPayload refers to."""
+        raise self._unavailable("Posting images")
+
+    def mentions(self, since: str | None = None) -> list[Mention]:
+        """Posts mentioning the account, oldest first, after the mention id `since` when given."""
+        raise self._unavailable("Reading mentions")
+
+    def followers(self, cursor: str | None = None) -> tuple[list[NetworkUser], str | None]:
+        """One page of followers and the cursor of the next page (None on the last page)."""
+        raise self._unavailable("Reading the follower list")
+
+    def mute(self, user_id: str) -> None:
+        raise self._unavailable("Muting an account")
+
+    def block(self, user_id: str) -> None:
+        raise self._unavailable("Blocking an account")
+
+    def hide_reply(self, post_id: str) -> None:
+        raise self._unavailable("Hiding a reply")
+
+    # Checks every adapter runs before calling out, so limits fail the same way everywhere.
+
+    def check_payload(self, payload: PostPayload) -> None:
+        limit = self.capabilities.max_images
+        if len(payload.media) > limit:
+            raise NetworkError(f"A post can have at most {limit} images on {self.label}.", permanent=True)
+        if not payload.text.strip() and not payload.media:
+            raise NetworkError("A post needs some text or an image.", permanent=True)
+
+    def check_media(self, image: bytes, alt_text: str) -> None:
+        caps = self.capabilities
+        if len(image) > caps.max_image_bytes:
+            raise NetworkError(
+                f"This image is {len(image) / 1_048_576:.1f} MB; {self.label} accepts images up to "
+                f"{caps.max_image_bytes / 1_048_576:.0f} MB.",
+                permanent=True,
+            )
+        if len(alt_text) > caps.alt_text_limit:
+            raise NetworkError(
+                f"The image description is {len(alt_text)} characters; {self.label} allows {caps.alt_text_limit}.",
+                permanent=True,
+            )
+
+    def _unavailable(self, operation: str) -> NetworkError:
+        return NetworkError(f"{operation} is not available on this network ({self.label}).", permanent=True)

@@ -1,0 +1,78 @@
+"""What happens to posts when consent narrows (a withdrawal, a refusal, never-publish, a
+pupil leaving): posts on their way out are stopped at once and go back to their authors;
+published posts that consent no longer covers become take-down requests for the
+headteacher, who is emailed."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import Membership, Role
+from audit.services import record
+from consent.checks import Stage, check_post_consent
+from consent.models import Pupil
+
+from .models import PENDING_STATUSES, Post, PostStatus, TakeDownRequest
+from .selectors import consent_content, with_content
+from .services import post_stop_for_consent
+
+
+def posts_showing_or_naming(*, school_id: int, pupil_ids: list[int]):
+    """Pending and published posts of the school that tag, resolve a face to, or may name these pupils."""
+    pupils = list(Pupil.objects.filter(pk__in=pupil_ids, school_id=school_id).only("first_name", "preferred_name"))
+    named = Q()
+    for pupil in pupils:
+        named |= Q(text__icontains=pupil.first_name)
+        if pupil.preferred_name:
+            named |= Q(text__icontains=pupil.preferred_name)
+    shows = Q(images__tagged_pupils__in=pupil_ids) | Q(images__faces__pupil__in=pupil_ids)
+    return with_content(
+        Post.objects.filter(account__school_id=school_id, status__in=[*PENDING_STATUSES, PostStatus.PUBLISHED])
+        .filter(shows | named)
+        .select_related("account")
+        .distinct()
+    )
+
+
+def react_to_narrowed_consent(*, school_id: int, pupil_ids: list[int], reason: str) -> dict[str, int]:
+    """Re-check every post that may be affected, with the same check publishing uses."""
+    stopped = requested = 0
+    for post in posts_showing_or_naming(school_id=school_id, pupil_ids=pupil_ids):
+        check = check_post_consent(consent_content(post), stage=Stage.PUBLISH)
+        affected = [p for p in check.problems if p.severity == "block" and p.pupil_id in pupil_ids]
+        if not affected:
+            continue
+        note = f"{reason} {affected[0].message}"
+        if post.status == PostStatus.PUBLISHED:
+            requested += _request_take_down(post=post, reason=note)
+        elif post_stop_for_consent(post=post, reason=f"{note} Change the post, then submit it again."):
+            stopped += 1
+    return {"stopped": stopped, "take_down_requested": requested}
+
+
+def _request_take_down(*, post: Post, reason: str) -> int:
+    if TakeDownRequest.objects.filter(post=post, resolved_at__isnull=True).exists():
+        return 0
+    request = TakeDownRequest.objects.create(post=post, reason=reason)
+    record(action="post.take_down_requested", school=post.account.school, target=post, data={"reason": reason})
+    transaction.on_commit(lambda: _email_headteachers(request))
+    return 1
+
+
+def _email_headteachers(request: TakeDownRequest) -> None:
+    school = request.post.account.school
+    heads = Membership.objects.filter(school=school, is_active=True, role_assignments__role=Role.HEADTEACHER)
+    recipients = sorted({m.user.email for m in heads.select_related("user")})
+    if not recipients:
+        return
+    send_mail(
+        subject=f"A published post needs taking down ({school})",
+        message=(
+            f"{request.reason}\n\nThe post on {request.post.account} is still public. Open the take-down list "
+            f"to remove it:\n{settings.SITE_URL}{reverse('take_down_list')}\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )

@@ -1,0 +1,180 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn by the author"
+    TAKEN_DOWN = "taken_down", "Taken down"
+
+
+# Statuses in which a post is on its way out: consent problems must stop it.
+PENDING_STATUSES = (PostStatus.SUBMITTED, PostStatus.APPROVED, PostStatus.SCHEDULED)
+
+
+class Post(models.Model):
+    """One post for one of the school's accounts, from draft to published (or not).
+
+    The status changes only in posts.services, each transition a conditional UPDATE on the
+    expected source status, so two approvers acting at once cannot both win.
+    """
+
+    account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    text = models.TextField(blank=True)
+    quote_url = models.URLField(blank=True, max_length=500)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as it is approved.")
+    status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True)
+    findings = models.JSONField(default=list, blank=True)
+    consent_snapshot = models.JSONField(default=dict, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    external_url = models.URLField(blank=True, max_length=500)
+    published_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    taken_down_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "publish_at"]), models.Index(fields=["account", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PostStatus.values), name="post_known_status"),
+            models.CheckConstraint(
+                condition=~Q(status=PostStatus.PUBLISHED) | ~Q(external_id=""),
+                name="post_published_has_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        preview = self.text[:40] + ("…" if len(self.text) > 40 else "")
+        return f"{self.get_status_display()}: {preview or 'photo post'}"
+
+
+class PostImage(models.Model):
+    """A photo on a post. The original stays private; only the rendition is ever published."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    original = models.FileField(upload_to="posts/originals/%Y/%m/", blank=True)
+    rendition = models.FileField(upload_to="posts/renditions/%Y/%m/", blank=True)
+    thumbnail = models.FileField(upload_to="posts/thumbnails/%Y/%m/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.TextField(blank=True)
+    tagged_pupils = models.ManyToManyField("consent.Pupil", blank=True, related_name="tagged_in")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of post {self.post_id}"
+
+
+class FaceRegion(models.Model):
+    """A face on a photo, found by the detector or drawn by the author, and what it is."""
+
+    class Source(models.TextChoices):
+        DETECTED = "detected", "Found by the portal"
+        DRAWN = "drawn", "Marked by hand"
+
+    class Resolution(models.TextChoices):
+        UNRESOLVED = "", "Not resolved yet"
+        PUPIL = "pupil", "A tagged pupil"
+        NOT_PUPIL = "not_pupil", "Not a pupil"
+        REDACTED = "redacted", "Covered up"
+
+    image = models.ForeignKey(PostImage, on_delete=models.CASCADE, related_name="faces")
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.DETECTED)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, blank=True, default="")
+    pupil = models.ForeignKey("consent.Pupil", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(resolution="pupil") & Q(pupil__isnull=False))
+                | (~Q(resolution="pupil") & Q(pupil__isnull=True)),
+                name="face_pupil_only_when_resolved_as_pupil",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Face at {self.x},{self.y} ({self.get_resolution_display()})"
+
+
+class PostComment(models.Model):
+    """The conversation on a post: comments, change requests, rejection reasons, system notes."""
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTION = "rejection", "Rejected"
+        SYSTEM = "system", "Portal note"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.COMMENT)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on post {self.post_id}"
+
+
+class TakeDownRequest(models.Model):
+    """A published post that consent no longer covers, waiting for the headteacher to act.
+
+    One open request per post (a partial unique constraint); closed requests stay as history.
+    """
+
+    class Outcome(models.TextChoices):
+        OPEN = "", "Waiting"
+        TAKEN_DOWN = "taken_down", "Taken down"
+        FAILED = "failed", "Take-down failed"
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="take_down_requests")
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    outcome_message = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(resolved_at__isnull=True), name="one_open_take_down_per_post"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Take down post {self.post_id}"

@@ -1,0 +1,36 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import school_member_required
+from accounts.permissions import Perm
+
+from . import services
+from .models import Post, TakeDownRequest
+
+
+@require_GET
+@school_member_required(Perm.APPROVE_POSTS)
+def take_down_list(request):
+    """Published posts that consent no longer covers, newest first, with the history below."""
+    requests = (
+        TakeDownRequest.objects.filter(post__account__school=request.school)
+        .select_related("post__account", "post__author", "resolved_by")
+        .order_by("resolved_at", "-created_at")
+    )
+    open_requests = [r for r in requests if r.resolved_at is None]
+    closed_requests = [r for r in requests if r.resolved_at is not None][:50]
+    return render(request, "posts/take_down_list.html", {"open_requests": open_requests, "closed": closed_requests})
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def post_take_down(request, pk: int):
+    post = get_object_or_404(Post.objects.select_related("account"), account__school=request.school, pk=pk)
+    try:
+        services.post_take_down(actor=request.membership, post=post)
+    except (services.TakeDownFailed, services.TransitionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The post was removed from {post.account}.")
+    return redirect("take_down_list")
