@@ -4,6 +4,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from posts.models import TakeDownRequest
 
 
 def dashboard_panels(*, membership: Membership) -> dict:
@@ -20,6 +21,10 @@ def dashboard_panels(*, membership: Membership) -> dict:
         has_totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
         staff = memberships_with_roles().filter(school=school, is_active=True).annotate(has_totp=Exists(has_totp))
         panels["staff_without_second_factor"] = [m for m in staff if requires_second_factor(m) and not m.has_totp]
+    if has_perm(membership, Perm.APPROVE_POSTS):
+        panels["take_downs_waiting"] = TakeDownRequest.objects.filter(
+            post__account__school=school, resolved_at__isnull=True
+        ).count()
     if has_perm(membership, Perm.MANAGE_SOCIAL_ACCOUNTS):
         panels["accounts_needing_attention"] = list(
             SocialAccount.objects.filter(school=school, status=SocialAccount.Status.ERROR)

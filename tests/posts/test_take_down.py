@@ -107,3 +107,11 @@ def test_a_post_that_does_not_show_the_pupil_is_left_alone(
     Post.objects.filter(pk=other.pk).update(status=PostStatus.PUBLISHED, external_id="999")
     _withdraw_amaras_photo_consent(staff, pupils, django_capture_on_commit_callbacks)
     assert not TakeDownRequest.objects.filter(post=other).exists()
+
+
+def test_the_headteachers_dashboard_shows_what_waits_to_be_taken_down(
+    client_for, staff, pupils, published, django_capture_on_commit_callbacks
+):
+    _withdraw_amaras_photo_consent(staff, pupils, django_capture_on_commit_callbacks)
+    page = client_for(staff.head).get(reverse("dashboard")).content.decode()
+    assert "1</span> published post shows a pupil whose consent has changed" in page
