@@ -115,3 +115,20 @@ def test_the_headteachers_dashboard_shows_what_waits_to_be_taken_down(
     _withdraw_amaras_photo_consent(staff, pupils, django_capture_on_commit_callbacks)
     page = client_for(staff.head).get(reverse("dashboard")).content.decode()
     assert "1</span> published post shows a pupil whose consent has changed" in page
+
+
+def test_consent_that_runs_out_is_treated_like_a_withdrawal(staff, pupils, published, make_post):
+    from datetime import timedelta
+
+    from posts.tasks import sweep_expired_consent
+
+    pending = make_post(tagged=[pupils.amara])
+    services.post_submit(actor=staff.teacher, post=pending)
+    ConsentRecord.objects.filter(pupil=pupils.amara).update(expires_on=timezone.localdate() - timedelta(days=1))
+
+    outcome = sweep_expired_consent()
+
+    assert outcome == {"stopped": 1, "take_down_requested": 1}
+    assert Post.objects.get(pk=pending.pk).status == PostStatus.DRAFT
+    assert TakeDownRequest.objects.filter(post=published, resolved_at__isnull=True).exists()
+    assert sweep_expired_consent() == {"stopped": 0, "take_down_requested": 0}, "running again changes nothing"

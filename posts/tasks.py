@@ -1,0 +1,34 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from consent.models import ConsentRecord, Pupil
+
+from .consent_changes import react_to_narrowed_consent
+
+# Consent that ran out while the workers were down is still caught, for this many days.
+EXPIRY_LOOKBACK = timedelta(days=7)
+
+
+@shared_task
+def sweep_expired_consent() -> dict[str, int]:
+    """Time narrows consent too: a form's end date passes, a pupil leaves. Once a day, treat
+    those like a withdrawal. Repeats are harmless: stopped posts stay stopped and a post has
+    at most one open take-down request."""
+    today = timezone.localdate()
+    since = today - EXPIRY_LOOKBACK
+    expired = ConsentRecord.objects.filter(expires_on__gte=since, expires_on__lt=today, withdrawn_at__isnull=True)
+    left = Pupil.objects.filter(leaving_date__gt=since, leaving_date__lte=today)
+    by_school: dict[int, set[int]] = {}
+    for rows in (expired.values_list("pupil__school_id", "pupil_id"), left.order_by().values_list("school_id", "pk")):
+        for school_id, pupil_id in rows:
+            by_school.setdefault(school_id, set()).add(pupil_id)
+    totals = {"stopped": 0, "take_down_requested": 0}
+    for school_id, pupil_ids in by_school.items():
+        outcome = react_to_narrowed_consent(
+            school_id=school_id, pupil_ids=sorted(pupil_ids), reason="Consent has run out (end date or leaving date)."
+        )
+        for key, value in outcome.items():
+            totals[key] += value
+    return totals
