@@ -1,6 +1,9 @@
+from collections.abc import Mapping
+
 from django import forms
 from django.utils import timezone
 
+from .imports import FIELDS, MAX_FILE_BYTES
 from .models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord
 
 
@@ -65,3 +68,41 @@ class BulkEntryForm(forms.Form):
                 decision = self.cleaned_data.get(f"p{pupil.pk}_{purpose}")
                 if decision:
                     yield pupil, purpose, decision
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file from the MIS",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=f"Up to {MAX_FILE_BYTES // (1024 * 1024)} MB. In Excel choose Save As, then “CSV UTF-8”.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before the file is read: the upload may be far larger than the portal keeps.
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the largest the portal accepts. "
+                "Export only the columns the portal needs."
+            )
+        return upload
+
+
+class ImportMappingForm(forms.Form):
+    """What each column of the file holds: one choice per column, in the file's order."""
+
+    def __init__(self, *args, headers: list[str], mapping: Mapping[str, str | None], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        choices = [
+            ("", "Ignore this column"),
+            *((key, f"{field.label} (needed)" if field.required else field.label) for key, field in FIELDS.items()),
+        ]
+        for position, header in enumerate(headers):
+            self.fields[f"column_{position}"] = forms.ChoiceField(
+                choices=choices, required=False, label=header, initial=mapping.get(header) or ""
+            )
+
+    def mapping(self) -> dict[str, str | None]:
+        """Column -> field key, or None for an ignored column, as plan_import takes it."""
+        return {header: self.cleaned_data[f"column_{position}"] or None for position, header in enumerate(self.headers)}

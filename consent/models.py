@@ -154,3 +154,57 @@ class ConsentRecord(models.Model):
     def carer_key(self) -> tuple[str, str]:
         """Who decided: the same person written with different spacing or capitals is one carer."""
         return " ".join(self.given_by_name.split()).casefold(), self.relationship
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+class ImportJob(models.Model):
+    """One run of an MIS import file, from the office's "Import" button to its outcome.
+
+    The uploaded file waits in private storage under `stored_file` until the job has run. One job per
+    stored file, so a double-clicked "Import" finds the job the first click made instead of importing twice.
+    """
+
+    school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stored_file = models.CharField(max_length=255, help_text="The upload's key in the default storage.")
+    file_name = models.CharField(max_length=255, blank=True, help_text="The name of the file as uploaded.")
+    mapping = models.JSONField(help_text="The file's column -> the field it holds (null: ignored).")
+    status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    consents_recorded = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True, help_text="[line, message] for each value not imported.")
+    errors = models.JSONField(default=list, blank=True, help_text="[line, message] for each row that stopped it.")
+    error_message = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["stored_file"], name="import_job_one_per_stored_file"),
+            models.CheckConstraint(condition=Q(status__in=ImportJobStatus.values), name="import_job_known_status"),
+            # A finished job says when it finished; a waiting one has not started.
+            models.CheckConstraint(
+                condition=Q(status="queued", started_at__isnull=True, finished_at__isnull=True)
+                | Q(status="running", started_at__isnull=False, finished_at__isnull=True)
+                | Q(status__in=["done", "failed"], finished_at__isnull=False),
+                name="import_job_times_follow_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "-requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)

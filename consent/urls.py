@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 urlpatterns = [
     path("", views.register, name="consent_register"),
@@ -10,4 +10,10 @@ urlpatterns = [
     path("pupils/<int:pk>/record/", views.consent_record_create, name="consent_record_create"),
     path("pupils/<int:pk>/never-publish/", views.never_publish, name="consent_never_publish"),
     path("records/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("import/", views_import.import_upload, name="consent_import"),
+    path("import/columns/", views_import.import_map, name="consent_import_map"),
+    path("import/check/", views_import.import_preview, name="consent_import_preview"),
+    path("import/apply/", views_import.import_apply, name="consent_import_apply"),
+    path("import/outcome/", views_import.import_job, name="consent_import_job"),
+    path("export.csv", views_import.export, name="consent_export"),
 ]

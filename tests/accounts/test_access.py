@@ -33,6 +33,12 @@ VIEWS = {
     "consent_record_create": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_never_publish": ("post", "pupil", [Role.HEADTEACHER]),
     "consent_withdraw": ("post", "consent_record", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import_map": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import_preview": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import_apply": ("post", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import_job": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_export": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "take_down_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_take_down": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
 }

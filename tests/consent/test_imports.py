@@ -496,7 +496,7 @@ def test_applying_creates_pupils_records_consent_and_audits_once_in_summary(cast
     assert "Zoë" not in str(summary.data)
 
 
-def test_applying_updates_changed_fields_through_the_service(cast, make_pupil):
+def test_applying_updates_changed_fields_and_audits_only_those(cast, make_pupil):
     pupil = make_pupil(mis_id="A001", first_name="Amara", surname="Okafor", year_group=3)
 
     result = apply_for(cast.office, csv_bytes(ARBOR, amara(**{"Registration form": "Year 4 Wrens", "Year group": "4"})))
@@ -660,7 +660,6 @@ def test_planning_reads_the_register_in_a_fixed_number_of_queries(
 
 
 def test_five_thousand_rows_plan_and_import(cast):
-    # One consent column keeps the suite quick; the services write each pupil and record with its audit entry.
     rows = [
         [f"S{n:05}", f"Child{n}", "", f"Family{n % 700}", ("Year 3 Robins", "Year 4 Wrens")[n % 2], "", "", "Yes"]
         for n in range(5000)
