@@ -20,7 +20,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -1136,3 +1136,35 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     finally:
         default_storage.delete(job.stored_file)
     return job
+
+
+# A job still "running" after this long lost its worker (the import is one transaction, so
+# nothing of it was written); an upload older than this was abandoned between the steps.
+STALE_AFTER = timedelta(hours=1)
+ABANDONED_AFTER = timedelta(days=1)
+
+
+def import_tidy(*, now: datetime | None = None) -> dict[str, int]:
+    """Close jobs whose worker died, and delete uploads nobody went on to import."""
+    now = now or timezone.now()
+    stale = ImportJob.objects.filter(status=ImportJobStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    stale_keys = list(stale.values_list("stored_file", flat=True))
+    failed = stale.update(
+        status=ImportJobStatus.FAILED,
+        finished_at=now,
+        error_message="The import was interrupted before it finished. Nothing was imported. Upload the file again.",
+    )
+    for key in stale_keys:
+        default_storage.delete(key)
+    waiting = set(ImportJob.objects.filter(status=ImportJobStatus.QUEUED).values_list("stored_file", flat=True))
+    deleted = 0
+    if default_storage.exists(UPLOAD_DIR):
+        school_dirs, _ = default_storage.listdir(UPLOAD_DIR)
+        for school_dir in school_dirs:
+            _, files = default_storage.listdir(f"{UPLOAD_DIR}/{school_dir}")
+            for name in files:
+                key = f"{UPLOAD_DIR}/{school_dir}/{name}"
+                if key not in waiting and default_storage.get_modified_time(key) < now - ABANDONED_AFTER:
+                    default_storage.delete(key)
+                    deleted += 1
+    return {"jobs_failed": failed, "uploads_deleted": deleted}

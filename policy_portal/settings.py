@@ -222,6 +222,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": timedelta(hours=1)},
+    "tidy-consent-imports": {"task": "consent.tasks.tidy_imports", "schedule": timedelta(hours=1)},
     "sweep-expired-consent": {"task": "posts.tasks.sweep_expired_consent", "schedule": timedelta(hours=6)},
 }
 

@@ -408,3 +408,34 @@ def test_export_downloads_a_csv_with_bom_names_and_never_the_never_publish_reaso
     assert "Zoë" in one_class.content.decode("utf-8-sig") and "Wren" not in one_class.content.decode("utf-8-sig")
     assert "robins" in one_class["Content-Disposition"]
     assert client.get(reverse("consent_export"), {"class": cast.other_class.pk}).status_code == 404
+
+
+def test_tidying_closes_interrupted_jobs_and_deletes_abandoned_uploads(client, cast, media_root):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from consent.imports import import_tidy
+    from consent.models import ImportJobStatus
+
+    client = signed_in(client, cast.office)
+    upload(client, csv_file(pupil_row(1)))
+    abandoned = stored_key(client)
+    job_key = default_storage.save(f"consent-imports/{cast.school.pk}/interrupted.csv", io.BytesIO(b"x"))
+    job = ImportJob.objects.create(
+        school=cast.school,
+        requested_by=cast.office.user,
+        stored_file=job_key,
+        mapping={},
+        status=ImportJobStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=2),
+    )
+
+    assert import_tidy() == {"jobs_failed": 1, "uploads_deleted": 0}, "a fresh upload is kept for its session"
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED and "Nothing was imported" in job.error_message
+    assert not default_storage.exists(job_key)
+
+    assert import_tidy(now=timezone.now() + timedelta(days=2)) == {"jobs_failed": 0, "uploads_deleted": 1}
+    assert not default_storage.exists(abandoned)
