@@ -28,7 +28,7 @@ COPY requirements.txt .
 # system library the image lacks (for example a non-headless OpenCV pulled in by another
 # package, which needs libGL).
 RUN pip install --no-cache-dir -r requirements.txt \
-    && python -c "import psycopg, celery, django"
+    && python -c "import psycopg, celery, django, PIL.Image, pillow_heif, cv2"
 
 # The code stays root-owned, so the app cannot rewrite it. var/ (collected static files)
 # and media/ (uploads, the named volume mounts here and takes this owner) belong to the app.
