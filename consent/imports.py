@@ -280,12 +280,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "photosonsocialmedia",
         "socialmediaphotoconsent",
         "photoconsentsocialmedia",
+        # A bare "photo consent" column is suggested for social media; the office confirms it.
+        "photoconsent",
+        "photographconsent",
+        "photopermission",
     ),
     "consent_social_name": (
         "socialmedianame",
         "nameonsocialmedia",
         "firstnameonsocialmedia",
         "socialmedianameconsent",
+        "nameconsent",
+        "namepermission",
     ),
     "consent_website_photo": (
         "websitephoto",

@@ -44,10 +44,11 @@ def react_to_narrowed_consent(*, school_id: int, pupil_ids: list[int], reason: s
         affected = [p for p in check.problems if p.severity == "block" and p.pupil_id in pupil_ids]
         if not affected:
             continue
-        note = f"{reason} {affected[0].message}"
         if post.status == PostStatus.PUBLISHED:
-            requested += _request_take_down(post=post, reason=note)
-        elif post_stop_for_consent(post=post, reason=f"{note} Change the post, then submit it again."):
+            requested += _request_take_down(post=post, reason=reason)
+        elif post_stop_for_consent(
+            post=post, reason=f"{reason} {affected[0].message} Change the post, then submit it again."
+        ):
             stopped += 1
     return {"stopped": stopped, "take_down_requested": requested}
 

@@ -32,5 +32,5 @@ def post_take_down(request, pk: int):
     except (services.TakeDownFailed, services.TransitionError) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The post was removed from {post.account}.")
+        messages.success(request, f"The post was removed from {post.account.display_name}.")
     return redirect("take_down_list")
