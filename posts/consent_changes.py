@@ -77,3 +77,16 @@ def _email_headteachers(request: TakeDownRequest) -> None:
         from_email=None,
         recipient_list=recipients,
     )
+
+
+def recheck_after_publish(post: Post) -> bool:
+    """For the publishing task, after it has recorded a post as published: consent withdrawn
+    while the network call was under way could not stop the post (it was already claimed), so
+    check again now and, if consent no longer covers it, ask for a take-down at once."""
+    post = with_content(Post.objects.filter(pk=post.pk)).select_related("account").get()
+    check = check_post_consent(consent_content(post), stage=Stage.PUBLISH)
+    blocks = [p for p in check.problems if p.severity == "block"]
+    if not blocks:
+        return False
+    reason = f"Consent changed while the post was being published: {blocks[0].message}"
+    return bool(_request_take_down(post=post, reason=reason))

@@ -132,3 +132,23 @@ def test_consent_that_runs_out_is_treated_like_a_withdrawal(staff, pupils, publi
     assert Post.objects.get(pk=pending.pk).status == PostStatus.DRAFT
     assert TakeDownRequest.objects.filter(post=published, resolved_at__isnull=True).exists()
     assert sweep_expired_consent() == {"stopped": 0, "take_down_requested": 0}, "running again changes nothing"
+
+
+def test_a_withdrawal_while_the_post_is_being_published_is_caught_once_it_is_out(
+    staff, pupils, make_post, accounts, django_capture_on_commit_callbacks
+):
+    from posts.consent_changes import recheck_after_publish
+
+    post = make_post(tagged=[pupils.amara])
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHING)
+    _withdraw_amaras_photo_consent(staff, pupils, django_capture_on_commit_callbacks)
+    assert Post.objects.get(pk=post.pk).status == PostStatus.PUBLISHING, "a claimed post cannot be stopped"
+    assert not TakeDownRequest.objects.filter(post=post).exists()
+
+    ref = LocalNetwork(accounts.year3).publish(PostPayload(text=post.text, media=[]))
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHED, external_id=ref.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recheck_after_publish(post) is True
+
+    assert "while the post was being published" in TakeDownRequest.objects.get(post=post).reason
+    assert mail.outbox[-1].to == [staff.head.user.email]
