@@ -1,0 +1,162 @@
+"""Benchmarks that print figures (`python manage.py bench --json`). Tests never time anything;
+these measure on the machine they run on, against the configured database, and leave nothing
+behind (every row they make is rolled back)."""
+
+import io
+import random
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.db import transaction
+
+
+def _timed(fn: Callable[[], object], *, repeats: int) -> list[float]:
+    """Wall-clock milliseconds of each of `repeats` calls, after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median_ms": round(statistics.median(ordered), 3),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
+        "calls": len(ordered),
+    }
+
+
+@contextmanager
+def rolled_back():
+    """Rows made inside are never committed."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def _photo_like(width: int, height: int, seed: int = 7):
+    """A noisy, photo-sized picture: compresses like a camera JPEG rather than a flat test card."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    gradient = np.linspace(40, 215, width, dtype=np.float32)[None, :, None]
+    noise = rng.normal(0, 28, (height, width, 3)).astype(np.float32)
+    pixels = np.clip(gradient + noise, 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels, "RGB")
+
+
+def bench_prepare_image(*, quick: bool) -> dict:
+    """`prepare_image` next to a plain Pillow open → save of the same bytes, as a ratio."""
+    import pillow_heif
+    from PIL import Image
+
+    from posts.images import prepare_image
+
+    pillow_heif.register_heif_opener()
+    results = {}
+    sizes = {"jpeg": (4032, 3024), "heic": (1008, 756) if quick else (4032, 3024)}
+    for kind, (width, height) in sizes.items():
+        picture = _photo_like(width, height)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG" if kind == "jpeg" else "HEIF", quality=90)
+        data = buffer.getvalue()
+
+        def plain(data=data):
+            out = io.BytesIO()
+            Image.open(io.BytesIO(data)).convert("RGB").save(out, format="JPEG", quality=85)
+
+        repeats = 3 if quick else 7
+        ours = _summary(_timed(lambda data=data: prepare_image(data), repeats=repeats))
+        baseline = _summary(_timed(plain, repeats=repeats))
+        results[kind] = {
+            "size": f"{width}x{height}",
+            "bytes": len(data),
+            "prepare_image": ours,
+            "plain_pillow": baseline,
+            "ratio": round(ours["median_ms"] / baseline["median_ms"], 2),
+        }
+    return results
+
+
+def bench_weighted_length(*, quick: bool) -> dict:
+    from posts.tweet_text import weighted_length
+
+    text = ("Year 3 built volcanoes 🌋 today! See https://example.org/science 👩🏽‍🔬 #science " * 4)[:280]
+    return _summary(_timed(lambda: weighted_length(text), repeats=200 if quick else 2000))
+
+
+def bench_consent_check(*, quick: bool) -> dict:
+    """The consent check for a 280-character post with a photo, against a register of 2,000 pupils."""
+    from accounts.models import ClassGroup, School, SocialAccount
+    from consent.checks import PhotoInput, PostContent, Stage, check_post_consent
+    from consent.models import Pupil
+
+    rng = random.Random(4)  # noqa: S311 - benchmark data
+    with rolled_back():
+        school = School.objects.create(name="Bench Primary", slug="bench-primary-consent")
+        klass = ClassGroup.objects.create(school=school, name="Year 3", year_group=3)
+        account = SocialAccount.objects.create(
+            school=school, kind="class", class_group=klass, handle="bench_consent_y3", display_name="Bench Y3"
+        )
+        pupils = Pupil.objects.bulk_create(
+            Pupil(school=school, class_group=klass, first_name=f"Pupil{n}", surname=f"Surname{n}") for n in range(2000)
+        )
+        text = ("What a brilliant science afternoon in Year 3, with volcanoes and careful measuring! " * 4)[:280]
+        content = PostContent(
+            account=account,
+            text=text,
+            photos=(PhotoInput(label="Photo 1", tagged_pupil_ids=tuple(p.pk for p in rng.sample(pupils, 3))),),
+        )
+        return {
+            "pupils": 2000,
+            **_summary(_timed(lambda: check_post_consent(content, stage=Stage.APPROVE), repeats=20 if quick else 100)),
+        }
+
+
+def bench_mis_import(*, quick: bool) -> dict:
+    """Apply an MIS import of N new pupils with four consent answers each."""
+    import csv
+
+    from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, User
+    from consent.imports import apply_import, read_csv, suggest_mapping
+
+    rows = 500 if quick else 5000
+    with rolled_back():
+        school = School.objects.create(name="Bench Primary", slug="bench-primary-import")
+        ClassGroup.objects.create(school=school, name="Year 3", year_group=3)
+        user = User.objects.create_user(email="bench-office@bench.invalid", password=None)
+        office = Membership.objects.create(user=user, school=school)
+        RoleAssignment.objects.create(membership=office, role=Role.OFFICE_ADMIN)
+        office = (
+            Membership.objects.prefetch_related("role_assignments").select_related("school", "user").get(pk=office.pk)
+        )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        header = ["Adno", "Forename", "Surname", "Reg", "Photo consent", "Name consent", "Website photo", "Press"]
+        writer.writerow(header)
+        for n in range(rows):
+            writer.writerow([f"B{n:05}", f"Child{n}", "Bench", "Year 3", "Yes", "Yes", "No", "Yes"])
+        parsed = read_csv(buffer.getvalue().encode())
+        mapping = suggest_mapping(parsed.headers)
+        mapping["Website photo"] = "consent_website_photo"
+        mapping["Press"] = "consent_press"
+        start = time.perf_counter()
+        result = apply_import(actor=office, parsed=parsed, mapping=mapping)
+        seconds = time.perf_counter() - start
+    return {"rows": rows, "consents": result.consents_recorded, "seconds": round(seconds, 2)}
+
+
+def run(*, quick: bool) -> dict:
+    return {
+        "weighted_length": bench_weighted_length(quick=quick),
+        "consent_check": bench_consent_check(quick=quick),
+        "prepare_image": bench_prepare_image(quick=quick),
+        "mis_import": bench_mis_import(quick=quick),
+    }

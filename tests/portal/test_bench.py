@@ -1,0 +1,19 @@
+import json
+from io import StringIO
+
+from django.core.management import call_command
+
+from accounts.models import School
+from consent.models import Pupil
+
+
+def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
+    out = StringIO()
+    call_command("bench", "--quick", "--json", stdout=out)
+
+    figures = json.loads(out.getvalue())
+    assert set(figures) >= {"machine", "weighted_length", "consent_check", "prepare_image", "mis_import"}
+    assert figures["prepare_image"]["jpeg"]["ratio"] > 0
+    assert figures["consent_check"]["pupils"] == 2000
+    assert figures["mis_import"]["consents"] == 4 * figures["mis_import"]["rows"]
+    assert not School.objects.exists() and not Pupil.objects.exists()
