@@ -289,7 +289,7 @@ def _never_publish_message(pupil: Pupil) -> str:
 @dataclass(frozen=True)
 class _Name:
     pupil: Pupil
-    words: tuple[str, ...]  # folded, as `_words` splits them
+    words: tuple[str, ...]  # folded, as `words` splits them
     full_name: bool
 
 
@@ -319,7 +319,7 @@ def _find_mentions(text: str, pupils: Iterable[Pupil], *, on: date) -> list[_Men
     """Where the text names a pupil: a first or preferred name, or one of them with the surname.
 
     Matching is on whole words after folding case, compatibility forms and invisible characters
-    (see `_fold`), so "AMARA", "Amara's", "𝐀𝐦𝐚𝐫𝐚" and "Ama<soft hyphen>ra" are all Amara,
+    (see `fold`), so "AMARA", "Amara's", "𝐀𝐦𝐚𝐫𝐚" and "Ama<soft hyphen>ra" are all Amara,
     but "Amarantha" is not. Words in a name may be joined by any whitespace (line breaks
     too), hyphens or apostrophes. A name inside a longer one ("Mary" in "Mary-Jane", "Amara" in
     "Amara Okafor") is the longer one only. Scripts written without spaces between words are not
@@ -335,10 +335,10 @@ def _find_mentions(text: str, pupils: Iterable[Pupil], *, on: date) -> list[_Men
     if not index:
         return []
 
-    folded, origins = _fold(text)
-    words = _words(folded)
+    folded, origins = fold(text)
+    words = split_words(folded)
     glued = [
-        all(char.isspace() or char in _WORD_GLUE for char in folded[left[2] : right[1]])
+        all(char.isspace() or char in WORD_GLUE for char in folded[left[2] : right[1]])
         for left, right in pairwise(words)
     ]
     found = []  # (first word, past the last word, name)
@@ -358,7 +358,7 @@ def _find_mentions(text: str, pupils: Iterable[Pupil], *, on: date) -> list[_Men
             start=origins[words[first][1]][0],
             end=origins[words[last - 1][2] - 1][1],
         )
-        for first, last, name in _outermost(found)
+        for first, last, name in outermost(found)
     ]
 
 
@@ -376,10 +376,10 @@ def _names(pupils: Iterable[Pupil], *, on: date) -> Iterable[_Name]:
 
 
 def _name_words(name: str) -> tuple[str, ...]:
-    return tuple(word for word, _, _ in _words(_fold(name)[0]))
+    return tuple(word for word, _, _ in split_words(fold(name)[0]))
 
 
-def _outermost(found: list[tuple[int, int, _Name]]) -> list[tuple[int, int, _Name]]:
+def outermost(found: list[tuple[int, int, _Name]]) -> list[tuple[int, int, _Name]]:
     """Drop matches lying inside a longer match; keep equal ones (two pupils called Amara)."""
     kept = []
     reach = 0  # the furthest end of any match starting before the current one
@@ -391,8 +391,8 @@ def _outermost(found: list[tuple[int, int, _Name]]) -> list[tuple[int, int, _Nam
     return kept
 
 
-# Hyphens and apostrophes as they come out of `_fold`.
-_WORD_GLUE = frozenset("-\u2010'\u2019\u2018\u02bc")
+# Hyphens and apostrophes as they come out of `fold`.
+WORD_GLUE = frozenset("-\u2010'\u2019\u2018\u02bc")
 
 
 def _is_invisible(char: str) -> bool:
@@ -401,7 +401,7 @@ def _is_invisible(char: str) -> bool:
     return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
-def _fold(text: str) -> tuple[str, list[tuple[int, int]]]:
+def fold(text: str) -> tuple[str, list[tuple[int, int]]]:
     """The text as names are matched against it, and for each of its characters the span it came from.
 
     Case is folded and compatibility forms normalised (NFKC: "ﬁ", full-width and
@@ -428,7 +428,7 @@ def _fold(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(pieces), origins
 
 
-def _words(folded: str) -> list[tuple[str, int, int]]:
+def split_words(folded: str) -> list[tuple[str, int, int]]:
     """Runs of letters and digits, with the marks that belong to them, and where each run lies."""
     words = []
     start = None

@@ -45,7 +45,7 @@ from .models import (
     Pupil,
 )
 from .selectors import ConsentState, effective_consent
-from .signals import consent_narrowed
+from .signals import consent_narrowed, register_changed
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -891,6 +891,7 @@ def apply_import(
         }
         try:
             _write_plan(plan, actor=actor, request=request, summary=summary)
+            register_changed.send(sender=Pupil, school_id=actor.school_id)
         except IntegrityError as error:
             # Another import or an edit got in between the plan and the write (a MIS id taken, say).
             raise ImportRefused(

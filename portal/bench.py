@@ -153,8 +153,16 @@ def bench_mis_import(*, quick: bool) -> dict:
     return {"rows": rows, "consents": result.consents_recorded, "seconds": round(seconds, 2)}
 
 
+def bench_check_text(*, quick: bool) -> dict:
+    """The rules engine on a 280-character post with a register of 2,000 pupils."""
+    from moderation.bench import bench_check_text as measure
+
+    return measure(pupils=2000, repeats=50 if quick else 200)
+
+
 def run(*, quick: bool) -> dict:
     return {
+        "check_text": bench_check_text(quick=quick),
         "weighted_length": bench_weighted_length(quick=quick),
         "consent_check": bench_consent_check(quick=quick),
         "prepare_image": bench_prepare_image(quick=quick),

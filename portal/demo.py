@@ -15,6 +15,7 @@ from accounts.selectors import memberships_with_roles
 from audit.services import record
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
+from moderation.services import seed_default_rules
 
 User = get_user_model()
 
@@ -149,6 +150,7 @@ def seed_demo(*, password: str) -> SeedResult:
                     "class_group": classes[class_name] if class_name else None,
                 },
             )
+        seed_default_rules(school)
         if created:
             head = memberships_with_roles().get(school=school, user__email="head@demo.school")
             office = memberships_with_roles().get(school=school, user__email="office@demo.school")

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
 from accounts.services import invitation_url, school_create
+from moderation.services import seed_default_rules
 
 
 class Command(BaseCommand):
@@ -20,5 +21,7 @@ class Command(BaseCommand):
             )
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
-        self.stdout.write(self.style.SUCCESS(f"Created {school}. Invitation emailed to {invitation.email}."))
+        seed_default_rules(school)
+        self.stdout.write(self.style.SUCCESS(f"Created {school} with the default moderation rules."))
+        self.stdout.write(f"Invitation emailed to {invitation.email}.")
         self.stdout.write(f"The link, if the email does not arrive: {invitation_url(token)}")
