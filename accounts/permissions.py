@@ -19,6 +19,7 @@ class Perm(StrEnum):
     VIEW_CONSENT_COVERAGE = "view_consent_coverage"
     SET_NEVER_PUBLISH = "set_never_publish"
     EDIT_RULES = "edit_rules"
+    SIGN_OFF_POLICY = "sign_off_policy"
     REVIEW_AUDIENCE = "review_audience"
     VIEW_AUDIT = "view_audit"
 
@@ -33,6 +34,7 @@ _ROLES_WITH = {
     Perm.SET_NEVER_PUBLISH: {Role.HEADTEACHER},
     Perm.VIEW_CONSENT_COVERAGE: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.OFFICE_ADMIN},
     Perm.EDIT_RULES: {Role.HEADTEACHER, Role.COMPUTING_LEAD},
+    Perm.SIGN_OFF_POLICY: {Role.HEADTEACHER},
     Perm.REVIEW_AUDIENCE: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
     Perm.VIEW_AUDIT: {Role.HEADTEACHER},
 }

@@ -228,7 +228,7 @@ def _photo_problems(
                 ProblemCode.PHOTO_CONSENT_MISSING,
                 Severity.BLOCK,
                 f"{pupil.known_as} cannot appear in {photo.label}. {photo_status[pupil_id].reason} "
-                f"Choose another photo, or blur {pupil.known_as} out and remove the tag.",
+                f"Choose another photo, or cover {pupil.known_as}'s face and remove the tag.",
                 pupil_id,
             )
         if source == "face":
@@ -244,7 +244,7 @@ def _photo_problems(
         if face.resolution == FaceResolution.UNRESOLVED or (
             face.resolution == FaceResolution.PUPIL and face.pupil_id is None
         ):
-            what = f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil, or blur it"
+            what = f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil, or cover it"
             if stage == Stage.SUBMIT:
                 add(ProblemCode.FACE_UNRESOLVED, Severity.WARN, f"{what} (resolve before approval).", None)
             else:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.admin import ViewOnlyModelAdmin
 
-from .models import Rule
+from .models import PolicyVersion, Rule
 
 # For looking, not editing: rules change through moderation.services, which checks permission
 # and writes the audit trail.
@@ -26,3 +26,9 @@ class RuleAdmin(ViewOnlyModelAdmin):
         "updated_at",
     ]
     readonly_fields = fields
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ViewOnlyModelAdmin):
+    list_display = ["school", "number", "adopted_on", "review_due", "signed_off_by", "signed_off_at"]
+    list_filter = ["school"]

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .rules import RuleType, Scope, Severity, clean_parameters
 
@@ -92,3 +94,79 @@ class RulebookVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Rulebook version {self.token} of school {self.school_id}"
+
+
+class PolicyVersion(models.Model):
+    """One version of the school's social media policy: a draft until the headteacher signs it off.
+
+    The current policy is the signed-off version with the highest number. A school has at most
+    one draft at a time, so the headteacher always knows which text they are signing off.
+    Changed only through `moderation.services`.
+    """
+
+    school = models.ForeignKey("accounts.School", on_delete=models.PROTECT, related_name="policy_versions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(help_text="Plain text: paragraphs separated by blank lines, headings start with “## ”.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    adopted_on = models.DateField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    review_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["school", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="policy_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(signed_off_at__isnull=True), name="policy_version_one_draft"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="policy_version_number_positive"),
+            # Signed off means all of: who, when, adopted on, review due; a draft has none of them.
+            models.CheckConstraint(
+                condition=(
+                    Q(signed_off_at__isnull=True)
+                    & Q(signed_off_by__isnull=True)
+                    & Q(adopted_on__isnull=True)
+                    & Q(review_due__isnull=True)
+                )
+                | (
+                    Q(signed_off_at__isnull=False)
+                    & Q(signed_off_by__isnull=False)
+                    & Q(adopted_on__isnull=False)
+                    & Q(review_due__gt=models.F("adopted_on"))
+                ),
+                name="policy_version_signed_off_completely",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "" if self.is_signed_off else " (draft)"
+        return f"Social media policy version {self.number}{state}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class PolicyAcknowledgement(models.Model):
+    """A member of staff confirming they have read one version of the policy."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements")
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="policy_acknowledgement_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read version {self.version.number}"

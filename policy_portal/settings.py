@@ -224,6 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": timedelta(hours=1)},
     "tidy-consent-imports": {"task": "consent.tasks.tidy_imports", "schedule": timedelta(hours=1)},
     "sweep-expired-consent": {"task": "posts.tasks.sweep_expired_consent", "schedule": timedelta(hours=6)},
+    "remind-policy-review": {"task": "moderation.tasks.remind_policy_review", "schedule": timedelta(days=1)},
 }
 
 # Security headers. Behind TLS in production; SECURE_SSL_REDIRECT can be turned off when a

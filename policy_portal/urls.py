@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("consent/", include("consent.urls")),
     path("posts/", include("posts.urls")),
+    path("policy/", include("moderation.urls")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

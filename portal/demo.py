@@ -15,7 +15,7 @@ from accounts.selectors import memberships_with_roles
 from audit.services import record
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
-from moderation.services import seed_default_rules
+from moderation.services import policy_seed_default, seed_default_rules
 
 User = get_user_model()
 
@@ -155,6 +155,7 @@ def seed_demo(*, password: str) -> SeedResult:
             head = memberships_with_roles().get(school=school, user__email="head@demo.school")
             office = memberships_with_roles().get(school=school, user__email="office@demo.school")
             _seed_pupils(head=head, office=office, classes=classes)
+            policy_seed_default(school=school, signed_off_by=head)
             record(action="demo.seeded", school=school, target=school)
     return SeedResult(school=school, created=created, emails=[p.email for p in PEOPLE])
 

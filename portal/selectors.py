@@ -4,6 +4,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from moderation.selectors import policy_dashboard_panels
 from posts.models import TakeDownRequest
 
 
@@ -29,4 +30,5 @@ def dashboard_panels(*, membership: Membership) -> dict:
         panels["accounts_needing_attention"] = list(
             SocialAccount.objects.filter(school=school, status=SocialAccount.Status.ERROR)
         )
+    panels.update(policy_dashboard_panels(membership=membership))
     return panels

@@ -48,6 +48,8 @@ class Post(models.Model):
     failure_reason = models.TextField(blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # From the "New post" form: a second POST of the same form (a double tap) finds this draft.
+    client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -178,3 +180,33 @@ class TakeDownRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Take down post {self.post_id}"
+
+
+class PostRevision(models.Model):
+    """One change the author made to a post after first submitting it.
+
+    The reviewer sees what changed since they last looked, and the author sees what they
+    changed in answer to a change request. Values are kept as the author saw them (a publish
+    time in the school's time zone, a photo by its number and description).
+    """
+
+    class What(models.TextChoices):
+        TEXT = "text", "Text"
+        QUOTE_URL = "quote_url", "Quoted post"
+        PUBLISH_AT = "publish_at", "Publish time"
+        PHOTO_ADDED = "photo_added", "Photo added"
+        PHOTO_REMOVED = "photo_removed", "Photo removed"
+        ALT_TEXT = "alt_text", "Photo description"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=16, choices=What.choices)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()} changed on post {self.post_id}"

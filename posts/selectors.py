@@ -1,9 +1,20 @@
-from django.db.models import Prefetch, QuerySet
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from difflib import SequenceMatcher
+from enum import StrEnum
+from itertools import groupby
+
+from django.db.models import F, Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import Membership
 from consent.checks import FaceInput, PhotoInput, PostContent
+from consent.models import ConsentPurpose, ConsentRecord, Pupil
+from consent.selectors import ConsentState, effective_consent
 
-from .models import FaceRegion, Post, PostImage
+from .models import FaceRegion, Post, PostComment, PostImage, PostRevision, PostStatus
 
 
 def posts_for_school(*, school) -> QuerySet[Post]:
@@ -47,3 +58,448 @@ def with_content(posts: QuerySet[Post]) -> QuerySet[Post]:
 
 def is_author(membership: Membership, post: Post) -> bool:
     return post.author_id == membership.user_id
+
+
+# The approvers' pages: the review queue, the review page and the calendar.
+
+
+class QueueFilter(StrEnum):
+    SUBMITTED = "submitted"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    ALL = "all"
+
+
+QUEUE_FILTER_LABELS = {
+    QueueFilter.SUBMITTED: "Waiting for approval",
+    QueueFilter.SCHEDULED: "Scheduled",
+    QueueFilter.PUBLISHED: "Published",
+    QueueFilter.ALL: "All",
+}
+
+# Each filter's statuses and order. Waiting posts oldest first, so nothing sits at the bottom
+# for days; "all" leaves out drafts, which are the author's until they submit them.
+_QUEUE_VIEWS = {
+    QueueFilter.SUBMITTED: ([PostStatus.SUBMITTED], ("submitted_at", "pk")),
+    QueueFilter.SCHEDULED: ([PostStatus.SCHEDULED], ("publish_at", "pk")),
+    QueueFilter.PUBLISHED: ([PostStatus.PUBLISHED], ("-published_at", "-pk")),
+    QueueFilter.ALL: ([status for status in PostStatus if status != PostStatus.DRAFT], ("-created_at", "-pk")),
+}
+
+# The pupil fields the approvers' pages read: never `never_publish_reason`, so no page can show it.
+_PUPIL_DISPLAY_FIELDS = ("id", "school_id", "first_name", "preferred_name", "surname", "leaving_date", "never_publish")
+
+
+def _listed_posts(*, school) -> QuerySet[Post]:
+    """Posts with what a list row shows: account, author and photos, with tags and faces as ids only.
+
+    The photos are plain lists (`post.listed_images`, and on each `image.listed_tags` and
+    `image.listed_faces`): on a page of 50 rows, asking a prefetched manager for `.all()` again
+    and again builds a queryset each time, which costs more than the queries themselves.
+    """
+    return (
+        posts_for_school(school=school)
+        .defer("account__credentials")
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=PostImage.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("tagged_pupils", queryset=Pupil.objects.only("id"), to_attr="listed_tags"),
+                    Prefetch(
+                        "faces",
+                        queryset=FaceRegion.objects.only("id", "image_id", "resolution", "pupil_id"),
+                        to_attr="listed_faces",
+                    ),
+                ),
+                to_attr="listed_images",
+            )
+        )
+    )
+
+
+def review_queue(*, school, status: QueueFilter = QueueFilter.SUBMITTED, account_id: int | None = None):
+    """The school's posts for the approvers' queue: one status filter, optionally one account.
+
+    Rows come with their photos, tagged pupils and faces prefetched, ready for `queue_consent_status`.
+    """
+    statuses, order = _QUEUE_VIEWS[QueueFilter(status)]
+    posts = _listed_posts(school=school).filter(status__in=statuses)
+    if account_id is not None:
+        posts = posts.filter(account_id=account_id)
+    return posts.order_by(*order)
+
+
+@dataclass(frozen=True)
+class QueueConsent:
+    """A post's photos at a glance: how many pupils they show, and how many things would stop approval."""
+
+    photos: int
+    pupils: int
+    problems: int
+    unresolved_faces: int
+
+    @property
+    def ok(self) -> bool:
+        return self.problems == 0
+
+    @property
+    def summary(self) -> str:
+        if self.problems:
+            return f"{self.problems} problem{'s' if self.problems != 1 else ''}"
+        if not self.photos:
+            return "No photos"
+        if not self.pupils:
+            return "No pupils tagged"
+        return "All pupils have consent"
+
+
+def queue_consent_status(posts, *, on: date | None = None) -> dict[int, QueueConsent]:
+    """Photo consent for a page of posts, as approval would judge it, in at most two queries.
+
+    `consent.checks.check_post_consent` runs two queries per post (the school's register, then
+    the records of the pupils shown), so calling it for each row of a 50-row queue is 100
+    queries. This asks the same questions of the photos of every listed post at once: the
+    pupils tagged in them or named on a face (one query, never the never-publish reason),
+    then those pupils' consent records (one query), each judged by
+    `consent.selectors.effective_consent`, the function the full check uses.
+
+    Counted as problems, as the full check at the approval stage counts its blocks: a pupil
+    (per photo) who may not appear (no consent, refused, withdrawn, expired, left, do not
+    publish) or is not on the school's register, and a face not yet resolved. Names in the text
+    are not part of this glance: the rules engine's findings, stored at submission, flag them,
+    and the review page and the approval itself run the full check.
+
+    `posts` must come from `review_queue` (or `post_calendar`), whose prefetches this reads.
+    """
+    on = on or timezone.localdate()
+    shown_by_photo = {}
+    unresolved = {}
+    for post in posts:
+        for image in post.listed_images:
+            shown = dict.fromkeys(pupil.pk for pupil in image.listed_tags)
+            for face in image.listed_faces:
+                if face.resolution == FaceRegion.Resolution.PUPIL and face.pupil_id is not None:
+                    shown.setdefault(face.pupil_id)
+                elif face.resolution in (FaceRegion.Resolution.UNRESOLVED, FaceRegion.Resolution.PUPIL):
+                    unresolved[post.pk] = unresolved.get(post.pk, 0) + 1
+            shown_by_photo[image.pk] = list(shown)
+
+    pupil_ids = {pupil_id for ids in shown_by_photo.values() for pupil_id in ids}
+    pupils = {}
+    records = defaultdict(list)
+    if pupil_ids:
+        pupils = {pupil.pk: pupil for pupil in Pupil.objects.filter(pk__in=pupil_ids).only(*_PUPIL_DISPLAY_FIELDS)}
+        # Grouped here rather than by prefetch_related_objects, which builds a queryset per pupil.
+        for record in ConsentRecord.objects.filter(pupil_id__in=pupils, purpose=ConsentPurpose.SOCIAL_PHOTO):
+            records[record.pupil_id].append(record)
+    allowed = {
+        pupil_id: effective_consent(pupil, ConsentPurpose.SOCIAL_PHOTO, on=on, records=records[pupil_id]).allowed
+        for pupil_id, pupil in pupils.items()
+    }
+
+    statuses = {}
+    for post in posts:
+        shown_count = problems = 0
+        for image in post.listed_images:
+            for pupil_id in shown_by_photo[image.pk]:
+                shown_count += 1
+                pupil = pupils.get(pupil_id)
+                on_register = pupil is not None and pupil.school_id == post.account.school_id
+                problems += not (on_register and allowed[pupil_id])
+        faces = unresolved.get(post.pk, 0)
+        statuses[post.pk] = QueueConsent(
+            photos=len(post.listed_images), pupils=shown_count, problems=problems + faces, unresolved_faces=faces
+        )
+    return statuses
+
+
+def finding_counts(post: Post) -> dict[str, int]:
+    """The stored rule findings of a post by severity: {"block": n, "warn": n}."""
+    counts = {"block": 0, "warn": 0}
+    for finding in post.findings or []:
+        severity = finding.get("severity") if isinstance(finding, dict) else None
+        counts[severity if severity in counts else "warn"] += 1
+    return counts
+
+
+def _faces_with_pupils() -> QuerySet[FaceRegion]:
+    pupil_fields = (f"pupil__{field}" for field in _PUPIL_DISPLAY_FIELDS)
+    return (
+        FaceRegion.objects.order_by("pk")
+        .select_related("pupil")
+        .only("id", "image_id", "resolution", "pupil_id", *pupil_fields)
+    )
+
+
+def post_for_review(*, school, pk: int) -> Post:
+    """One of the school's posts with everything the review page shows. Another school's post is not found."""
+    return (
+        posts_for_school(school=school)
+        .defer("account__credentials")
+        .select_related("decided_by")
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=PostImage.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("tagged_pupils", queryset=Pupil.objects.only(*_PUPIL_DISPLAY_FIELDS)),
+                    Prefetch("faces", queryset=_faces_with_pupils()),
+                ),
+            ),
+            Prefetch("comments", queryset=PostComment.objects.select_related("author").order_by("created_at", "pk")),
+            Prefetch("revisions", queryset=PostRevision.objects.select_related("edited_by")),
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class ShownPupil:
+    pupil_id: int
+    name: str
+    tagged: bool  # False: only named on a face, not tagged
+    on_register: bool
+    allowed: bool
+    state: str
+    label: str
+    reason: str  # empty for "do not publish": the headteacher's reason is never shown here
+
+
+@dataclass(frozen=True)
+class ReviewPhoto:
+    image: PostImage
+    number: int
+    pupils: tuple[ShownPupil, ...]
+    faces: int
+    unresolved_faces: int
+
+
+CONSENT_STATE_LABELS = {
+    ConsentState.GIVEN: "Consent given",
+    ConsentState.REFUSED: "Consent refused",
+    ConsentState.WITHDRAWN: "Consent withdrawn",
+    ConsentState.EXPIRED: "Consent ran out",
+    ConsentState.LEFT: "Left the school",
+    ConsentState.NEVER_PUBLISH: "Do not publish",
+    ConsentState.NONE: "No consent recorded",
+    ConsentState.DISPUTED: "Carers disagree",
+}
+
+
+def review_photos(post: Post, snapshot: dict) -> list[ReviewPhoto]:
+    """Per photo of a post from `post_for_review`: who it shows and whether each may appear.
+
+    `snapshot` is the `ConsentCheck.snapshot` of the check the page ran, so what the page says
+    is what approval would store.
+    """
+    names = {}
+    for image in post.images.all():
+        names.update((pupil.pk, pupil) for pupil in image.tagged_pupils.all())
+        names.update((face.pupil_id, face.pupil) for face in image.faces.all() if face.pupil_id is not None)
+    photos = []
+    for number, (image, checked) in enumerate(zip(post.images.all(), snapshot.get("photos", []), strict=False), 1):
+        shown = []
+        for entry in checked["pupils"]:
+            pupil = names.get(entry["pupil_id"])
+            if not entry["on_register"] or pupil is None:
+                shown.append(
+                    ShownPupil(
+                        pupil_id=entry["pupil_id"],
+                        name="A pupil from another school",
+                        tagged=entry["source"] == "tag",
+                        on_register=False,
+                        allowed=False,
+                        state="",
+                        label="Not on this school's register",
+                        reason="Remove the tag.",
+                    )
+                )
+                continue
+            status = entry["social_photo"]
+            never = status["state"] == ConsentState.NEVER_PUBLISH
+            shown.append(
+                ShownPupil(
+                    pupil_id=pupil.pk,
+                    name=f"{pupil.known_as} {pupil.surname}",
+                    tagged=entry["source"] == "tag",
+                    on_register=True,
+                    allowed=status["allowed"],
+                    state=status["state"],
+                    label=CONSENT_STATE_LABELS.get(status["state"], status["state"]),
+                    reason="" if never else status["reason"],
+                )
+            )
+        faces = list(image.faces.all())
+        photos.append(
+            ReviewPhoto(
+                image=image,
+                number=number,
+                pupils=tuple(shown),
+                faces=len(faces),
+                unresolved_faces=sum(
+                    1
+                    for face in faces
+                    if face.resolution == FaceRegion.Resolution.UNRESOLVED
+                    or (face.resolution == FaceRegion.Resolution.PUPIL and face.pupil_id is None)
+                ),
+            )
+        )
+    return photos
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    posts: list[Post]
+
+
+@dataclass(frozen=True)
+class PostCalendar:
+    going_out: list[Post]  # approved to publish now, or being published
+    failed: list[Post]
+    days: list[CalendarDay]  # scheduled, by day in the school's time zone
+    published: list[Post]
+    truncated: bool  # more posts are on their way than the page lists
+
+
+CALENDAR_SCHEDULED_LIMIT = 200
+CALENDAR_PUBLISHED_DAYS = 14
+CALENDAR_PUBLISHED_LIMIT = 50
+
+
+def post_calendar(*, school, now: datetime | None = None) -> PostCalendar:
+    """Posts on their way out, grouped by the day they go (school time), and those published lately.
+
+    A fixed number of queries whatever the number of posts: one for posts on their way, one for
+    those published, each with its photos prefetched.
+    """
+    now = now or timezone.now()
+    on_the_way = list(
+        _listed_posts(school=school)
+        .filter(status__in=[PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.SCHEDULED, PostStatus.FAILED])
+        .order_by(F("publish_at").asc(nulls_first=True), "decided_at", "pk")[:CALENDAR_SCHEDULED_LIMIT]
+    )
+    scheduled = [post for post in on_the_way if post.status == PostStatus.SCHEDULED]
+    days = [
+        CalendarDay(day=day, posts=list(group))
+        for day, group in groupby(scheduled, key=lambda post: timezone.localdate(post.publish_at))
+    ]
+    published = list(
+        _listed_posts(school=school)
+        .select_related("decided_by")
+        .filter(status=PostStatus.PUBLISHED, published_at__gte=now - timedelta(days=CALENDAR_PUBLISHED_DAYS))
+        .order_by("-published_at", "-pk")[:CALENDAR_PUBLISHED_LIMIT]
+    )
+    return PostCalendar(
+        going_out=[post for post in on_the_way if post.status in (PostStatus.APPROVED, PostStatus.PUBLISHING)],
+        failed=[post for post in on_the_way if post.status == PostStatus.FAILED],
+        days=days,
+        published=published,
+        truncated=len(on_the_way) >= CALENDAR_SCHEDULED_LIMIT,
+    )
+
+
+@dataclass(frozen=True)
+class NamedPupil:
+    first_name: str
+    full_name: bool
+    allowed: bool
+    label: str
+    reason: str  # empty for "do not publish"
+
+
+def review_named_pupils(snapshot: dict) -> list[NamedPupil]:
+    """The pupils a post's text names, from a consent check's snapshot, with their name consent."""
+    named = []
+    for entry in snapshot.get("named", []):
+        status = entry["social_name"]
+        never = status["state"] == ConsentState.NEVER_PUBLISH
+        named.append(
+            NamedPupil(
+                first_name=entry["first_name"],
+                full_name=entry["full_name"],
+                allowed=status["allowed"] and not entry["full_name"],
+                label=CONSENT_STATE_LABELS.get(status["state"], status["state"]),
+                reason="" if never else status["reason"],
+            )
+        )
+    return named
+
+
+@dataclass(frozen=True)
+class ReviewFinding:
+    severity: str
+    message: str
+    excerpt: str
+    suggestion: str
+
+
+def review_findings(post: Post) -> list[ReviewFinding]:
+    """The rule findings stored on a post, blocks first, each with the words it is about."""
+    findings = []
+    for finding in post.findings or []:
+        if not isinstance(finding, dict):
+            continue
+        start, end = finding.get("start"), finding.get("end")
+        excerpt = post.text[start:end] if isinstance(start, int) and isinstance(end, int) and start < end else ""
+        findings.append(
+            ReviewFinding(
+                severity="block" if finding.get("severity") == "block" else "warn",
+                message=str(finding.get("message", "")),
+                excerpt=excerpt,
+                suggestion=str(finding.get("suggestion") or ""),
+            )
+        )
+    return sorted(findings, key=lambda finding: finding.severity != "block")
+
+
+@dataclass(frozen=True)
+class RevisionChange:
+    what: str
+    edited_by: str
+    at: datetime
+    before: str
+    after: str
+    # For text: the words kept, removed and added, as ("same" | "removed" | "added", words).
+    words: tuple[tuple[str, str], ...] = ()
+
+
+def changes_since_last_request(post: Post) -> tuple[PostComment | None, list[RevisionChange]]:
+    """The author's last change request on a post from `post_for_review`, and what the author changed after it.
+
+    With no change request, the changes since the post was first submitted.
+    """
+    request = next(
+        (c for c in reversed(post.comments.all()) if c.kind == PostComment.Kind.CHANGES_REQUESTED),
+        None,
+    )
+    since = request.created_at if request else None
+    changes = []
+    for revision in post.revisions.all():
+        if since is not None and revision.created_at < since:
+            continue
+        words = _word_changes(revision.before, revision.after) if revision.what == PostRevision.What.TEXT else ()
+        changes.append(
+            RevisionChange(
+                what=revision.get_what_display(),
+                edited_by=str(revision.edited_by),
+                at=revision.created_at,
+                before=revision.before,
+                after=revision.after,
+                words=words,
+            )
+        )
+    return request, changes
+
+
+def _word_changes(before: str, after: str) -> tuple[tuple[str, str], ...]:
+    old, new = re.split(r"(\s+)", before), re.split(r"(\s+)", after)
+    pieces = []
+    for tag, old_start, old_end, new_start, new_end in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.append(("same", "".join(old[old_start:old_end])))
+            continue
+        if old_end > old_start:
+            pieces.append(("removed", "".join(old[old_start:old_end])))
+        if new_end > new_start:
+            pieces.append(("added", "".join(new[new_start:new_end])))
+    return tuple(pieces)

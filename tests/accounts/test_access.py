@@ -4,12 +4,14 @@ check each against every role and against another school's objects."""
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts import services
 from accounts.models import Invitation, Membership, Role, SocialAccount
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
-from posts.models import Post
+from moderation.models import Rule
+from posts.models import Post, PostImage
 
 ALL_ROLES = list(Role)
 
@@ -41,9 +43,67 @@ VIEWS = {
     "consent_export": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "take_down_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_take_down": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    # The photo page: the post's author (the Year 3 teacher here) and the approvers.
+    "post_photo": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_pupils": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_face_resolve": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_face_add": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_face_delete": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_tag": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "post_photo_untag": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
+    "review_queue": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "review_post": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "review_approve": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "review_request_changes": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "review_reject": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "review_comment": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "post_calendar": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    # The policy (everyone reads it) and the rules for posts (headteacher and computing lead).
+    "policy_current": ("get", None, ALL_ROLES),
+    "policy_acknowledge": ("post", None, ALL_ROLES),
+    "policy_edit": ("get", None, [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    "policy_sign_off": ("get", None, [Role.HEADTEACHER]),
+    "rules_list": ("get", None, [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    "rule_create": ("get", None, [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    "rules_try": ("post", None, [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    "rule_edit": ("get", "rule", [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    "rule_delete": ("post", "rule", [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    # The compose page (issue 5). The table's post is the Year 3 teacher's draft; drafting roles
+    # reach the pages that are not about one post.
+    "post_compose": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "post_list_mine": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "post_text_feedback": (
+        "post",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "post_edit": ("get", "post", [Role.CLASS_TEACHER]),
+    "post_image_upload": ("post", "post", [Role.CLASS_TEACHER]),
+    "post_image_remove": ("post", "image", [Role.CLASS_TEACHER]),
+    "post_image_alt_text": ("post", "image", [Role.CLASS_TEACHER]),
+    # A photo's thumbnail or rendition: the author, the class's other drafters and the approvers.
+    "post_image_file": (
+        "get",
+        "image",
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media"}
 PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """The photos made for the table's posts are written under the test's own directory."""
+    settings.MEDIA_ROOT = str(tmp_path)
 
 
 def _portal_url_names() -> set[str]:
@@ -89,13 +149,18 @@ def _objects_at(school_staff_member: Membership) -> dict:
     post = Post.objects.create(
         account=SocialAccount.objects.filter(school=school).first(), author=(teacher or head).user, text="Hello"
     )
+    image = PostImage.objects.create(post=post, alt_text="Paper volcanoes", width=1, height=1)
+    image.thumbnail.save("thumbnail.jpg", ContentFile(b"\xff\xd8\xff\xd9"), save=False)
+    image.rendition.save("rendition.jpg", ContentFile(b"\xff\xd8\xff\xd9"), save=True)
     return {
         "post": post,
+        "image": image,
         "pupil": pupil,
         "consent_record": record,
         "membership": Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
         "invitation": invitation,
         "social_account": SocialAccount.objects.filter(school=school).first(),
+        "rule": Rule.objects.create(school=school, type="tone", severity="warn"),
     }
 
 
@@ -138,6 +203,7 @@ def _state_of(school) -> tuple:
         list(Pupil.objects.filter(school=school).values_list("pk", "never_publish")),
         list(ConsentRecord.objects.filter(pupil__school=school).values_list("pk", "withdrawn_at")),
         list(Post.objects.filter(account__school=school).values_list("pk", "status")),
+        list(Rule.objects.filter(school=school).values_list("pk", "enabled", "parameters")),
     )
 
 

@@ -135,7 +135,7 @@ def test_every_photo_is_checked(whole_school, child):
     assert [(p.code, p.pupil_id, p.photo) for p in result.problems] == [("photo_consent_missing", ben.pk, "Photo 2")]
 
 
-# Faces: each must be a consenting tagged pupil, not a pupil, or blurred.
+# Faces: each must be a consenting tagged pupil, not a pupil, or covered.
 
 
 def test_faces_resolved_as_consenting_pupil_not_a_pupil_or_redacted_are_allowed(whole_school, child):

@@ -1,0 +1,187 @@
+"""The compose page's form: which account, what to say, what to quote, when to publish, and a
+description of each photo. The rules about the post as a whole (length, descriptions present,
+consent) are checked when it is submitted, in posts.services; this form refuses only what
+cannot be saved even as a draft."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from accounts.models import LocalNetworkPost, SocialAccount
+from accounts.networks.local import post_url as local_post_url
+
+from .models import PostImage
+from .services import EMPTY_POST, MAX_ALT_TEXT_CHARS
+
+NOT_A_POST = "That link is not a post on X or on this portal's timeline."
+TIME_PASSED = "That time has passed. Choose a later time or leave it empty to publish once approved."
+# What may be stored at all: far beyond any post, small enough that checking it stays instant.
+MAX_TEXT_CHARS = 5000
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+_X_HOSTS = {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}
+# /<user>/status/<id>, as X shares it; /i/web/status/<id> is X's own link when it hides the user.
+_X_STATUS_PATH = re.compile(r"/(?:i/web|[A-Za-z0-9_]{1,15})/status(?:es)?/(\d{1,19})/?")
+_LOCAL_FRAGMENT = re.compile(r"post-(\d{1,19})")
+
+
+@dataclass(frozen=True)
+class QuotedPost:
+    network: str  # "x" or "local"
+    post_id: str
+    url: str  # the address as the portal stores it (tracking parameters dropped)
+
+
+def parse_quote_url(url: str, *, portal_hosts: tuple[str, ...] = ()) -> QuotedPost | None:
+    """The post a link points to: one on X, or a live post on this portal's local timeline
+    (`/local/<handle>/#post-<id>`, on SITE_URL's host or one of `portal_hosts`). None otherwise."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a malformed address, such as an unclosed [ in the host
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    if host in _X_HOSTS:
+        match = _X_STATUS_PATH.fullmatch(parts.path)
+        if match is None:
+            return None
+        return QuotedPost(network="x", post_id=match[1], url=f"https://x.com{parts.path.rstrip('/')}")
+    if host not in {urlsplit(settings.SITE_URL).hostname, *portal_hosts}:
+        return None
+    try:
+        route = resolve(parts.path)
+    except Resolver404:
+        return None
+    fragment = _LOCAL_FRAGMENT.fullmatch(parts.fragment)
+    if route.url_name != "local_timeline" or fragment is None:
+        return None
+    post = (
+        LocalNetworkPost.objects.select_related("account")
+        .filter(
+            pk=int(fragment[1]),
+            account__handle=route.kwargs["handle"],
+            account__network="local",
+            deleted_at__isnull=True,
+        )
+        .first()
+    )
+    if post is None:
+        return None
+    return QuotedPost(network="local", post_id=str(post.pk), url=local_post_url(post.account, post.pk))
+
+
+def account_label(account: SocialAccount) -> str:
+    return f"{account.display_name} (@{account.handle}, {account.get_network_display()})"
+
+
+@dataclass(frozen=True)
+class PhotoField:
+    number: int
+    image: PostImage
+    field: forms.BoundField
+
+
+class PostForm(forms.Form):
+    """`accounts` (the person's drafting accounts) only for a new post: a draft keeps its account.
+    `photos` are the post's photos so far; `photos_coming` counts photos on their way (this
+    request's files, or uploads the page has started), so a photo-only post is not "empty"."""
+
+    text = forms.CharField(
+        label="What do you want to say?",
+        required=False,
+        max_length=MAX_TEXT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 7, "autocapitalize": "sentences", "spellcheck": "true"}),
+        error_messages={
+            "max_length": "That is far longer than any post can be. Keep it under %(limit_value)d characters."
+        },
+    )
+    quote_url = forms.CharField(
+        label="Quote a post (optional)",
+        required=False,
+        max_length=500,
+        help_text="Paste the link to a post on X or on this portal's timeline.",
+        widget=forms.URLInput(
+            attrs={"inputmode": "url", "autocapitalize": "off", "autocorrect": "off", "spellcheck": "false"}
+        ),
+    )
+    publish_at = forms.DateTimeField(
+        label="Publish at (optional)",
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="School time. Leave it empty to publish as soon as the post is approved.",
+    )
+
+    def __init__(self, *args, accounts=None, photos=(), photos_coming: int = 0, portal_hosts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.photos = list(photos)
+        self.photos_coming = photos_coming
+        self.portal_hosts = tuple(portal_hosts)
+        self.quoted: QuotedPost | None = None
+        self.accounts = {account.pk: account for account in accounts or ()}
+        if accounts is not None:
+            self.fields["account"] = forms.TypedChoiceField(
+                label="Post to",
+                coerce=int,
+                choices=[(account.pk, account_label(account)) for account in accounts],
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose the account this post is for."},
+            )
+            self.fields["client_token"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
+            self.order_fields(["account"])
+        for number, image in enumerate(self.photos, start=1):
+            self.fields[self.alt_field_name(image)] = forms.CharField(
+                label=f"Describe photo {number} for people who cannot see it",
+                required=False,
+                max_length=MAX_ALT_TEXT_CHARS,
+                initial=image.alt_text,
+                widget=forms.Textarea(attrs={"rows": 2, "autocapitalize": "sentences"}),
+                help_text="Say what the photo shows, such as “Three children measuring a sunflower”. No names.",
+                error_messages={
+                    "max_length": f"Keep the description of photo {number} under {MAX_ALT_TEXT_CHARS:,} characters."
+                },
+            )
+
+    @staticmethod
+    def alt_field_name(image: PostImage) -> str:
+        return f"alt_{image.pk}"
+
+    def photo_fields(self) -> list[PhotoField]:
+        return [
+            PhotoField(number=number, image=image, field=self[self.alt_field_name(image)])
+            for number, image in enumerate(self.photos, start=1)
+        ]
+
+    @property
+    def account(self) -> SocialAccount | None:
+        return self.accounts.get(self.cleaned_data.get("account"))
+
+    def alt_texts(self) -> list[tuple[PostImage, str]]:
+        return [(image, self.cleaned_data[self.alt_field_name(image)]) for image in self.photos]
+
+    def clean_quote_url(self) -> str:
+        url = self.cleaned_data["quote_url"].strip()
+        if not url:
+            return ""
+        self.quoted = parse_quote_url(url, portal_hosts=self.portal_hosts)
+        if self.quoted is None:
+            raise forms.ValidationError(NOT_A_POST)
+        return self.quoted.url
+
+    def clean_publish_at(self):
+        moment = self.cleaned_data["publish_at"]
+        if moment is not None and moment <= timezone.now():
+            raise forms.ValidationError(TIME_PASSED)
+        return moment
+
+    def clean(self):
+        cleaned = super().clean()
+        if "text" in cleaned and not cleaned["text"].strip() and not self.photos and not self.photos_coming:
+            self.add_error("text", EMPTY_POST)
+        return cleaned

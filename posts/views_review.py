@@ -1,0 +1,218 @@
+"""The approvers' side: the review queue, the review page with its decisions, and the calendar
+of scheduled and published posts. Views are thin: reads through posts.selectors, every
+decision through posts.services, whose errors become messages on the page."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import school_member_required
+from accounts.permissions import Perm, may_approve_for
+from accounts.selectors import social_accounts_for_school
+from consent.checks import Stage, check_post_consent
+
+from . import selectors, services
+from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
+from .models import Post, PostStatus
+from .tweet_text import TWITTER_TEXT_V3, weighted_length
+
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    post: Post
+    consent: selectors.QueueConsent
+    findings: dict[str, int]
+
+
+@require_GET
+@school_member_required(Perm.APPROVE_POSTS)
+def review_queue(request):
+    """Posts waiting for approval, oldest first; or scheduled, published, or all, by account."""
+    try:
+        status = selectors.QueueFilter(request.GET.get("status", selectors.QueueFilter.SUBMITTED))
+    except ValueError:
+        status = selectors.QueueFilter.SUBMITTED
+    accounts = list(social_accounts_for_school(school=request.school).defer("credentials"))
+    chosen_account = next((a for a in accounts if str(a.pk) == request.GET.get("account")), None)
+
+    posts = selectors.review_queue(
+        school=request.school, status=status, account_id=chosen_account.pk if chosen_account else None
+    )
+    page = Paginator(posts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    consent = selectors.queue_consent_status(listed)
+    rows = [QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p)) for p in listed]
+    return render(
+        request,
+        "posts/review_queue.html",
+        {
+            "rows": rows,
+            "page": page,
+            "status": status,
+            "show_status": status == selectors.QueueFilter.ALL,
+            "filters": selectors.QUEUE_FILTER_LABELS,
+            "accounts": accounts,
+            "chosen_account": chosen_account,
+        },
+    )
+
+
+def _post_or_404(request, pk: int) -> Post:
+    try:
+        return selectors.post_for_review(school=request.school, pk=pk)
+    except Post.DoesNotExist as exc:
+        raise Http404("No such post at this school.") from exc
+
+
+def _render_review(request, post: Post, *, status: int = 200, blocked=None, **forms):
+    check = check_post_consent(selectors.consent_content(post), stage=Stage.APPROVE)
+    is_author = selectors.is_author(request.membership, post)
+    change_request, changes = selectors.changes_since_last_request(post)
+    photos = selectors.review_photos(post, check.snapshot)
+    context = {
+        "post": post,
+        "photos": photos,
+        "unresolved_faces": sum(photo.unresolved_faces for photo in photos),
+        "named": selectors.review_named_pupils(check.snapshot),
+        "consent_problems": check.problems,
+        "consent_blocks": [p for p in check.problems if p.severity == "block"],
+        "blocked": blocked,
+        "findings": selectors.review_findings(post),
+        "length": weighted_length(post.text),
+        "max_length": TWITTER_TEXT_V3.max_weighted_length,
+        "comments": post.comments.all(),
+        "change_request": change_request,
+        "changes": changes,
+        "is_author": is_author,
+        "may_decide": post.status == PostStatus.SUBMITTED and may_approve_for(request.membership, post.account),
+        "approve_form": forms.get("approve_form") or ApproveForm(initial=_proposed_time(post)),
+        "changes_form": forms.get("changes_form") or RequestChangesForm(),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+    }
+    return render(request, "posts/review_post.html", context, status=status)
+
+
+def _proposed_time(post: Post) -> dict:
+    """The time field starts at the author's own choice of time, if they made one and it is still ahead."""
+    if post.publish_at and post.publish_at > timezone.now():
+        return {"publish_at": timezone.localtime(post.publish_at)}
+    return {}
+
+
+@require_GET
+@school_member_required(Perm.APPROVE_POSTS)
+def review_post(request, pk: int):
+    return _render_review(request, _post_or_404(request, pk))
+
+
+def _to_review(post: Post):
+    return redirect("review_post", post.pk)
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def review_approve(request, pk: int):
+    post = _post_or_404(request, pk)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, post, status=400, approve_form=form)
+    publish_at = form.cleaned_data["publish_at"]
+    try:
+        services.post_approve(actor=request.membership, post=post, publish_at=publish_at)
+    except services.PostBlocked as exc:
+        return _render_review(request, post, status=400, blocked=exc.problems, approve_form=form)
+    except (PermissionDenied, services.TransitionError) as exc:
+        messages.error(request, str(exc))
+        return _to_review(post)
+    where = f"@{post.account.handle}"
+    if publish_at:
+        when = format_date(timezone.localtime(publish_at), "l j F Y \\a\\t H:i")
+        messages.success(request, f"Approved. It will be published on {where} on {when}.")
+    else:
+        messages.success(request, f"Approved. It will be published on {where} shortly.")
+    return redirect("review_queue")
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def review_request_changes(request, pk: int):
+    post = _post_or_404(request, pk)
+    form = RequestChangesForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, post, status=400, changes_form=form)
+    try:
+        services.post_request_changes(actor=request.membership, post=post, comment=form.cleaned_data["comment"])
+    except (PermissionDenied, services.TransitionError) as exc:
+        messages.error(request, str(exc))
+        return _to_review(post)
+    messages.success(request, f"Sent back to {post.author} with your comments. It is a draft again.")
+    return redirect("review_queue")
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def review_reject(request, pk: int):
+    post = _post_or_404(request, pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, post, status=400, reject_form=form)
+    try:
+        services.post_reject(actor=request.membership, post=post, reason=form.cleaned_data["reason"])
+    except (PermissionDenied, services.TransitionError) as exc:
+        messages.error(request, str(exc))
+        return _to_review(post)
+    messages.success(request, f"Rejected. {post.author} can see your reason.")
+    return redirect("review_queue")
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def review_comment(request, pk: int):
+    post = _post_or_404(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, post, status=400, comment_form=form)
+    services.post_comment(actor=request.membership, post=post, body=form.cleaned_data["body"])
+    messages.success(request, "Comment added.")
+    return redirect(reverse("review_post", args=[post.pk]) + "#comments")
+
+
+@require_GET
+@school_member_required(Perm.APPROVE_POSTS)
+def post_calendar(request):
+    """What goes out when: posts on their way by day (school time), then those published lately."""
+    calendar = selectors.post_calendar(school=request.school)
+    upcoming = [*calendar.going_out, *calendar.failed, *(post for day in calendar.days for post in day.posts)]
+    consent = selectors.queue_consent_status(upcoming)
+
+    def rows(posts):
+        return [QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p)) for p in posts]
+
+    today = timezone.localdate()
+    return render(
+        request,
+        "posts/review_calendar.html",
+        {
+            "going_out": rows(calendar.going_out),
+            "failed": rows(calendar.failed),
+            "days": [(day.day, rows(day.posts)) for day in calendar.days],
+            "published": calendar.published,
+            "truncated": calendar.truncated,
+            "today": today,
+            "tomorrow": today + timedelta(days=1),
+            "timezone_name": timezone.get_current_timezone_name(),
+            "published_days": selectors.CALENDAR_PUBLISHED_DAYS,
+        },
+    )
