@@ -161,7 +161,10 @@ def bench_check_text(*, quick: bool) -> dict:
 
 
 def run(*, quick: bool) -> dict:
+    from posts.bench import bench_review_queue
+
     return {
+        "review_queue": bench_review_queue(quick=quick),
         "check_text": bench_check_text(quick=quick),
         "weighted_length": bench_weighted_length(quick=quick),
         "consent_check": bench_consent_check(quick=quick),
