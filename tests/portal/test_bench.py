@@ -12,7 +12,15 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
     call_command("bench", "--quick", "--json", stdout=out)
 
     figures = json.loads(out.getvalue())
-    assert set(figures) >= {"machine", "review_queue", "check_text", "weighted_length", "consent_check", "prepare_image", "mis_import"}
+    assert set(figures) >= {
+        "machine",
+        "review_queue",
+        "check_text",
+        "weighted_length",
+        "consent_check",
+        "prepare_image",
+        "mis_import",
+    }
     assert figures["prepare_image"]["jpeg"]["ratio"] > 0
     assert figures["consent_check"]["pupils"] == 2000
     assert figures["mis_import"]["consents"] == 4 * figures["mis_import"]["rows"]
