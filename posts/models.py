@@ -55,7 +55,12 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "publish_at"]), models.Index(fields=["account", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "publish_at"]),
+            models.Index(fields=["account", "-created_at"]),
+            # The approvers' queue: waiting posts, oldest first.
+            models.Index(fields=["status", "submitted_at"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PostStatus.values), name="post_known_status"),
             models.CheckConstraint(
