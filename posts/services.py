@@ -23,6 +23,7 @@ from accounts.permissions import may_approve_for, may_draft_for
 from audit.services import record
 from consent.checks import ConsentCheck, Stage, check_post_consent
 
+from . import notifications
 from .images import prepare_image
 from .models import (
     PENDING_STATUSES,
@@ -107,6 +108,7 @@ def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
     with transaction.atomic():
         _claim(post, from_statuses=[PostStatus.DRAFT], to=PostStatus.SUBMITTED, submitted_at=timezone.now())
         record(action="post.submitted", actor=actor.user, school=post.account.school, target=post)
+        notifications.notify_submitted(post)
     return check
 
 
@@ -137,6 +139,7 @@ def post_approve(*, actor: Membership, post: Post, publish_at: datetime | None =
             target=post,
             data={"publish_at": publish_at.isoformat() if publish_at else None, "consent": check.snapshot},
         )
+        notifications.notify_decision(post, decision="was approved")
     return check
 
 
@@ -151,6 +154,7 @@ def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None
             post=post, author=actor.user, kind=PostComment.Kind.CHANGES_REQUESTED, body=comment.strip()
         )
         record(action="post.changes_requested", actor=actor.user, school=post.account.school, target=post)
+        notifications.notify_decision(post, decision="needs changes", note=comment.strip())
 
 
 def post_reject(*, actor: Membership, post: Post, reason: str) -> None:
@@ -168,6 +172,7 @@ def post_reject(*, actor: Membership, post: Post, reason: str) -> None:
         )
         PostComment.objects.create(post=post, author=actor.user, kind=PostComment.Kind.REJECTION, body=reason.strip())
         record(action="post.rejected", actor=actor.user, school=post.account.school, target=post)
+        notifications.notify_decision(post, decision="was not approved", note=reason.strip())
 
 
 def post_withdraw(*, actor: Membership, post: Post) -> None:
