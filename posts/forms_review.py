@@ -44,28 +44,23 @@ class ApproveForm(forms.Form):
         return cleaned
 
 
-class RequestChangesForm(forms.Form):
-    comment = forms.CharField(
-        label="What needs changing",
+def _note(label: str, required_message: str) -> forms.CharField:
+    """A short written note from the approver (or a comment), required, with its own message."""
+    return forms.CharField(
+        label=label,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what needs changing, so the author knows what to do."},
+        error_messages={"required": required_message},
     )
+
+
+class RequestChangesForm(forms.Form):
+    comment = _note("What needs changing", "Say what needs changing, so the author knows what to do.")
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label="Why it is rejected",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give the author a reason for the rejection."},
-    )
+    reason = _note("Why it is rejected", "Give the author a reason for the rejection.")
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
-        label="Add a comment",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write your comment first."},
-    )
+    body = _note("Add a comment", "Write your comment first.")
