@@ -227,6 +227,27 @@ CELERY_BEAT_SCHEDULE = {
     "remind-policy-review": {"task": "moderation.tasks.remind_policy_review", "schedule": timedelta(days=1)},
 }
 
+# X (Twitter). Base URLs are settings so tests drive the real client code against a stub
+# server on 127.0.0.1. The OAuth 2.0 client (PKCE) identifies this portal to X; OAuth 1.0a
+# consumer keys serve schools that already hold user tokens from an older app.
+X_API_BASE_URL = env.str("X_API_BASE_URL", default="https://api.x.com")
+X_UPLOAD_BASE_URL = env.str("X_UPLOAD_BASE_URL", default=X_API_BASE_URL)
+X_AUTHORIZE_URL = env.str("X_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize")
+X_CLIENT_ID = env.str("X_CLIENT_ID", default="")
+X_CLIENT_SECRET = env.str("X_CLIENT_SECRET", default="")
+X_CONSUMER_KEY = env.str("X_CONSUMER_KEY", default="")
+X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
+# The API tier the school's X app is on: free, basic, pro or enterprise. It decides what the
+# portal tries (reading followers needs a paid tier; blocking through the API, Enterprise).
+X_API_TIER = env.str("X_API_TIER", default="free")
+X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
+
+# Publishing: a post stuck in "publishing" this long is reconciled by the sweeper; each
+# account publishes at most this many posts per 15 minutes (X allows more per user).
+PUBLISH_STUCK_AFTER = timedelta(minutes=env.int("PUBLISH_STUCK_AFTER_MINUTES", default=10))
+PUBLISH_MAX_PER_WINDOW = env.int("PUBLISH_MAX_PER_WINDOW", default=50)
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=8)
+
 # Security headers. Behind TLS in production; SECURE_SSL_REDIRECT can be turned off when a
 # proxy terminates TLS and already redirects.
 SECURE_CONTENT_TYPE_NOSNIFF = True

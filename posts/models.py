@@ -46,6 +46,13 @@ class Post(models.Model):
     external_url = models.URLField(blank=True, max_length=500)
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # Publishing bookkeeping (posts.publishing): attempts so far, when the current attempt
+    # began (the stuck-post sweeper's clock), when a deferred or failed attempt may run
+    # again, and the last transient error, shown while the portal keeps trying.
+    publish_attempts = models.PositiveSmallIntegerField(default=0)
+    publishing_started_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    last_publish_error = models.TextField(blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # From the "New post" form: a second POST of the same form (a double tap) finds this draft.

@@ -28,11 +28,21 @@ class NetworkError(Exception):
     seconds the network asked us to wait before trying again, when it said.
     """
 
-    def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        *,
+        outcome_unknown: bool = False,
+    ):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
+        # The request may have reached the network (a timeout after sending, a 5xx to a post):
+        # whoever retries must first look at what the network has.
+        self.outcome_unknown = outcome_unknown
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, permanent={self.permanent}, retry_after={self.retry_after})"
@@ -44,6 +54,22 @@ class PostNotFound(NetworkError):
 
     def __init__(self, message: str):
         super().__init__(message, permanent=True)
+
+
+class ReconnectNeeded(NetworkError):
+    """The network no longer accepts the portal's connection to this account (revoked or expired
+    tokens that could not be refreshed). Permanent until the headteacher reconnects it."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+class DuplicateContent(NetworkError):
+    """The network refused a post because the account already has one with the same content.
+    It may be our own earlier attempt that did get through: the publisher reconciles."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True, outcome_unknown=True)
 
 
 class LengthRule(StrEnum):
@@ -95,9 +121,17 @@ class OwnPost:
 
 @dataclass(frozen=True)
 class NetworkUser:
+    """Someone on the network, with what screening a follower needs (all optional but id/handle)."""
+
     id: str
     handle: str
     display_name: str = ""
+    description: str = ""
+    created_at: datetime | None = None
+    followers_count: int | None = None
+    following_count: int | None = None
+    posts_count: int | None = None
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +142,8 @@ class Mention:
     author: NetworkUser
     url: str
     in_reply_to: str | None = None
+    # The post that started the conversation: a reply can be hidden only in our own conversations.
+    conversation_id: str | None = None
 
 
 class Network(ABC):
@@ -153,8 +189,28 @@ class Network(ABC):
     def block(self, user_id: str) -> None:
         raise self._unavailable("Blocking an account")
 
+    def unmute(self, user_id: str) -> None:
+        raise self._unavailable("Unmuting an account")
+
+    def unblock(self, user_id: str) -> None:
+        raise self._unavailable("Unblocking an account")
+
     def hide_reply(self, post_id: str) -> None:
         raise self._unavailable("Hiding a reply")
+
+    def follow(self, user_id: str) -> None:
+        raise self._unavailable("Following an account")
+
+    def unfollow(self, user_id: str) -> None:
+        raise self._unavailable("Unfollowing an account")
+
+    def user_by_handle(self, handle: str) -> NetworkUser:
+        """Look an account up by its handle (without the @); PostNotFound-like permanent error when absent."""
+        raise self._unavailable("Looking up an account")
+
+    def block_url(self, user: NetworkUser) -> str:
+        """Where an admin blocks this user by hand when the API cannot (empty when unknown)."""
+        return user.url
 
     # Checks every adapter runs before calling out, so limits fail the same way everywhere.
 
