@@ -171,6 +171,10 @@ class Network(ABC):
     def recent_own_posts(self, limit: int = 20) -> list[OwnPost]:
         """The account's newest posts, newest first."""
 
+    def check_connection(self) -> NetworkUser:
+        """Who the network says we are signed in as; raises NetworkError when the connection is broken."""
+        raise self._unavailable("Checking the connection")
+
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         """Upload one image with its alt text; returns the id a PostPayload refers to."""
         raise self._unavailable("Posting images")

@@ -86,6 +86,14 @@ class LocalNetwork(Network):
             for post in posts
         ]
 
+    def check_connection(self) -> NetworkUser:
+        return NetworkUser(
+            id=str(self.account.pk),
+            handle=self.account.handle,
+            display_name=self.account.display_name,
+            url=f"{settings.SITE_URL}{reverse('local_timeline', args=[self.account.handle])}",
+        )
+
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         self.check_media(image, alt_text)
         try:
