@@ -321,11 +321,19 @@ def social_account_save(
         account = SocialAccount(school=actor.school)
     elif account.school_id != actor.school_id:
         raise PermissionDenied("That account belongs to another school.")
+    if not creating and network != account.network:
+        account.credentials = {}  # one network's tokens mean nothing on another
     account.kind = kind
     account.class_group = class_group if kind == SocialAccount.Kind.CLASS else None
     account.network = network
     account.handle = handle.strip().lstrip("@")
     account.display_name = display_name.strip()
+    # The local network needs no connection; any other is "Not connected" until it is.
+    if network == "local":
+        if account.status == SocialAccount.Status.NOT_CONNECTED:
+            account.status = SocialAccount.Status.ACTIVE
+    elif not account.credentials:
+        account.status = SocialAccount.Status.NOT_CONNECTED
     with transaction.atomic():
         account.full_clean()
         account.save()

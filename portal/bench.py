@@ -162,8 +162,10 @@ def bench_check_text(*, quick: bool) -> dict:
 
 def run(*, quick: bool) -> dict:
     from posts.bench import bench_review_queue
+    from posts.bench_publishing import bench_publishing
 
     return {
+        "publishing": bench_publishing(quick=quick),
         "review_queue": bench_review_queue(quick=quick),
         "check_text": bench_check_text(quick=quick),
         "weighted_length": bench_weighted_length(quick=quick),

@@ -5,10 +5,32 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord, Pupil
 
+from . import publishing
 from .consent_changes import react_to_narrowed_consent
 
 # Consent that ran out while the workers were down is still caught, for this many days.
 EXPIRY_LOOKBACK = timedelta(days=7)
+
+
+@shared_task
+def publish_post(post_id: int) -> str:
+    """Publish one post if it is due and unclaimed (posts.publishing explains the steps).
+    Safe to deliver twice: the claim lets one delivery through."""
+    return publishing.publish(post_id)
+
+
+@shared_task
+def sweep_publishing() -> dict[str, int]:
+    """Every minute (beat): reconcile posts stuck in publishing, enqueue every due post."""
+    return publishing.sweep()
+
+
+@shared_task
+def delete_expired_originals() -> int:
+    """Once a day: photos' private originals go once their post is settled and the retention time has passed."""
+    from .retention import delete_expired_originals as delete
+
+    return delete()
 
 
 @shared_task
@@ -32,3 +54,12 @@ def sweep_expired_consent() -> dict[str, int]:
         for key, value in outcome.items():
             totals[key] += value
     return totals
+
+
+@shared_task
+def send_approval_digests() -> int:
+    """Each morning (beat, 07:30 school time): one email per approver who chose the digest,
+    listing the posts waiting for them."""
+    from .notifications import send_approval_digests as send
+
+    return send()

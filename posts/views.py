@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import school_member_required
 from accounts.permissions import Perm
 
-from . import services
+from . import publishing, services
 from .models import Post, TakeDownRequest
 
 
@@ -34,3 +34,17 @@ def post_take_down(request, pk: int):
     else:
         messages.success(request, f"The post was removed from {post.account.display_name}.")
     return redirect("take_down_list")
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def post_retry_publish(request, pk: int):
+    """The dashboard's "Try again" on a post that failed to publish."""
+    post = get_object_or_404(Post.objects.select_related("account"), account__school=request.school, pk=pk)
+    try:
+        result = publishing.post_retry_publish(actor=request.membership, post=post)
+    except services.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, result.message)
+    return redirect("dashboard")

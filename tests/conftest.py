@@ -8,6 +8,7 @@ import pytest
 from accounts.models import Role
 
 from .factories import enable_totp, make_account, make_class, make_member, make_school
+from .xstub import x_stub  # noqa: F401 - the stub X server fixture, for the whole suite
 
 
 @pytest.fixture

@@ -53,3 +53,26 @@ def test_credentials_are_encrypted_at_rest_and_never_shown(client_for, staff, ac
     client = client_for(staff.head)
     for url in (reverse("social_account_list"), reverse("social_account_edit", args=[account.pk])):
         assert "tok-SECRET-123" not in client.get(url).content.decode()
+
+
+def test_a_new_x_account_is_not_connected_until_the_headteacher_connects_it(staff):
+    from accounts.services import social_account_save
+
+    account = social_account_save(
+        actor=staff.head, kind="whole_school", class_group=None, network="x", handle="alpha_x", display_name="Alpha"
+    )
+    assert account.status == SocialAccount.Status.NOT_CONNECTED
+    account.credentials = {"auth": "oauth2", "access_token": "t"}
+    account.status = SocialAccount.Status.ACTIVE
+    account.save()
+
+    moved = social_account_save(
+        actor=staff.head,
+        account=account,
+        kind="whole_school",
+        class_group=None,
+        network="local",
+        handle="alpha_x",
+        display_name="Alpha",
+    )
+    assert moved.credentials == {} and moved.status == SocialAccount.Status.ACTIVE

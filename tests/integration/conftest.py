@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from policy_portal.celery import app as celery_app
+from tests.posts.conftest import make_post, pupils  # noqa: F401 (fixtures shared with the post tests)
 
 
 def _test_database_url() -> str:
@@ -26,41 +27,79 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker_queue(transactional_db):
-    """Start `celery worker` on a queue of its own; yields the queue name. Tasks are sent
-    to it with apply_async(queue=...) while eager mode is off."""
+def worker_env():
+    """Extra environment for the worker process (a test adds e.g. the stub X server's address)."""
+    return {}
+
+
+class Worker:
+    """`celery worker` processes on one queue of their own, reading the test database. A test
+    can kill one mid-task (`kill`) and start another (`start`), as an operator's restart would."""
+
+    def __init__(self, env: dict[str, str], log_path):
+        self.queue = env["CELERY_TASK_DEFAULT_QUEUE"]
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "policy_portal", "worker", "--pool=solo", "-Q", self.queue]
+            + ["--loglevel=INFO"],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            # A file, not a pipe nobody reads (a full pipe would block the worker); printed at
+            # teardown, so a failing test shows what the worker did.
+            stdout=self.log_path.open("a"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, no acknowledgement, whatever it was doing is cut off."""
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, worker_env, tmp_path):
+    """A running worker (see Worker). Tasks go to it with apply_async(queue=worker.queue), and
+    plain .delay() from the code under test goes there too while eager mode is off."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "policy_portal.settings_test", "DATABASE_URL": _test_database_url()}
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "policy_portal",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    was_eager = celery_app.conf.task_always_eager
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "policy_portal.settings_test",
+        "DATABASE_URL": _test_database_url(),
+        "TEST_CELERY_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **worker_env,
+    }
+    worker = Worker(env, tmp_path / "worker.log")
+    worker.start()
+    was_eager, was_queue = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
     try:
-        yield queue
+        yield worker
     finally:
         celery_app.conf.task_always_eager = was_eager
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        celery_app.conf.task_default_queue = was_queue
+        worker.stop()
+        print(worker.log_path.read_text()[-8000:])
+
+
+@pytest.fixture
+def celery_worker_queue(celery_worker):
+    """The running worker's queue name, for tests that only send it tasks."""
+    return celery_worker.queue
 
 
 def wait_for(condition, *, timeout: float = 60.0, interval: float = 0.2):

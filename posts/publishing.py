@@ -1,0 +1,455 @@
+"""Publishing approved posts: exactly once, on time, or failed with a reason a headteacher can act on.
+
+The shape (DESIGN.md, "Post lifecycle"):
+
+1. **Claim.** A conditional UPDATE moves the post from approved/scheduled to publishing; only
+   the worker whose UPDATE changed one row goes on. Pacing is decided in the same
+   transaction, under a lock on the account's row, so a burst of approvals queues.
+2. **Check again.** Consent and the school's blocking rules are checked at the PUBLISH stage:
+   consent can be withdrawn after approval. A post that no longer passes goes back to its
+   author as a draft.
+3. **Call the network outside any transaction**: upload each photo with its description,
+   then publish.
+4. **Record** the external id and address, or the failure.
+
+Whenever an earlier attempt may have reached the network (a timeout after sending, a 5xx, a
+duplicate-content refusal, a worker killed mid-call), the account's own recent posts are read
+before anything is sent again: a post found there is recorded as published, not posted twice.
+Transient failures retry with exponential backoff and jitter (honouring the network's reset
+time); the beat sweep (`sweep`) finds due posts, retries and posts stuck in "publishing", so
+nothing depends on a long countdown surviving in the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import SocialAccount
+from accounts.networks.base import (
+    ExternalRef,
+    Network,
+    NetworkError,
+    OwnPost,
+    PostPayload,
+    ReconnectNeeded,
+)
+from accounts.networks.registry import get_network
+from audit.services import record
+from consent.checks import Stage
+
+from . import notifications
+from .forms import parse_quote_url
+from .models import Post, PostComment, PostStatus
+from .services import _consent_check, rules_findings
+from .services_photos import photo_render_for_publishing
+
+log = logging.getLogger(__name__)
+
+DUE_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED)
+
+
+class Outcome:
+    PUBLISHED = "published"
+    RECONCILED = "reconciled"  # found already on the network: recorded, not sent again
+    RETRY = "retry"
+    DEFERRED = "deferred"  # pacing: the account has published its share for now
+    FAILED = "failed"
+    STOPPED = "stopped"  # the publish-time checks refused it: back to the author
+    NOT_DUE = "not_due"  # someone else has it, or it is not due yet
+
+
+# --- Enqueueing -------------------------------------------------------------------------------
+
+
+def enqueue_after_commit(post_id: int) -> None:
+    """Ask a worker to publish this post once the current transaction has committed (at once
+    when there is none). A lost message costs at most a minute: the beat sweep finds the post."""
+    from .tasks import publish_post
+
+    transaction.on_commit(lambda: publish_post.delay(post_id))
+
+
+def due_posts(now: datetime | None = None):
+    now = now or timezone.now()
+    return Post.objects.filter(
+        Q(publish_at__isnull=True) | Q(publish_at__lte=now),
+        Q(retry_at__isnull=True) | Q(retry_at__lte=now),
+        status__in=DUE_STATUSES,
+    )
+
+
+def stuck_posts(now: datetime | None = None):
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.PUBLISH_STUCK_AFTER_SECONDS)
+    return Post.objects.filter(status=PostStatus.PUBLISHING, publishing_started_at__lt=cutoff)
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """The beat task's work: reconcile stuck posts, then hand every due post to a worker."""
+    from .tasks import publish_post
+
+    reconciled = 0
+    for post in stuck_posts(now).select_related("account"):
+        reconcile_stuck(post)
+        reconciled += 1
+    due_ids = list(due_posts(now).order_by("publish_at", "decided_at").values_list("pk", flat=True)[:500])
+    for post_id in due_ids:
+        publish_post.delay(post_id)
+    return {"enqueued": len(due_ids), "stuck_reconciled": reconciled}
+
+
+# --- Publishing one post ----------------------------------------------------------------------
+
+
+def publish(post_id: int) -> str:
+    """Publish one post if it is due and nobody else has it. Returns an `Outcome`."""
+    claimed = _claim_for_publishing(post_id)
+    if isinstance(claimed, str):
+        return claimed
+    post = claimed
+    network = None
+    try:
+        stop_reason = _publish_time_refusal(post)
+        if stop_reason:
+            _stop(post, stop_reason)
+            return Outcome.STOPPED
+        network = get_network(post.account)
+        if post.publish_attempts > 1:
+            # An earlier attempt may have got through before it was cut off: look first.
+            found = _find_on_network(network, post)
+            if found is not None:
+                _record_published(post, found, reconciled=True)
+                return Outcome.RECONCILED
+        media = [network.upload_media(jpeg, alt) for jpeg, alt in _photos(post)]
+        ref = network.publish(
+            PostPayload(text=post.text, media=media, quote_of=_quoted_id(post)),
+            idempotency_key=str(post.idempotency_key),
+        )
+    except NetworkError as exc:
+        return _after_error(post, network, exc)
+    _record_published(post, ref)
+    return Outcome.PUBLISHED
+
+
+def _claim_for_publishing(post_id: int) -> Post | str:
+    now = timezone.now()
+    with transaction.atomic():
+        post = Post.objects.select_related("account").filter(pk=post_id).first()
+        if post is None or not due_posts(now).filter(pk=post_id).exists():
+            return Outcome.NOT_DUE
+        # One decision at a time per account, so two workers cannot both take the last slot.
+        account = SocialAccount.objects.select_for_update().get(pk=post.account_id)
+        wait_until = _pacing_wait(account, now)
+        if wait_until is not None:
+            shown = date_format(timezone.localtime(wait_until), "H:i")
+            Post.objects.filter(pk=post_id, status__in=DUE_STATUSES).update(
+                retry_at=wait_until,
+                last_publish_error=(
+                    f"Waiting its turn: @{account.handle} has published {settings.PUBLISH_MAX_PER_WINDOW} posts "
+                    f"recently, so this one goes at {shown}."
+                ),
+            )
+            return Outcome.DEFERRED
+        claimed = (
+            due_posts(now)
+            .filter(pk=post_id)
+            .update(
+                status=PostStatus.PUBLISHING,
+                publishing_started_at=now,
+                publish_attempts=F("publish_attempts") + 1,
+                retry_at=None,
+                updated_at=now,
+            )
+        )
+        if claimed != 1:
+            return Outcome.NOT_DUE
+    post.refresh_from_db()
+    return post
+
+
+def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
+    """When the account may publish again, or None if it may now."""
+    window_start = now - timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS)
+    recent = list(
+        Post.objects.filter(account=account, published_at__gte=window_start)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+    )
+    in_flight = Post.objects.filter(account=account, status=PostStatus.PUBLISHING).count()
+    if len(recent) + in_flight < settings.PUBLISH_MAX_PER_WINDOW:
+        return None
+    oldest = recent[0] if recent else now
+    return max(oldest + timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS), now + timedelta(seconds=1))
+
+
+def _publish_time_refusal(post: Post) -> str:
+    """Why the post may not go out now (consent, the school's rules, the account), or ""."""
+    if post.account.status == SocialAccount.Status.DISABLED:
+        return f"The account @{post.account.handle} is disabled, so nothing is published to it."
+    check = _consent_check(post, Stage.PUBLISH)
+    blocks = [p for p in check.problems if p.severity == "block"]
+    if blocks:
+        return f"Consent changed after approval: {blocks[0].message}"
+    findings = rules_findings(text=post.text, account=post.account, has_images=post.images.exists()) or []
+    blocking = [f for f in findings if f.severity == "block"]
+    if blocking:
+        return f"The school's rules changed after approval: {blocking[0].message}"
+    return ""
+
+
+def _stop(post: Post, reason: str) -> None:
+    with transaction.atomic():
+        if not Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
+            status=PostStatus.DRAFT, publishing_started_at=None, updated_at=timezone.now()
+        ):
+            return
+        post.status = PostStatus.DRAFT
+        body = f"Not published. {reason} Change the post, then submit it again."
+        PostComment.objects.create(post=post, kind=PostComment.Kind.SYSTEM, body=body)
+        record(action="post.stopped_at_publish", school=post.account.school, target=post, data={"reason": reason})
+        notifications.notify_decision(post, decision="was stopped before publishing", note=reason)
+
+
+def _photos(post: Post) -> list[tuple[bytes, str]]:
+    return [(photo_render_for_publishing(image=image), image.alt_text) for image in post.images.order_by("position")]
+
+
+def _quoted_id(post: Post) -> str | None:
+    if not post.quote_url:
+        return None
+    quoted = parse_quote_url(post.quote_url)
+    if quoted is None or quoted.network != post.account.network:
+        raise NetworkError(
+            f"The quoted post ({post.quote_url}) is not on {post.account.get_network_display()}, where this "
+            "account is, so it cannot be quoted. Edit the post to remove or change the quote.",
+            permanent=True,
+        )
+    return quoted.post_id
+
+
+# --- Reconciling ------------------------------------------------------------------------------
+
+_URL = re.compile(r"https?://\S+")
+
+
+def _comparable(text: str) -> str:
+    """Text as a network may echo it back: links rewritten (X's t.co), photo links appended,
+    entities escaped, spacing changed."""
+    text = _URL.sub("", text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+    return " ".join(text.split()).casefold()
+
+
+def _find_on_network(network: Network, post: Post) -> ExternalRef | None:
+    """Our post among the account's recent posts, if an earlier attempt got it there.
+
+    A network with idempotency keys answers that itself (publishing again with the same key
+    returns the existing post), so this reading is for networks without them, such as X."""
+    if network.capabilities.supports_idempotency_key:
+        return None
+    since = (post.decided_at or post.created_at) - timedelta(minutes=2)
+    wanted = _comparable(post.text)
+    own: list[OwnPost] = network.recent_own_posts(limit=50)
+    for candidate in own:
+        if candidate.created_at >= since and _comparable(candidate.text) == wanted:
+            return ExternalRef(id=candidate.id, url=candidate.url)
+    return None
+
+
+def reconcile_stuck(post: Post) -> str:
+    """A post left in publishing (its worker died or lost touch): find out what happened."""
+    network = get_network(post.account)
+    try:
+        found = _find_on_network(network, post)
+    except NetworkError as exc:
+        log.warning("Could not reconcile post %s yet: %s", post.pk, exc.message)
+        # Keep it in publishing; the next sweep tries again, and time makes it a failure.
+        if post.publishing_started_at and timezone.now() - post.publishing_started_at > timedelta(hours=24):
+            _fail(post, f"The portal lost track of this post and could not check @{post.account.handle}: {exc.message}")
+            return Outcome.FAILED
+        return Outcome.NOT_DUE
+    if found is not None:
+        _record_published(post, found, reconciled=True)
+        return Outcome.RECONCILED
+    if network.capabilities.supports_idempotency_key:
+        # Publishing again with the same key is safe: the network returns the post if it has it.
+        note = "The last attempt was interrupted; trying again (the network recognises repeats)."
+    else:
+        note = f"The last attempt was interrupted and the post is not on @{post.account.handle}; trying again."
+    _schedule_retry(post, note, delay=0)
+    return Outcome.RETRY
+
+
+# --- Recording --------------------------------------------------------------------------------
+
+
+def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False) -> None:
+    from .consent_changes import recheck_after_publish
+
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
+            status=PostStatus.PUBLISHED,
+            external_id=ref.id,
+            external_url=ref.url,
+            published_at=now,
+            publishing_started_at=None,
+            last_publish_error="",
+            failure_reason="",
+            updated_at=now,
+        )
+        if updated != 1:
+            # Someone marked it failed meanwhile: the network has it, so the record must say so.
+            log.error("Post %s was published as %s but was no longer publishing here", post.pk, ref.id)
+            Post.objects.filter(pk=post.pk).update(
+                status=PostStatus.PUBLISHED, external_id=ref.id, external_url=ref.url, published_at=now
+            )
+        post.status, post.external_id, post.external_url, post.published_at = (
+            PostStatus.PUBLISHED,
+            ref.id,
+            ref.url,
+            now,
+        )
+        SocialAccount.objects.filter(pk=post.account_id, status=SocialAccount.Status.ERROR).update(
+            status=SocialAccount.Status.ACTIVE, last_error=""
+        )
+        record(
+            action="post.published",
+            school=post.account.school,
+            target=post,
+            data={"external_id": ref.id, "url": ref.url, "attempts": post.publish_attempts, "reconciled": reconciled},
+        )
+        notifications.notify_published(post)
+    recheck_after_publish(post)
+
+
+def _after_error(post: Post, network: Network | None, exc: NetworkError) -> str:
+    if exc.outcome_unknown and network is not None:
+        try:
+            found = _find_on_network(network, post)
+        except NetworkError as read_exc:
+            return _retry_or_fail(
+                post, f"{exc.message} The portal could not check @{post.account.handle} yet ({read_exc.message})."
+            )
+        if found is not None:
+            _record_published(post, found, reconciled=True)
+            return Outcome.RECONCILED
+        if exc.permanent:  # a duplicate of an older post of ours, not of this attempt
+            _fail(post, exc.message)
+            return Outcome.FAILED
+    if isinstance(exc, ReconnectNeeded):
+        SocialAccount.objects.filter(pk=post.account_id).update(
+            status=SocialAccount.Status.ERROR, last_error=exc.message
+        )
+    if exc.permanent:
+        _fail(post, exc.message)
+        return Outcome.FAILED
+    return _retry_or_fail(post, exc.message, retry_after=exc.retry_after)
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, never sooner than the network asked."""
+    ceiling = min(settings.PUBLISH_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0), settings.PUBLISH_RETRY_MAX_SECONDS)
+    delay = random.uniform(ceiling / 2, ceiling)
+    return max(delay, retry_after or 0.0)
+
+
+def _retry_or_fail(post: Post, message: str, *, retry_after: float | None = None) -> str:
+    if post.publish_attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        _fail(post, f"Gave up after {post.publish_attempts} attempts. The last problem: {message}")
+        return Outcome.FAILED
+    _schedule_retry(post, message, delay=backoff_seconds(post.publish_attempts, retry_after))
+    return Outcome.RETRY
+
+
+def _schedule_retry(post: Post, message: str, *, delay: float) -> None:
+    from .tasks import publish_post
+
+    retry_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        moved = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
+            status=PostStatus.SCHEDULED,
+            retry_at=retry_at,
+            publishing_started_at=None,
+            last_publish_error=message,
+            updated_at=timezone.now(),
+        )
+        if not moved:
+            return
+        record(
+            action="post.publish_retry",
+            school=post.account.school,
+            target=post,
+            data={"error": message, "attempt": post.publish_attempts, "retry_at": retry_at.isoformat()},
+        )
+        # Short waits go straight to a worker; long ones (a rate-limit reset) to the sweep.
+        if delay <= 15 * 60:
+            transaction.on_commit(lambda: publish_post.apply_async((post.pk,), countdown=delay))
+
+
+def _fail(post: Post, reason: str) -> None:
+    with transaction.atomic():
+        moved = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
+            status=PostStatus.FAILED,
+            failure_reason=reason,
+            publishing_started_at=None,
+            retry_at=None,
+            updated_at=timezone.now(),
+        )
+        if not moved:
+            return
+        post.status, post.failure_reason = PostStatus.FAILED, reason
+        record(
+            action="post.publish_failed",
+            school=post.account.school,
+            target=post,
+            data={"reason": reason, "attempts": post.publish_attempts},
+        )
+        notifications.notify_failed(post)
+
+
+# --- After a failure --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    post: Post
+    message: str
+
+
+def post_retry_publish(*, actor, post: Post) -> RetryResult:
+    """The headteacher's "Try again" on a failed post: back in the queue at once, same approval.
+    Consent and rules are checked again when the worker takes it."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.permissions import may_approve_for
+
+    from .services import TransitionError
+
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("Only the headteacher or a senior leader can retry publishing.")
+    with transaction.atomic():
+        moved = Post.objects.filter(pk=post.pk, status=PostStatus.FAILED).update(
+            status=PostStatus.APPROVED,
+            publish_at=None,
+            retry_at=None,
+            publish_attempts=0,
+            failure_reason="",
+            last_publish_error="",
+            updated_at=timezone.now(),
+        )
+        if not moved:
+            raise TransitionError("This post is no longer marked as failed. Reload the page to see where it is.")
+        record(action="post.publish_retried", actor=actor.user, school=post.account.school, target=post)
+        enqueue_after_commit(post.pk)
+    post.refresh_from_db()
+    return RetryResult(post=post, message=f"Trying again now to publish on @{post.account.handle}.")
