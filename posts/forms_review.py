@@ -3,36 +3,61 @@ approver typed; the services decide whether the post may move."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class ApproveForm(forms.Form):
-    """Approve to publish now, or at a time given in the school's time zone."""
+    """When the approved post goes out: at the time the author chose (when they chose one that
+    is still ahead), now, or at another time given in the school's time zone."""
+
+    AUTHORS_TIME = "authors"
+    NOW = "now"
+    LATER = "later"
 
     when = forms.ChoiceField(
-        choices=[("now", "Publish now"), ("later", "Publish at a time")],
+        label="When should it be published?",
+        widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose to publish now or at a time.",
-            "invalid_choice": "Choose to publish now or at a time.",
+            "required": "Choose when it should be published.",
+            "invalid_choice": "Choose when it should be published.",
         },
     )
     publish_at = forms.DateTimeField(
         required=False,
-        label="Publish at",
+        label="Day and time",
         input_formats=[DATETIME_LOCAL],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         error_messages={"invalid": "Enter a date and a time, for example 14/03/2027 09:30."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, authors_time=None, **kwargs):
         super().__init__(*args, **kwargs)
+        now = timezone.now()
+        choices = [(self.NOW, "Now"), (self.LATER, "At another time")]
+        if authors_time:
+            shown = format_date(timezone.localtime(authors_time), "D j F \\a\\t H:i")
+            if authors_time > now:
+                choices.insert(0, (self.AUTHORS_TIME, f"At the author's time ({shown})"))
+            else:
+                # Offered still, so a page opened before the time passed can be sent as it was chosen.
+                choices.append((self.AUTHORS_TIME, f"At the author's time ({shown}, now passed: it goes out at once)"))
+        self.fields["when"].choices = choices
+        self.fields["when"].initial = choices[0][0]
         self.fields["publish_at"].help_text = f"School time ({timezone.get_current_timezone_name()})."
-        self.fields["publish_at"].widget.attrs["min"] = timezone.localtime().strftime(DATETIME_LOCAL)
+        self.fields["publish_at"].widget.attrs["min"] = timezone.localtime(now).strftime(DATETIME_LOCAL)
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("when") != "later":
+        if cleaned.get("when") != self.LATER:
+            if cleaned.get("publish_at") is not None:
+                # A time typed with another choice left selected: ask rather than guess which was meant.
+                self.add_error(
+                    "publish_at",
+                    "You entered a time but did not choose “At another time”. Choose it to publish at that time, "
+                    "or clear the time.",
+                )
             cleaned["publish_at"] = None
             return cleaned
         publish_at = cleaned.get("publish_at")

@@ -1,4 +1,6 @@
-"""Emails about posts: approvers hear when a post waits for them, authors hear the decision.
+"""Emails about posts: approvers hear when a post waits for them (at once, or in a morning
+digest, as each prefers), authors hear the decision, and that it went out or could not; the
+headteachers hear of every post sent during a trip and of every failure.
 
 Sent after the transaction commits, so nobody is told about a change that was rolled back.
 """
@@ -7,8 +9,10 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from accounts.models import Membership, Role
+from accounts.models import ApprovalEmails, Membership, Role
 
 from .models import Post
 
@@ -16,10 +20,30 @@ _APPROVER_ROLES = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 
 
 def _approver_emails(post: Post) -> list[str]:
+    """Approvers who asked to hear of each post as it is sent (the others get the morning digest, or nothing)."""
     approvers = Membership.objects.filter(
-        school_id=post.account.school_id, is_active=True, role_assignments__role__in=_APPROVER_ROLES
+        school_id=post.account.school_id,
+        is_active=True,
+        role_assignments__role__in=_APPROVER_ROLES,
+        approval_emails=ApprovalEmails.IMMEDIATE,
     ).exclude(user_id=post.author_id)
     return sorted(set(approvers.values_list("user__email", flat=True)))
+
+
+def _headteacher_emails(post: Post) -> list[str]:
+    heads = Membership.objects.filter(
+        school_id=post.account.school_id, is_active=True, role_assignments__role=Role.HEADTEACHER
+    ).exclude(user_id=post.author_id)
+    return sorted(set(heads.values_list("user__email", flat=True)))
+
+
+def _was_approved_on_trip(post: Post) -> bool:
+    """Nobody approves their own post, except on a trip (posts.delegation), where the delegate does."""
+    return post.decided_by_id is not None and post.decided_by_id == post.author_id
+
+
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "l j F Y \\a\\t H:i")
 
 
 def _send(subject: str, body: str, recipients: list[str]) -> None:
@@ -52,3 +76,134 @@ def notify_decision(post: Post, *, decision: str, note: str = "") -> None:
         _send(f"Your post for {post.account.display_name} {decision}", body, [post.author.email])
 
     transaction.on_commit(send)
+
+
+def notify_published(post: Post) -> None:
+    """The post is live: the author gets the link; on a trip, so do the headteachers."""
+    handle = post.account.handle
+    author_body = f"Your post for @{handle} is now published.\n\n{post.text}\n\nSee it here:\n{post.external_url}\n"
+    trip = _was_approved_on_trip(post)
+    heads_body = (
+        f"{post.author} posted for @{handle} during the trip, and it is now published.\n\n{post.text}\n\n"
+        f"See it here:\n{post.external_url}\n\nIf it should not be there, take it down from the portal:\n"
+        f"{settings.SITE_URL + reverse('review_post', args=[post.pk])}\n"
+    )
+
+    def send():
+        _send(f"Your post for {post.account.display_name} is published", author_body, [post.author.email])
+        if trip:
+            _send(f"Published during the trip: @{handle}", heads_body, _headteacher_emails(post))
+
+    transaction.on_commit(send)
+
+
+def notify_failed(post: Post) -> None:
+    """The portal gave up publishing: the author and the headteachers hear why and what to do."""
+    handle = post.account.handle
+    reason = post.failure_reason or "The network did not say why."
+    subject = f"A post for {post.account.display_name} could not be published"
+    next_steps = (
+        "Nothing has been published. Once the cause is sorted (for example the account is reconnected), "
+        'try again from the portal\'s home page, under "Posts that have not gone out", or change the post '
+        "and send it again."
+    )
+    author_body = (
+        f"Your post for @{handle} could not be published.\n\nWhy: {reason}\n\n{post.text}\n\n{next_steps}\n\n"
+        f"Your post:\n{settings.SITE_URL + reverse('post_edit', args=[post.pk])}\n"
+    )
+    heads_body = (
+        f"{post.author}'s post for @{handle} could not be published.\n\nWhy: {reason}\n\n{post.text}\n\n"
+        f"{next_steps}\n\nThe post:\n{settings.SITE_URL + reverse('review_post', args=[post.pk])}\n"
+    )
+
+    def send():
+        _send(subject, author_body, [post.author.email])
+        _send(subject, heads_body, _headteacher_emails(post))
+
+    transaction.on_commit(send)
+
+
+def notify_trip_post(post: Post, delegation) -> None:
+    """Trip mode: a post went through without an approver; every headteacher is told at once."""
+    handle = post.account.handle
+    trip = f" ({delegation.note})" if delegation.note else ""
+    when = f"at {_when(post.publish_at)}" if post.publish_at else "now"
+    body = (
+        f"{post.author} posted for @{handle} during the trip{trip}. It passed the portal's checks and is "
+        f"being published {when}, without waiting for approval.\n\n{post.text}\n\n"
+        f"See the post, and take it down if it should not be there:\n"
+        f"{settings.SITE_URL + reverse('review_post', args=[post.pk])}\n\n"
+        f"Trip mode runs until {date_format(delegation.ends_on, 'l j F Y')}. To end it sooner:\n"
+        f"{settings.SITE_URL + reverse('delegation_list')}\n"
+    )
+
+    def send():
+        _send(f"Posted during the trip: @{handle}", body, _headteacher_emails(post))
+
+    transaction.on_commit(send)
+
+
+def notify_delegation_created(delegation) -> None:
+    """The person named for a trip hears what they may now do, and until when."""
+    handle = delegation.account.handle
+    body = (
+        f"{delegation.created_by} has turned on trip mode for you on @{handle}, from "
+        f"{date_format(delegation.starts_on, 'l j F Y')} to {date_format(delegation.ends_on, 'l j F Y')}"
+        f"{f' ({delegation.note})' if delegation.note else ''}.\n\n"
+        "On those days your posts for that account are published as soon as they pass the portal's checks, "
+        "without waiting for approval. The headteacher is told of each one.\n\n"
+        f"Write a post:\n{settings.SITE_URL + reverse('post_compose')}\n"
+    )
+
+    def send():
+        _send(f"Trip mode: you can post for @{handle}", body, [delegation.delegate.email])
+
+    transaction.on_commit(send)
+
+
+def send_approval_digests() -> int:
+    """One email to each approver who chose the morning digest, listing the posts waiting for
+    them; nobody is emailed when nothing waits. Returns the number of emails sent."""
+    from .models import PostStatus
+
+    approvers = list(
+        Membership.objects.filter(
+            is_active=True, approval_emails=ApprovalEmails.DIGEST, role_assignments__role__in=_APPROVER_ROLES
+        )
+        .select_related("user", "school")
+        .distinct()
+    )
+    if not approvers:
+        return 0
+    waiting: dict[int, list[Post]] = {}
+    posts = (
+        Post.objects.filter(status=PostStatus.SUBMITTED, account__school__in={a.school_id for a in approvers})
+        .select_related("account", "author")
+        .order_by("submitted_at", "pk")
+    )
+    for post in posts:
+        waiting.setdefault(post.account.school_id, []).append(post)
+    queue_url = settings.SITE_URL + reverse("review_queue")
+    sent = 0
+    for approver in approvers:
+        theirs = [p for p in waiting.get(approver.school_id, []) if p.author_id != approver.user_id]
+        if not theirs:
+            continue
+        count = len(theirs)
+        lines = []
+        for post in theirs:
+            preview = post.text[:80] + ("…" if len(post.text) > 80 else "") if post.text else "(photos only)"
+            since = _when(post.submitted_at) if post.submitted_at else "a while"
+            lines.append(
+                f"- @{post.account.handle}, from {post.author}, waiting since {since}:\n  {preview}\n"
+                f"  {settings.SITE_URL + reverse('review_post', args=[post.pk])}"
+            )
+        body = (
+            f"{count} post{'s are' if count != 1 else ' is'} waiting for approval at {approver.school.name}:\n\n"
+            + "\n".join(lines)
+            + f"\n\nAll posts waiting:\n{queue_url}\n\n"
+            "You get this email each morning because of your email preferences in the portal.\n"
+        )
+        _send(f"{count} post{'s' if count != 1 else ''} waiting for your approval", body, [approver.user.email])
+        sent += 1
+    return sent

@@ -108,38 +108,61 @@ def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
     with transaction.atomic():
         _claim(post, from_statuses=[PostStatus.DRAFT], to=PostStatus.SUBMITTED, submitted_at=timezone.now())
         record(action="post.submitted", actor=actor.user, school=post.account.school, target=post)
-        notifications.notify_submitted(post)
+        from .delegation import post_approve_if_on_trip  # trip mode: approved on the author's authority
+
+        if not post_approve_if_on_trip(actor=actor, post=post):
+            notifications.notify_submitted(post)
     return check
 
 
-def post_approve(*, actor: Membership, post: Post, publish_at: datetime | None = None) -> ConsentCheck:
-    """Approve a submitted post, storing the consent it was approved under."""
+def post_approve(
+    *, actor: Membership, post: Post, publish_at: datetime | None = None, now: bool = False
+) -> ConsentCheck:
+    """Approve a submitted post, storing the consent it was approved under.
+
+    When it goes out: `now=True` publishes at once (even if the author had chosen a time);
+    `publish_at` schedules it for that time; otherwise the author's chosen time stands, and
+    with no time (or one that has passed) it publishes at once. Publishing itself is the
+    workers' job (posts.publishing), started after this transaction commits.
+    """
     if not may_approve_for(actor, post.account):
         raise PermissionDenied("You cannot approve posts for this account.")
     if post.author_id == actor.user_id:
         raise PermissionDenied("Nobody approves their own post: ask another senior leader.")
-    if publish_at is not None and publish_at <= timezone.now():
+    moment = timezone.now()
+    if publish_at is not None and publish_at <= moment:
         raise TransitionError("The publish time has already passed. Choose a later time, or publish now.")
     check = _consent_check(post, Stage.APPROVE)
     _refuse_if_blocked(check)
+    if now:
+        when = None
+    elif publish_at is not None:
+        when = publish_at
+    else:
+        authors_time = Post.objects.filter(pk=post.pk).values_list("publish_at", flat=True).first()
+        when = authors_time if authors_time and authors_time > moment else None
     with transaction.atomic():
         _claim(
             post,
             from_statuses=[PostStatus.SUBMITTED],
-            to=PostStatus.SCHEDULED if publish_at else PostStatus.APPROVED,
+            to=PostStatus.SCHEDULED if when else PostStatus.APPROVED,
             decided_by=actor.user,
-            decided_at=timezone.now(),
+            decided_at=moment,
             consent_snapshot=check.snapshot,
-            **({"publish_at": publish_at} if publish_at else {}),
+            publish_at=when,
         )
         record(
             action="post.approved",
             actor=actor.user,
             school=post.account.school,
             target=post,
-            data={"publish_at": publish_at.isoformat() if publish_at else None, "consent": check.snapshot},
+            data={"publish_at": when.isoformat() if when else None, "consent": check.snapshot},
         )
         notifications.notify_decision(post, decision="was approved")
+        if when is None:
+            from .publishing import enqueue_after_commit
+
+            enqueue_after_commit(post.pk)
     return check
 
 

@@ -13,8 +13,11 @@ consent check stricter, so taking one off is always the author's explicit choice
 burned over every covered face (never a blur, which can be undone).
 """
 
+import io
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from PIL import Image
 
 from accounts.models import Membership
 from accounts.permissions import may_approve_for, may_draft_for
@@ -176,6 +179,21 @@ def photo_untag(*, actor: Membership, image: PostImage, pupil: Pupil) -> None:
             )
         image.tagged_pupils.remove(pupil)
         _audit("photo.untagged", actor=actor, post=post, image=image, pupil_id=pupil.pk)
+
+
+def photo_thumbnail_as_published(*, image: PostImage) -> bytes:
+    """The thumbnail with the covered faces covered, as every list shows it: nobody should see a
+    face the author covered in a smaller copy of the photo."""
+    source = image.thumbnail or image.rendition
+    with source.open("rb") as stream:
+        jpeg = stream.read()
+    faces = list(image.faces.filter(resolution=FaceRegion.Resolution.REDACTED).order_by("pk"))
+    if not faces or not image.width:
+        return jpeg
+    with Image.open(io.BytesIO(jpeg)) as opened:
+        scale = opened.width / image.width
+    boxes = [(face.x * scale, face.y * scale, max(face.w * scale, 1), max(face.h * scale, 1)) for face in faces]
+    return redact(jpeg, boxes)
 
 
 def photo_render_for_publishing(*, image: PostImage) -> bytes:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from . import views_compose as compose
+from . import views_delegation as delegation
 from . import views_photos as photos
 from . import views_review as review
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:kind>/", compose.post_image_file, name="post_image_file"),
     path("take-down/", views.take_down_list, name="take_down_list"),
     path("<int:pk>/take-down/", views.post_take_down, name="post_take_down"),
+    path("<int:pk>/retry-publish/", views.post_retry_publish, name="post_retry_publish"),
     path("review/", review.review_queue, name="review_queue"),
     path("review/<int:pk>/", review.review_post, name="review_post"),
     path("review/<int:pk>/approve/", review.review_approve, name="review_approve"),
@@ -24,6 +26,10 @@ urlpatterns = [
     path("review/<int:pk>/reject/", review.review_reject, name="review_reject"),
     path("review/<int:pk>/comment/", review.review_comment, name="review_comment"),
     path("calendar/", review.post_calendar, name="post_calendar"),
+    # Trip mode (issue 5): the headteacher lends the whole-school account for a few days.
+    path("trips/", delegation.delegation_list, name="delegation_list"),
+    path("trips/new/", delegation.delegation_create, name="delegation_create"),
+    path("trips/<int:pk>/end/", delegation.delegation_revoke, name="delegation_revoke"),
     # The photo page (issue 5): faces and tags. Without a photo named, the post's first photo.
     path("<int:pk>/photos/", photos.post_photo, name="post_photo"),
     path("<int:pk>/photos/<int:image_pk>/", photos.post_photo, name="post_photo"),

@@ -34,6 +34,7 @@ from .forms import MAX_TEXT_CHARS, PostForm
 from .images import MAX_UPLOAD_BYTES, ImageRejected
 from .models import Post, PostComment, PostImage, PostStatus
 from .selectors import posts_for_school
+from .services_photos import photo_render_for_publishing, photo_thumbnail_as_published
 from .tweet_text import weighted_length
 
 TOO_BIG = (
@@ -43,7 +44,9 @@ TOO_BIG = (
 NO_PHOTO_CHOSEN = "Choose a photo to upload."
 ONE_AT_A_TIME = "Upload one photo at a time."
 EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED)
-PHOTO_FILE_KINDS = ("thumbnail", "rendition")
+# "rendition" is the photo as prepared, faces uncovered (the photo page needs them to say who
+# is who); "published" and "thumbnail" have the covered faces covered, as the network will get them.
+PHOTO_FILE_KINDS = ("thumbnail", "rendition", "published")
 # What "My posts" shows under each post: what the approvers and the portal said about it.
 _NOTE_KINDS = (PostComment.Kind.CHANGES_REQUESTED, PostComment.Kind.REJECTION, PostComment.Kind.SYSTEM)
 MY_POSTS_PER_PAGE = 25
@@ -302,7 +305,15 @@ def _saved(request, post: Post, form: PostForm, photo_problems: list[str]):
             messages.error(request, str(exc))
             return redirect("post_edit", post.pk)
         # Submitted already: the same button pressed twice.
-    messages.success(request, f"Sent for approval. It will go to {post.account.display_name} once it is approved.")
+    post.refresh_from_db(fields=["status"])
+    if post.status in (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED):
+        messages.success(
+            request,
+            f"Trip mode: it goes to {post.account.display_name} without waiting for approval. "
+            "The headteacher has been told.",
+        )
+    else:
+        messages.success(request, f"Sent for approval. It will go to {post.account.display_name} once it is approved.")
     _copies_saved(request, post)
     return redirect("post_list_mine")
 
@@ -494,10 +505,14 @@ def post_image_file(request, pk: int, kind: str = "rendition"):
     if not stored:
         raise Http404("This photo has no file.")
     try:
-        handle = stored.open("rb")
+        if kind == "published":
+            response = HttpResponse(photo_render_for_publishing(image=image), content_type="image/jpeg")
+        elif kind == "thumbnail":
+            response = HttpResponse(photo_thumbnail_as_published(image=image), content_type="image/jpeg")
+        else:
+            response = FileResponse(stored.open("rb"), content_type="image/jpeg")
     except FileNotFoundError:
         raise Http404("This photo's file is missing.") from None
-    response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
     return response

@@ -25,7 +25,7 @@ from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesFo
 from .models import Post, PostStatus
 from .tweet_text import TWITTER_TEXT_V3, weighted_length
 
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
 
 
 @dataclass(frozen=True)
@@ -96,19 +96,12 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, **fo
         "changes": changes,
         "is_author": is_author,
         "may_decide": post.status == PostStatus.SUBMITTED and may_approve_for(request.membership, post.account),
-        "approve_form": forms.get("approve_form") or ApproveForm(initial=_proposed_time(post)),
+        "approve_form": forms.get("approve_form") or ApproveForm(authors_time=post.publish_at),
         "changes_form": forms.get("changes_form") or RequestChangesForm(),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
     }
     return render(request, "posts/review_post.html", context, status=status)
-
-
-def _proposed_time(post: Post) -> dict:
-    """The time field starts at the author's own choice of time, if they made one and it is still ahead."""
-    if post.publish_at and post.publish_at > timezone.now():
-        return {"publish_at": timezone.localtime(post.publish_at)}
-    return {}
 
 
 @require_GET
@@ -125,23 +118,28 @@ def _to_review(post: Post):
 @school_member_required(Perm.APPROVE_POSTS)
 def review_approve(request, pk: int):
     post = _post_or_404(request, pk)
-    form = ApproveForm(request.POST)
+    form = ApproveForm(request.POST, authors_time=post.publish_at)
     if not form.is_valid():
         return _render_review(request, post, status=400, approve_form=form)
-    publish_at = form.cleaned_data["publish_at"]
     try:
-        services.post_approve(actor=request.membership, post=post, publish_at=publish_at)
+        services.post_approve(
+            actor=request.membership,
+            post=post,
+            publish_at=form.cleaned_data["publish_at"],
+            now=form.cleaned_data["when"] == ApproveForm.NOW,
+        )
     except services.PostBlocked as exc:
         return _render_review(request, post, status=400, blocked=exc.problems, approve_form=form)
     except (PermissionDenied, services.TransitionError) as exc:
         messages.error(request, str(exc))
         return _to_review(post)
+    # What the service decided: the author's time may have passed while the page was open.
     where = f"@{post.account.handle}"
-    if publish_at:
-        when = format_date(timezone.localtime(publish_at), "l j F Y \\a\\t H:i")
+    if post.status == PostStatus.SCHEDULED and post.publish_at:
+        when = format_date(timezone.localtime(post.publish_at), "l j F Y \\a\\t H:i")
         messages.success(request, f"Approved. It will be published on {where} on {when}.")
     else:
-        messages.success(request, f"Approved. It will be published on {where} shortly.")
+        messages.success(request, f"Approved. It will be published on {where} now, within a minute or so.")
     return redirect("review_queue")
 
 

@@ -364,3 +364,31 @@ def test_a_photo_or_face_of_another_post_is_not_found_through_this_one(client_fo
 def test_an_incomplete_form_is_a_bad_request(client_for, staff, photo):
     response = client_for(staff.teacher).post(reverse("post_photo_face_resolve", args=[photo.post.pk]), {})
     assert response.status_code == 400
+
+
+def _pixel(response, xy):
+    with Image.open(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    ) as img:
+        return img.convert("RGB").getpixel(xy)
+
+
+def test_the_preview_and_thumbnail_show_a_covered_face_covered_and_the_photo_page_does_not(client_for, staff, photo):
+    """What the approver previews is what will be published: a face the author covered is
+    covered there and in every thumbnail; only the photo page, where faces are named, shows it."""
+    photo.image.thumbnail.save("thumb.jpg", ContentFile(_jpeg(200, 100)), save=True)  # half size
+    FaceRegion.objects.filter(pk=photo.faces[1].pk).update(resolution=FaceRegion.Resolution.REDACTED)
+    client = client_for(staff.head)
+    centre, thumb_centre = (330, 140), (165, 70)
+
+    published = client.get(reverse("post_image_file", args=[photo.image.pk, "published"]))
+    thumbnail = client.get(reverse("post_image_file", args=[photo.image.pk, "thumbnail"]))
+    rendition = client.get(reverse("post_image_file", args=[photo.image.pk, "rendition"]))
+
+    assert published["Content-Type"] == "image/jpeg" and published["Cache-Control"] == "private, no-store"
+    assert max(abs(a - b) for a, b in zip(_pixel(published, centre), (70, 70, 70), strict=True)) < 12
+    assert max(abs(a - b) for a, b in zip(_pixel(thumbnail, thumb_centre), (70, 70, 70), strict=True)) < 12
+    assert max(abs(a - b) for a, b in zip(_pixel(rendition, centre), (200, 170, 140), strict=True)) < 12
+    # The uncovered face stays as it is in the published photo.
+    assert max(abs(a - b) for a, b in zip(_pixel(published, (120, 70)), (200, 170, 140), strict=True)) < 12
+    assert client.get(reverse("post_image_file", args=[photo.image.pk, "original"])).status_code == 404

@@ -1,5 +1,6 @@
 """The approvers' pages: the review queue, the review page and its decisions, the calendar."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -95,7 +96,7 @@ def test_queue_filters_by_account_and_by_status(client_for, staff, accounts, sub
     assert listed(status="nonsense") == {class_post.pk, school_post.pk}
 
 
-def test_queue_shows_fifty_posts_a_page(client_for, staff, accounts):
+def test_queue_shows_twenty_posts_a_page_oldest_first(client_for, staff, accounts):
     now = timezone.now()
     Post.objects.bulk_create(
         Post(
@@ -105,15 +106,15 @@ def test_queue_shows_fifty_posts_a_page(client_for, staff, accounts):
             status=PostStatus.SUBMITTED,
             submitted_at=now - timedelta(minutes=60 - n),
         )
-        for n in range(51)
+        for n in range(21)
     )
     client = client_for(staff.head)
 
     first = client.get(reverse("review_queue"))
     second = client.get(reverse("review_queue"), {"page": 2})
 
-    assert len(first.context["rows"]) == 50 and first.context["rows"][0].post.text == "Post 0"
-    assert [row.post.text for row in second.context["rows"]] == ["Post 50"]
+    assert len(first.context["rows"]) == 20 and first.context["rows"][0].post.text == "Post 0"
+    assert [row.post.text for row in second.context["rows"]] == ["Post 20"]
     assert "Page 1 of 2" in _page(first)
 
 
@@ -133,7 +134,7 @@ def test_photos_are_shown_from_the_post_image_view(client_for, staff, submit, pu
     review = _page(client.get(reverse("review_post", args=[post.pk])))
 
     assert f'src="{reverse("post_image_file", args=[image.pk, "thumbnail"])}"' in queue
-    assert f'src="{reverse("post_image_file", args=[image.pk, "rendition"])}"' in review
+    assert f'src="{reverse("post_image_file", args=[image.pk, "published"])}"' in review
 
 
 # The review page.
@@ -288,7 +289,7 @@ def test_the_author_cannot_approve_their_own_post(client_for, staff, accounts, s
     attempt = client.post(reverse("review_approve", args=[post.pk]), {"when": "now"}, follow=True)
 
     assert "You wrote this post: another senior leader must approve it." in page
-    assert page.count('disabled aria-describedby="own-post"') == 2
+    assert page.count('disabled aria-describedby="own-post"') == 1  # the one Approve button
     assert any("Nobody approves their own post" in message for message in _messages(attempt))
     assert _status(post) == PostStatus.SUBMITTED
 
@@ -424,3 +425,92 @@ def test_lists_show_nothing_of_another_school(client_for, staff, outsider):
         for query in ({}, {"status": "all"}, {"account": outsider.account.pk}):
             page = _page(client.get(reverse(name), query))
             assert "Beta secret news" not in page and "beta_school" not in page
+
+
+# When an approved post goes out: the author's time, now, or another time.
+
+
+def _authors_time(post, days=3):
+    at = (timezone.localtime() + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
+    Post.objects.filter(pk=post.pk).update(publish_at=at)
+    return at
+
+
+def _choices(response) -> dict[str, str]:
+    return dict(response.context["approve_form"].fields["when"].choices)
+
+
+def test_the_authors_time_is_offered_first_and_chosen_by_default(client_for, staff, submit):
+    post = submit()
+    at = _authors_time(post)
+
+    response = client_for(staff.head).get(reverse("review_post", args=[post.pk]))
+
+    shown = f"{at:%a} {at.day} {at:%B} at 09:00"
+    assert list(_choices(response)) == ["authors", "now", "later"]
+    assert _choices(response)["authors"] == f"At the author's time ({shown})"
+    page = _page(response)
+    assert shown in page and 'type="datetime-local"' in page
+    assert re.search(r'<input[^>]*value="authors"[^>]*checked', page)
+
+
+def test_without_an_authors_time_now_is_the_default(client_for, staff, submit):
+    post = submit()
+    response = client_for(staff.head).get(reverse("review_post", args=[post.pk]))
+    assert list(_choices(response)) == ["now", "later"]
+    assert re.search(r'<input[^>]*value="now"[^>]*checked', _page(response))
+
+
+def test_approving_at_the_authors_time_schedules_it_then(client_for, staff, submit):
+    post = submit()
+    at = _authors_time(post)
+
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "authors"}, follow=True)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED and post.publish_at == at
+    assert any(f"{at:%A} {at.day} {at:%B %Y} at 09:00" in message for message in _messages(response))
+
+
+def test_approving_now_overrides_the_authors_time(client_for, staff, submit):
+    post = submit()
+    _authors_time(post)
+
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"}, follow=True)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.APPROVED and post.publish_at is None
+    assert any("published on @alpha_year3 now" in message for message in _messages(response))
+
+
+def test_approving_at_another_time_replaces_the_authors_time(client_for, staff, submit):
+    post = submit()
+    _authors_time(post)
+    other = (timezone.localtime() + timedelta(days=5)).replace(hour=15, minute=15, second=0, microsecond=0)
+
+    client_for(staff.head).post(
+        reverse("review_approve", args=[post.pk]), {"when": "later", "publish_at": _local_input(other)}
+    )
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED and post.publish_at == other
+
+
+def test_a_time_typed_without_choosing_another_time_is_queried_not_guessed(client_for, staff, submit):
+    post = submit()
+    response = client_for(staff.head).post(
+        reverse("review_approve", args=[post.pk]),
+        {"when": "now", "publish_at": _local_input(timezone.now() + timedelta(days=1))},
+    )
+    assert response.status_code == 400 and "did not choose “At another time”" in _page(response)
+    assert _status(post) == PostStatus.SUBMITTED
+
+
+def test_an_authors_time_that_passed_while_the_page_was_open_publishes_at_once(client_for, staff, submit):
+    post = submit()
+    Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(minutes=1))
+
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "authors"}, follow=True)
+
+    assert _status(post) == PostStatus.APPROVED
+    assert any("now, within a minute" in message for message in _messages(response))
