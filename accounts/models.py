@@ -82,6 +82,14 @@ class Role(models.TextChoices):
     OFFICE_ADMIN = "office_admin", "Office admin"
 
 
+class ApprovalEmails(models.TextChoices):
+    """How an approver hears about posts waiting for them."""
+
+    IMMEDIATE = "immediate", "An email for each post, as it is sent"
+    DIGEST = "digest", "One email each morning listing what is waiting"
+    OFF = "off", "No emails: I check the portal myself"
+
+
 class Membership(models.Model):
     """A person's place on a school's staff. Deactivated, never deleted, so history keeps its names."""
 
@@ -91,6 +99,7 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    approval_emails = models.CharField(max_length=16, choices=ApprovalEmails.choices, default=ApprovalEmails.IMMEDIATE)
 
     class Meta:
         ordering = ["user__last_name", "user__first_name", "user__email"]
@@ -287,3 +296,101 @@ class LocalNetworkMedia(models.Model):
 
     def __str__(self) -> str:
         return f"Local image {self.pk} of @{self.account.handle}"
+
+
+# The local network's other people (issue 7): simulated members of the public who follow, mention
+# and reply to the school's local accounts, so followers, blocks and the mentions inbox work
+# end to end with no credentials. The local adapter is their only writer besides the demo.
+
+
+class LocalNetworkUser(models.Model):
+    """Someone on the local network who is not one of a school's accounts. Its pk is its user id."""
+
+    handle = models.CharField(max_length=64, unique=True, help_text="Without the @.")
+    display_name = models.CharField(max_length=100, blank=True)
+    bio = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    posts_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["handle"]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} (local network)"
+
+
+class LocalNetworkFollow(models.Model):
+    """One follow between a person and a school's account, in either direction."""
+
+    class Direction(models.TextChoices):
+        USER_FOLLOWS_ACCOUNT = "user_follows_account", "follows the account"
+        ACCOUNT_FOLLOWS_USER = "account_follows_user", "is followed by the account"
+
+    user = models.ForeignKey(LocalNetworkUser, on_delete=models.CASCADE, related_name="follows")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="local_follows")
+    direction = models.CharField(max_length=24, choices=Direction.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account", "direction"], name="local_follow_once"),
+            models.CheckConstraint(
+                condition=Q(direction__in=["user_follows_account", "account_follows_user"]),
+                name="local_follow_known_direction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user.handle} {self.get_direction_display()} @{self.account.handle}"
+
+
+class LocalNetworkMention(models.Model):
+    """A post by a person that mentions a school's account, possibly as a reply to one of its posts.
+
+    Its pk is the mention's id on the network (ids grow with time, so "after `since`" is by id).
+    `conversation_root` is the post that started the thread: replies can be hidden only in the
+    account's own conversations, as on X.
+    """
+
+    author = models.ForeignKey(LocalNetworkUser, on_delete=models.CASCADE, related_name="mentions")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="local_mentions")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    in_reply_to = models.ForeignKey(
+        LocalNetworkPost, null=True, blank=True, on_delete=models.SET_NULL, related_name="local_replies"
+    )
+    conversation_root = models.ForeignKey(
+        LocalNetworkPost, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Mention {self.pk} of @{self.account.handle} by @{self.author.handle}"
+
+
+class LocalNetworkRelation(models.Model):
+    """A school's account muting or blocking a person on the local network."""
+
+    class Kind(models.TextChoices):
+        MUTE = "mute", "Muted"
+        BLOCK = "block", "Blocked"
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="local_relations")
+    user = models.ForeignKey(LocalNetworkUser, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user", "kind"], name="local_relation_once"),
+            models.CheckConstraint(condition=Q(kind__in=["mute", "block"]), name="local_relation_known_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.account.handle}: {self.get_kind_display().lower()} @{self.user.handle}"

@@ -21,7 +21,11 @@ class Perm(StrEnum):
     EDIT_RULES = "edit_rules"
     SIGN_OFF_POLICY = "sign_off_policy"
     REVIEW_AUDIENCE = "review_audience"
+    APPROVE_FOLLOWING = "approve_following"
     VIEW_AUDIT = "view_audit"
+    RAISE_CONCERN = "raise_concern"
+    VIEW_INCIDENTS = "view_incidents"
+    MANAGE_INCIDENTS = "manage_incidents"
 
 
 _ROLES_WITH = {
@@ -36,7 +40,13 @@ _ROLES_WITH = {
     Perm.EDIT_RULES: {Role.HEADTEACHER, Role.COMPUTING_LEAD},
     Perm.SIGN_OFF_POLICY: {Role.HEADTEACHER},
     Perm.REVIEW_AUDIENCE: {Role.HEADTEACHER, Role.OFFICE_ADMIN},
+    # The policy: the accounts follow only what the headteacher approves.
+    Perm.APPROVE_FOLLOWING: {Role.HEADTEACHER},
     Perm.VIEW_AUDIT: {Role.HEADTEACHER},
+    Perm.RAISE_CONCERN: set(Role.values),
+    # Concerns and incidents: senior leaders read them; the headteacher handles them.
+    Perm.VIEW_INCIDENTS: {Role.HEADTEACHER, Role.SENIOR_LEADER},
+    Perm.MANAGE_INCIDENTS: {Role.HEADTEACHER},
 }
 
 # Anyone who can approve posts or manage staff, accounts or consent signs in with a second factor.
@@ -73,14 +83,26 @@ def grantable_roles(membership: Membership | None) -> list[str]:
 
 
 def may_draft_for(membership: Membership | None, account: SocialAccount) -> bool:
-    """Class accounts: that class's teachers and assistants. Whole-school: senior leadership."""
+    """Class accounts: that class's teachers and assistants. Whole-school: senior leadership, and
+    during a trip (posts.delegation) the member of staff the headteacher named."""
     if membership is None or not membership.is_active or account.school_id != membership.school_id:
         return False
     if account.kind == SocialAccount.Kind.WHOLE_SCHOOL:
-        return bool(membership.roles & {Role.HEADTEACHER, Role.SENIOR_LEADER})
+        if membership.roles & {Role.HEADTEACHER, Role.SENIOR_LEADER}:
+            return True
+        return has_perm(membership, Perm.DRAFT_POSTS) and _on_trip_for(membership, account)
     if not membership.roles & {Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT}:
         return False
     return any(group.pk == account.class_group_id for group in membership.class_groups.all())
+
+
+def _on_trip_for(membership: Membership, account: SocialAccount) -> bool:
+    """Trip mode (posts.delegation): the headteacher has lent this person the whole-school
+    account for today. One query. Imported here, not at the top, because posts depends on
+    accounts and not the other way round."""
+    from posts.delegation import active_delegations
+
+    return active_delegations(account=account).filter(delegate_id=membership.user_id).exists()
 
 
 def may_approve_for(membership: Membership | None, account: SocialAccount) -> bool:

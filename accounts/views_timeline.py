@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from .models import LocalNetworkMedia, SocialAccount
+from .models import LocalNetworkMedia, LocalNetworkUser, SocialAccount
 from .networks import local
 
 PAGE_SIZE = 30
@@ -29,6 +29,16 @@ def local_timeline(request, handle: str):
         "networks/local_timeline.html",
         {"account": account, "posts": posts[:PAGE_SIZE], "older_than": older_than},
     )
+
+
+@require_safe
+def local_person(request, handle: str):
+    """A simulated person's public profile: where an admin goes to block them by hand."""
+    try:
+        person = local.person(handle=handle)
+    except LocalNetworkUser.DoesNotExist:
+        raise Http404("Nobody with that handle on the local network.") from None
+    return render(request, "networks/local_person.html", {"person": person, "posts": local.person_posts(person=person)})
 
 
 @require_safe

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -214,6 +215,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -225,6 +227,15 @@ CELERY_BEAT_SCHEDULE = {
     "tidy-consent-imports": {"task": "consent.tasks.tidy_imports", "schedule": timedelta(hours=1)},
     "sweep-expired-consent": {"task": "posts.tasks.sweep_expired_consent", "schedule": timedelta(hours=6)},
     "remind-policy-review": {"task": "moderation.tasks.remind_policy_review", "schedule": timedelta(days=1)},
+    # New mentions of every account, screened for the mentions inbox (issue 7).
+    "fetch-mentions": {"task": "moderation.tasks.fetch_all_mentions", "schedule": timedelta(minutes=5)},
+    # Followers of every account, screened for the office admin's review queue (issue 7).
+    "sync-audience": {"task": "moderation.tasks.sync_audience", "schedule": timedelta(minutes=15)},
+    # Due posts, retries and stuck posts are found by this sweep, not by long countdowns.
+    "publish-due-posts": {"task": "posts.tasks.sweep_publishing", "schedule": timedelta(minutes=1)},
+    "delete-expired-photo-originals": {"task": "posts.tasks.delete_expired_originals", "schedule": timedelta(days=1)},
+    # Approvers who chose the morning digest (CELERY_TIMEZONE is the school's time zone).
+    "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
 }
 
 # X (Twitter). Base URLs are settings so tests drive the real client code against a stub
@@ -242,11 +253,21 @@ X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
 X_API_TIER = env.str("X_API_TIER", default="free")
 X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
 
-# Publishing: a post stuck in "publishing" this long is reconciled by the sweeper; each
-# account publishes at most this many posts per 15 minutes (X allows more per user).
-PUBLISH_STUCK_AFTER = timedelta(minutes=env.int("PUBLISH_STUCK_AFTER_MINUTES", default=10))
+# Publishing (posts.publishing). A post left in "publishing" this long (a worker killed
+# mid-call) is reconciled by the sweeper; it must exceed the longest publish (a few network
+# calls of X_TIMEOUT_SECONDS each). Each account publishes at most PUBLISH_MAX_PER_WINDOW
+# posts per PUBLISH_WINDOW_SECONDS, below X's per-user write limit, so a burst of approvals
+# queues instead of failing. Transient failures retry with exponential backoff and jitter
+# from PUBLISH_RETRY_BASE_SECONDS, at most PUBLISH_MAX_ATTEMPTS attempts in all.
+PUBLISH_STUCK_AFTER_SECONDS = env.float("PUBLISH_STUCK_AFTER_SECONDS", default=600.0)
+PUBLISH_WINDOW_SECONDS = env.float("PUBLISH_WINDOW_SECONDS", default=900.0)
 PUBLISH_MAX_PER_WINDOW = env.int("PUBLISH_MAX_PER_WINDOW", default=50)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=8)
+PUBLISH_RETRY_BASE_SECONDS = env.float("PUBLISH_RETRY_BASE_SECONDS", default=30.0)
+PUBLISH_RETRY_MAX_SECONDS = env.float("PUBLISH_RETRY_MAX_SECONDS", default=3600.0)
+# Photos' full-resolution originals are deleted this many days after their post is settled
+# (published, rejected, withdrawn, taken down); the published rendition is kept.
+ORIGINAL_PHOTO_RETENTION_DAYS = env.int("ORIGINAL_PHOTO_RETENTION_DAYS", default=30)
 
 # Security headers. Behind TLS in production; SECURE_SSL_REDIRECT can be turned off when a
 # proxy terminates TLS and already redirects.

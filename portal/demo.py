@@ -10,11 +10,22 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount
+from accounts.models import (
+    ClassGroup,
+    LocalNetworkMention,
+    LocalNetworkRelation,
+    Membership,
+    Role,
+    RoleAssignment,
+    School,
+    SocialAccount,
+)
+from accounts.networks import local
 from accounts.selectors import memberships_with_roles
 from audit.services import record
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
+from moderation.audience import sync_followers
 from moderation.services import policy_seed_default, seed_default_rules
 
 User = get_user_model()
@@ -151,6 +162,7 @@ def seed_demo(*, password: str) -> SeedResult:
                 },
             )
         seed_default_rules(school)
+        _seed_audience(school)
         if created:
             head = memberships_with_roles().get(school=school, user__email="head@demo.school")
             office = memberships_with_roles().get(school=school, user__email="office@demo.school")
@@ -239,3 +251,66 @@ def _seed_consent(*, head, office, pupil: Pupil, case: int, admitted: date, toda
             give(ConsentPurpose.SOCIAL_PHOTO)
             give(ConsentPurpose.SOCIAL_NAME)
             give(ConsentPurpose.WEBSITE_PHOTO)
+
+
+# People on the local network who follow and mention the demo accounts (issue 7): a few parents
+# and a local author, one follower with an offensive bio, one brand-new empty account; a kind
+# mention of the whole-school account and an abusive one, for the followers queue and the inbox.
+AUDIENCE = [
+    # handle, display name, bio, age in days, posts, followers, following, accounts followed
+    ("reading_with_rosie", "Rosie Patel", "Mum of two, school governor, always reading.", 1900, 420, 180, 260, "all"),
+    ("cllr_dan_hughes", "Dan Hughes", "Local councillor. Parks, libraries, bin days.", 3200, 5100, 2300, 900, "whole"),
+    (
+        "maya_writes_books",
+        "Maya Writes",
+        "Children's author. Dragons, buses and big feelings.",
+        2500,
+        3300,
+        8100,
+        700,
+        "whole",
+    ),
+    (
+        "the_grumpy_truth",
+        "Grumpy Truth",
+        "Teachers are scum and schools are crap. Unfollow if offended.",
+        200,
+        2600,
+        40,
+        3000,
+        "whole",
+    ),
+    ("user48213907", "", "", 3, 0, 0, 310, "whole"),
+]
+MENTIONS = [
+    ("maya_writes_books", "Thank you @demoprimary for a wonderful author visit. Year 3 asked the best questions!"),
+    ("the_grumpy_truth", "@demoprimary your teachers are useless idiots and your school is crap."),
+]
+
+
+def _seed_audience(school: School) -> None:
+    accounts = list(SocialAccount.objects.filter(school=school, network="local"))
+    whole = next((account for account in accounts if account.kind == SocialAccount.Kind.WHOLE_SCHOOL), None)
+    if whole is None:  # the school moved its whole-school account to another network
+        return
+    now = timezone.now()
+    people = {}
+    for handle, name, bio, age, posts, followers, following, follows in AUDIENCE:
+        person = local.simulate_person(
+            handle,
+            display_name=name,
+            bio=bio,
+            created_at=now - timedelta(days=age),
+            posts_count=posts,
+            followers_count=followers,
+            following_count=following,
+        )
+        people[handle] = person
+        for account in accounts if follows == "all" else [whole]:
+            if not LocalNetworkRelation.objects.filter(account=account, user=person, kind="block").exists():
+                local.simulate_follow(person, account)
+    for handle, text in MENTIONS:
+        if not LocalNetworkMention.objects.filter(author=people[handle], account=whole, text=text).exists():
+            local.simulate_mention(people[handle], whole, text)
+    for account in accounts:
+        sync_followers(account)

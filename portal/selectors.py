@@ -1,11 +1,17 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
 from moderation.selectors import policy_dashboard_panels
-from posts.models import TakeDownRequest
+from moderation.selectors_audience import followers_waiting
+from moderation.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
+from posts.delegation import active_delegations
+from posts.models import Post, PostStatus, TakeDownRequest
+
+# Panels that list things show at most this many; their pages have the rest.
+DASHBOARD_ROWS = 5
 
 
 def dashboard_panels(*, membership: Membership) -> dict:
@@ -26,9 +32,25 @@ def dashboard_panels(*, membership: Membership) -> dict:
         panels["take_downs_waiting"] = TakeDownRequest.objects.filter(
             post__account__school=school, resolved_at__isnull=True
         ).count()
+        panels["publishing_problems"] = list(
+            Post.objects.filter(account__school=school)
+            .filter(Q(status=PostStatus.FAILED) | (Q(status=PostStatus.SCHEDULED) & ~Q(last_publish_error="")))
+            .select_related("account", "author")
+            .order_by("-updated_at")[:20]
+        )
     if has_perm(membership, Perm.MANAGE_SOCIAL_ACCOUNTS):
         panels["accounts_needing_attention"] = list(
             SocialAccount.objects.filter(school=school, status=SocialAccount.Status.ERROR)
         )
+        panels["trips_on_now"] = list(
+            active_delegations(school=school).select_related("account", "delegate").order_by("ends_on")
+        )
+    if has_perm(membership, Perm.REVIEW_AUDIENCE):
+        panels["followers_waiting"] = followers_waiting(school=school)
+    if has_perm(membership, Perm.REVIEW_AUDIENCE):
+        panels["flagged_mentions"] = flagged_mentions_waiting(school=school)
+    if has_perm(membership, Perm.VIEW_INCIDENTS):
+        panels["new_concerns"] = list(new_concerns(school=school)[:DASHBOARD_ROWS])
+        panels["open_incidents"] = list(open_incidents(school=school)[:DASHBOARD_ROWS])
     panels.update(policy_dashboard_panels(membership=membership))
     return panels

@@ -12,7 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from accounts.models import LocalNetworkMedia, LocalNetworkPost, SocialAccount
+from accounts.models import (
+    LocalNetworkFollow,
+    LocalNetworkMedia,
+    LocalNetworkMention,
+    LocalNetworkPost,
+    LocalNetworkRelation,
+    LocalNetworkUser,
+    SocialAccount,
+)
 
 from .base import (
     Capabilities,
@@ -28,6 +36,9 @@ from .base import (
     PostPayload,
 )
 
+FOLLOWERS_PAGE_SIZE = 100
+MENTIONS_PAGE_SIZE = 100
+
 
 class LocalNetwork(Network):
     label = "the local network"
@@ -40,7 +51,7 @@ class LocalNetwork(Network):
         supports_block=True,
         supports_idempotency_key=True,
         supports_follower_list=True,
-        supports_hide_reply=False,
+        supports_hide_reply=True,
     )
 
     def publish(self, payload: PostPayload, *, idempotency_key: str | None = None) -> ExternalRef:
@@ -109,19 +120,121 @@ class LocalNetwork(Network):
         media.save()
         return str(media.pk)
 
+    # The audience: simulated people (accounts.models.LocalNetworkUser) who follow and mention
+    # the school's accounts. Ids are the rows' pks, as strings, like X's numeric ids.
+
     def mentions(self, since: str | None = None) -> list[Mention]:
-        """Nobody else is on the local network yet (issue 7 adds simulated followers and mentions)."""
-        return []
+        """Mentions of the account, oldest first, after the mention id `since`; a blocked author's
+        mentions stop appearing (as on X), a muted author's still do (the inbox still sees them)."""
+        mentions = (
+            LocalNetworkMention.objects.filter(account=self.account)
+            .exclude(author__relations__account=self.account, author__relations__kind=LocalNetworkRelation.Kind.BLOCK)
+            .select_related("author")
+            .order_by("pk")
+        )
+        if since:
+            mentions = mentions.filter(pk__gt=_parse_user_id(since, "mention"))
+        return [
+            Mention(
+                id=str(mention.pk),
+                text=mention.text,
+                created_at=mention.created_at,
+                author=network_user(mention.author),
+                url=mention_url(mention),
+                in_reply_to=str(mention.in_reply_to_id) if mention.in_reply_to_id else None,
+                conversation_id=str(mention.conversation_root_id) if mention.conversation_root_id else None,
+            )
+            for mention in mentions[:MENTIONS_PAGE_SIZE]
+        ]
 
     def followers(self, cursor: str | None = None) -> tuple[list[NetworkUser], str | None]:
-        return [], None
+        follows = (
+            LocalNetworkFollow.objects.filter(
+                account=self.account, direction=LocalNetworkFollow.Direction.USER_FOLLOWS_ACCOUNT
+            )
+            .select_related("user")
+            .order_by("pk")
+        )
+        if cursor:
+            follows = follows.filter(pk__gt=_parse_user_id(cursor, "cursor"))
+        page = list(follows[: FOLLOWERS_PAGE_SIZE + 1])
+        next_cursor = str(page[FOLLOWERS_PAGE_SIZE - 1].pk) if len(page) > FOLLOWERS_PAGE_SIZE else None
+        return [network_user(follow.user) for follow in page[:FOLLOWERS_PAGE_SIZE]], next_cursor
 
     def mute(self, user_id: str) -> None:
-        """Accepted and nothing else: there are no other people on the local network to mute yet.
-        The portal's own record of the mute is what the moderation pages show."""
+        LocalNetworkRelation.objects.get_or_create(
+            account=self.account, user=self._person(user_id), kind=LocalNetworkRelation.Kind.MUTE
+        )
+
+    def unmute(self, user_id: str) -> None:
+        LocalNetworkRelation.objects.filter(
+            account=self.account, user=self._person(user_id), kind=LocalNetworkRelation.Kind.MUTE
+        ).delete()
 
     def block(self, user_id: str) -> None:
-        """Accepted, like `mute`: there is nobody on the local network to block yet."""
+        """Blocking ends the follows both ways, as on X."""
+        person = self._person(user_id)
+        with transaction.atomic():
+            LocalNetworkRelation.objects.get_or_create(
+                account=self.account, user=person, kind=LocalNetworkRelation.Kind.BLOCK
+            )
+            LocalNetworkFollow.objects.filter(account=self.account, user=person).delete()
+
+    def unblock(self, user_id: str) -> None:
+        """Following again is up to them: an unblocked person does not come back as a follower."""
+        LocalNetworkRelation.objects.filter(
+            account=self.account, user=self._person(user_id), kind=LocalNetworkRelation.Kind.BLOCK
+        ).delete()
+
+    def hide_reply(self, post_id: str) -> None:
+        mention = (
+            LocalNetworkMention.objects.filter(account=self.account, pk=_parse_user_id(post_id, "post"))
+            .select_related("conversation_root")
+            .first()
+        )
+        if mention is None:
+            raise PostNotFound(f"There is no reply {post_id} to @{self.account.handle} on the local network.")
+        root = mention.conversation_root
+        if mention.in_reply_to_id is None or root is None or root.account_id != self.account.pk:
+            raise NetworkError(
+                f"Only replies in conversations that @{self.account.handle} started can be hidden.", permanent=True
+            )
+        LocalNetworkMention.objects.filter(pk=mention.pk, hidden_at__isnull=True).update(hidden_at=timezone.now())
+
+    def follow(self, user_id: str) -> None:
+        person = self._person(user_id)
+        if LocalNetworkRelation.objects.filter(
+            account=self.account, user=person, kind=LocalNetworkRelation.Kind.BLOCK
+        ).exists():
+            raise NetworkError(
+                f"@{self.account.handle} has blocked @{person.handle}: unblock them first.", permanent=True
+            )
+        LocalNetworkFollow.objects.get_or_create(
+            account=self.account, user=person, direction=LocalNetworkFollow.Direction.ACCOUNT_FOLLOWS_USER
+        )
+
+    def unfollow(self, user_id: str) -> None:
+        LocalNetworkFollow.objects.filter(
+            account=self.account,
+            user=self._person(user_id),
+            direction=LocalNetworkFollow.Direction.ACCOUNT_FOLLOWS_USER,
+        ).delete()
+
+    def user_by_handle(self, handle: str) -> NetworkUser:
+        handle = handle.strip().removeprefix("@")
+        person = LocalNetworkUser.objects.filter(handle__iexact=handle).first()
+        if person is None:
+            raise PostNotFound(f"There is nobody called @{handle} on the local network.")
+        return network_user(person)
+
+    def block_url(self, user: NetworkUser) -> str:
+        return person_url(user.handle)
+
+    def _person(self, user_id: str) -> LocalNetworkUser:
+        person = LocalNetworkUser.objects.filter(pk=_parse_user_id(user_id, "user")).first()
+        if person is None:
+            raise NetworkError(f"There is no user {user_id} on the local network.", permanent=True)
+        return person
 
     def _post_for_key(self, idempotency_key: str) -> LocalNetworkPost | None:
         post = LocalNetworkPost.objects.select_related("account").filter(idempotency_key=idempotency_key).first()
@@ -154,6 +267,35 @@ def _parse_id(ref_id: str) -> int:
         return int(ref_id)
     except (TypeError, ValueError):
         raise PostNotFound(f"“{ref_id}” is not an id on the local network.") from None
+
+
+def _parse_user_id(ref_id: str, what: str) -> int:
+    try:
+        return int(ref_id)
+    except (TypeError, ValueError):
+        raise NetworkError(f"“{ref_id}” is not a {what} id on the local network.", permanent=True) from None
+
+
+def person_url(handle: str) -> str:
+    return f"{settings.SITE_URL}{reverse('local_person', args=[handle])}"
+
+
+def mention_url(mention: LocalNetworkMention) -> str:
+    return f"{person_url(mention.author.handle)}#mention-{mention.pk}"
+
+
+def network_user(person: LocalNetworkUser) -> NetworkUser:
+    return NetworkUser(
+        id=str(person.pk),
+        handle=person.handle,
+        display_name=person.display_name,
+        description=person.bio,
+        created_at=person.created_at,
+        followers_count=person.followers_count,
+        following_count=person.following_count,
+        posts_count=person.posts_count,
+        url=person_url(person.handle),
+    )
 
 
 def post_url(account: SocialAccount, post_id: int) -> str:
@@ -189,4 +331,62 @@ def servable_media(*, pk: int) -> LocalNetworkMedia:
     """An image that the public may see: on a live post of a local-network account."""
     return LocalNetworkMedia.objects.exclude(file="").get(
         pk=pk, post__isnull=False, post__deleted_at__isnull=True, post__account__network="local"
+    )
+
+
+def person(*, handle: str) -> LocalNetworkUser:
+    """A simulated person by handle, for their public profile page; LocalNetworkUser.DoesNotExist otherwise."""
+    return LocalNetworkUser.objects.get(handle=handle)
+
+
+def person_posts(*, person: LocalNetworkUser, limit: int = 30) -> QuerySet[LocalNetworkMention]:
+    """What a person has posted (their mentions of school accounts), newest first, with the
+    accounts and the posts they reply to in a fixed number of queries."""
+    return (
+        LocalNetworkMention.objects.filter(author=person)
+        .select_related("account", "in_reply_to__account")
+        .order_by("-pk")[:limit]
+    )
+
+
+# The simulation's own writes: what people on the local network do of their own accord. Used by
+# the demo data and by tests; nothing in the portal's workflow calls these.
+
+
+def simulate_person(handle: str, **profile) -> LocalNetworkUser:
+    """The person with this handle, made with `profile` (display_name, bio, created_at, counts)
+    the first time; an existing person is left as they are."""
+    person, _ = LocalNetworkUser.objects.get_or_create(handle=handle, defaults=profile)
+    return person
+
+
+def simulate_follow(person: LocalNetworkUser, account: SocialAccount) -> None:
+    """`person` follows `account`; refused, as on X, when the account has blocked them."""
+    if LocalNetworkRelation.objects.filter(account=account, user=person, kind=LocalNetworkRelation.Kind.BLOCK).exists():
+        raise NetworkError(f"@{person.handle} cannot follow @{account.handle}: they are blocked.", permanent=True)
+    LocalNetworkFollow.objects.get_or_create(
+        account=account, user=person, direction=LocalNetworkFollow.Direction.USER_FOLLOWS_ACCOUNT
+    )
+
+
+def simulate_mention(
+    person: LocalNetworkUser,
+    account: SocialAccount,
+    text: str,
+    *,
+    in_reply_to: LocalNetworkPost | None = None,
+    created_at=None,
+) -> LocalNetworkMention:
+    """`person` posts `text` mentioning `account`, as a reply to `in_reply_to` when given (its
+    conversation is the thread that post belongs to)."""
+    root = in_reply_to
+    while root is not None and root.reply_to_id is not None:
+        root = root.reply_to
+    return LocalNetworkMention.objects.create(
+        author=person,
+        account=account,
+        text=text,
+        in_reply_to=in_reply_to,
+        conversation_root=root,
+        created_at=created_at or timezone.now(),
     )

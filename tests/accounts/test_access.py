@@ -1,17 +1,27 @@
 """Who may open which page: every view of the portal is listed here once, and the tests
 check each against every role and against another school's objects."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Membership, Role, SocialAccount
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
-from moderation.models import Rule
-from posts.models import Post, PostImage
+from moderation.models import (
+    BlockedAccount,
+    Concern,
+    Follower,
+    FollowRequest,
+    Incident,
+    IncidentEntry,
+    MentionItem,
+    Rule,
+)
+from posts.models import Delegation, Post, PostImage
 
 ALL_ROLES = list(Role)
 
@@ -27,6 +37,14 @@ VIEWS = {
     "social_account_list": ("get", None, [Role.HEADTEACHER]),
     "social_account_create": ("get", None, [Role.HEADTEACHER]),
     "social_account_edit": ("get", "social_account", [Role.HEADTEACHER]),
+    # Connecting an account to X (the table's account is on the local network: the views say it
+    # needs no connection; tests/accounts/test_x_connect.py drives them on an X account).
+    "x_connection": ("get", "social_account", [Role.HEADTEACHER]),
+    "x_connect_start": ("post", "social_account", [Role.HEADTEACHER]),
+    "x_connect_callback": ("get", None, [Role.HEADTEACHER]),
+    "x_connect_oauth1": ("get", "social_account", [Role.HEADTEACHER]),
+    "x_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
+    "x_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
     "school_switch": ("post", None, ALL_ROLES),
     "consent_register": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_bulk_entry": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
@@ -43,6 +61,7 @@ VIEWS = {
     "consent_export": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "take_down_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_take_down": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "post_retry_publish": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     # The photo page: the post's author (the Year 3 teacher here) and the approvers.
     "post_photo": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
     "post_photo_pupils": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),
@@ -58,6 +77,11 @@ VIEWS = {
     "review_reject": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "review_comment": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_calendar": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    # Trip mode (the headteacher only) and approvers' email preferences.
+    "delegation_list": ("get", None, [Role.HEADTEACHER]),
+    "delegation_create": ("post", None, [Role.HEADTEACHER]),
+    "delegation_revoke": ("post", "delegation", [Role.HEADTEACHER]),
+    "email_preferences": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     # The policy (everyone reads it) and the rules for posts (headteacher and computing lead).
     "policy_current": ("get", None, ALL_ROLES),
     "policy_acknowledge": ("post", None, ALL_ROLES),
@@ -68,6 +92,41 @@ VIEWS = {
     "rules_try": ("post", None, [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
     "rule_edit": ("get", "rule", [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
     "rule_delete": ("post", "rule", [Role.HEADTEACHER, Role.COMPUTING_LEAD]),
+    # The audience (issue 7): followers and blocks for the headteacher and the office admin; any
+    # member of staff proposes an account to follow, the headteacher decides.
+    "audience_followers": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_sync_now": ("post", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_follower_decide": ("post", "follower", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_blocked": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_blocked_csv": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_block_done": ("post", "blocked_account", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_block_lift": ("post", "blocked_account", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "audience_following": ("get", None, ALL_ROLES),
+    "audience_follow_propose": ("post", None, ALL_ROLES),
+    "audience_follow_decide": ("post", "follow_request", [Role.HEADTEACHER]),
+    # The mentions inbox (headteacher and office admin); concerns (anyone raises one) and incidents
+    # (the headteacher handles them, senior leaders read them).
+    "inbox_list": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "inbox_fetch": ("post", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_mark_ok": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_hide_reply": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_mute_author": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_block_author": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_mark_reported": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "mention_escalate": ("post", "mention", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "concern_raise": ("get", None, ALL_ROLES),
+    "concern_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "concern_detail": ("get", "concern", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "concern_open_incident": ("post", "concern", [Role.HEADTEACHER]),
+    "concern_resolve": ("post", "concern", [Role.HEADTEACHER]),
+    "incident_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "incident_create": ("get", None, [Role.HEADTEACHER]),
+    "incident_detail": ("get", "incident", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "incident_add_entry": ("post", "incident", [Role.HEADTEACHER]),
+    "incident_refer": ("post", "incident", [Role.HEADTEACHER]),
+    "incident_set_severity": ("post", "incident", [Role.HEADTEACHER]),
+    "incident_close": ("post", "incident", [Role.HEADTEACHER]),
+    "incident_reopen": ("post", "incident", [Role.HEADTEACHER]),
     # The compose page (issue 5). The table's post is the Year 3 teacher's draft; drafting roles
     # reach the pages that are not about one post.
     "post_compose": (
@@ -96,7 +155,7 @@ VIEWS = {
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
 }
-PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media"}
+PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
 
 
@@ -161,6 +220,53 @@ def _objects_at(school_staff_member: Membership) -> dict:
         "invitation": invitation,
         "social_account": SocialAccount.objects.filter(school=school).first(),
         "rule": Rule.objects.create(school=school, type="tone", severity="warn"),
+        **_audience_objects(school, head),
+        **_inbox_objects(school, head),
+        # Trip mode starting tomorrow, so it changes nobody's access today.
+        "delegation": Delegation.objects.create(
+            account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
+            delegate=(teacher or head).user,
+            starts_on=timezone.localdate() + timedelta(days=1),
+            ends_on=timezone.localdate() + timedelta(days=2),
+            created_by=head.user,
+        ),
+    }
+
+
+def _inbox_objects(school, head: Membership) -> dict:
+    mention = MentionItem.objects.create(
+        account=SocialAccount.objects.filter(school=school).first(),
+        network_id="501",
+        author_id="502",
+        author_handle=f"critic_of_{school.slug}",
+        text="Not impressed",
+        created_at=timezone.now(),
+    )
+    return {
+        "mention": mention,
+        "incident": Incident.objects.create(school=school, title="Unkind replies", opened_by=head.user),
+        "concern": Concern.objects.create(
+            school=school, raised_by=head.user, mention=mention, description="Unkind words about a class"
+        ),
+    }
+
+
+def _audience_objects(school, head: Membership) -> dict:
+    account = SocialAccount.objects.filter(school=school).first()
+    follower = Follower.objects.create(account=account, network_user_id="77", handle=f"fan_of_{school.slug}")
+    return {
+        "follower": follower,
+        "blocked_account": BlockedAccount.objects.create(
+            account=account,
+            network_user_id="78",
+            handle=f"troll_of_{school.slug}",
+            reason="Abusive replies",
+            decided_by=head.user,
+            how=BlockedAccount.How.MANUAL_PENDING,
+        ),
+        "follow_request": FollowRequest.objects.create(
+            account=account, handle=f"author_for_{school.slug}", why="Children's author", proposed_by=head.user
+        ),
     }
 
 
@@ -204,6 +310,13 @@ def _state_of(school) -> tuple:
         list(ConsentRecord.objects.filter(pupil__school=school).values_list("pk", "withdrawn_at")),
         list(Post.objects.filter(account__school=school).values_list("pk", "status")),
         list(Rule.objects.filter(school=school).values_list("pk", "enabled", "parameters")),
+        list(Follower.objects.filter(account__school=school).values_list("pk", "status")),
+        list(BlockedAccount.objects.filter(account__school=school).values_list("pk", "how", "lifted_at")),
+        list(FollowRequest.objects.filter(account__school=school).values_list("pk", "status")),
+        list(MentionItem.objects.filter(account__school=school).values_list("pk", "status", "incident")),
+        list(Concern.objects.filter(school=school).values_list("pk", "incident", "resolved_at")),
+        list(Incident.objects.filter(school=school).values_list("pk", "status", "severity", "referred_to")),
+        list(IncidentEntry.objects.filter(incident__school=school).values_list("pk")),
     )
 
 

@@ -96,12 +96,23 @@ def test_an_import_failure_other_than_the_adapter_module_itself_is_not_hidden(ac
 # Base class
 
 
-def test_operations_a_network_lacks_are_permanent_errors_from_the_base_class(network):
+def test_operations_a_network_lacks_are_permanent_errors_from_the_base_class(accounts):
+    class PublishOnly(Network):
+        label = "a publish-only network"
+        capabilities = LocalNetwork.capabilities
+
+        def publish(self, payload, *, idempotency_key=None): ...
+
+        def delete(self, ref_id): ...
+
+        def recent_own_posts(self, limit=20):
+            return []
+
     with pytest.raises(NetworkError) as raised:
-        network.hide_reply("123")
+        PublishOnly(accounts.whole_school).hide_reply("123")
 
     assert raised.value.permanent
-    assert raised.value.message == "Hiding a reply is not available on this network (the local network)."
+    assert raised.value.message == "Hiding a reply is not available on this network (a publish-only network)."
 
 
 def test_an_adapter_must_publish_delete_and_list_its_own_posts(accounts):
@@ -125,7 +136,7 @@ def test_local_network_keeps_xs_limits(network):
     caps = network.capabilities
     assert (caps.max_length, caps.length_rule, caps.max_images) == (280, LengthRule.X_WEIGHTED, 4)
     assert (caps.max_image_bytes, caps.alt_text_limit) == (5 * 1024 * 1024, 1000)
-    assert caps.supports_block and caps.supports_idempotency_key and not caps.supports_hide_reply
+    assert caps.supports_block and caps.supports_idempotency_key and caps.supports_hide_reply
 
 
 def test_publish_stores_the_post_and_returns_its_timeline_url(network, accounts, settings):
@@ -291,8 +302,6 @@ def test_recent_own_posts_are_the_accounts_live_posts_newest_first(network, acco
     assert recent[0].created_at >= recent[1].created_at
 
 
-def test_nobody_else_is_on_the_local_network_yet(network):
+def test_a_new_local_account_has_no_followers_or_mentions(network):
     assert network.mentions(since=None) == []
     assert network.followers(cursor=None) == ([], None)
-    network.block("123")
-    network.mute("123")
