@@ -319,33 +319,23 @@ def _required(text: str, field: str, message: str) -> str:
 
 
 def incident_add_note(*, actor: Membership, incident: Incident, body: str, request=None) -> IncidentEntry:
-    body = _required(body, "body", "Write the note.")
-    with transaction.atomic():
-        current = _locked_open(actor, incident)
-        entry = _entry(current, actor, EntryKind.NOTE, body)
-        record(
-            action="incident.note",
-            actor=actor.user,
-            school=actor.school,
-            target=current,
-            data={"body": body},
-            request=request,
-        )
-    return entry
+    return _add_entry(
+        actor, incident, EntryKind.NOTE, "incident.note", _required(body, "body", "Write the note."), request
+    )
 
 
 def incident_record_action(*, actor: Membership, incident: Incident, body: str, request=None) -> IncidentEntry:
-    body = _required(body, "body", "Say what was done.")
+    return _add_entry(
+        actor, incident, EntryKind.ACTION, "incident.action", _required(body, "body", "Say what was done."), request
+    )
+
+
+def _add_entry(actor: Membership, incident: Incident, kind, action: str, body: str, request) -> IncidentEntry:
     with transaction.atomic():
         current = _locked_open(actor, incident)
-        entry = _entry(current, actor, EntryKind.ACTION, body)
+        entry = _entry(current, actor, kind, body)
         record(
-            action="incident.action",
-            actor=actor.user,
-            school=actor.school,
-            target=current,
-            data={"body": body},
-            request=request,
+            action=action, actor=actor.user, school=actor.school, target=current, data={"body": body}, request=request
         )
     return entry
 

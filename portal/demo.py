@@ -26,6 +26,7 @@ from audit.services import record
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
 from moderation.audience import sync_followers
+from moderation.inbox import fetch_mentions
 from moderation.services import policy_seed_default, seed_default_rules
 
 User = get_user_model()
@@ -314,3 +315,4 @@ def _seed_audience(school: School) -> None:
             local.simulate_mention(people[handle], whole, text)
     for account in accounts:
         sync_followers(account)
+        fetch_mentions(account)  # the inbox shows the demo's mentions at once, not after beat's first run

@@ -8,7 +8,7 @@ as `post.approved_on_trip` with the delegation, and the headteachers are emailed
 Dates are school days in the school's time zone, both ends included.
 """
 
-from datetime import date, datetime
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,7 +22,7 @@ from audit.services import record
 from consent.checks import Stage
 
 from . import notifications
-from .models import Delegation, Post, PostStatus
+from .models import Delegation, Post
 
 # Posts skip approval while trip mode is on, so it is kept to the length of a trip.
 MAX_DAYS = 14
@@ -218,7 +218,6 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     the author gets their draft and the reasons, as with any refused submission).
     """
     from . import services
-    from .publishing import enqueue_after_commit
 
     if post.author_id != actor.user_id or delegation.delegate_id != actor.user_id:
         raise PermissionDenied("Only the person named for the trip can post this way.")
@@ -236,28 +235,14 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     services._refuse_if_blocked(check)
 
     moment = timezone.now()
-    when: datetime | None = current.publish_at if current.publish_at and current.publish_at > moment else None
     with transaction.atomic():
-        services._claim(
-            post,
-            from_statuses=[PostStatus.SUBMITTED],
-            to=PostStatus.SCHEDULED if when else PostStatus.APPROVED,
-            decided_by=actor.user,
-            decided_at=moment,
-            consent_snapshot=check.snapshot,
-            publish_at=when,
-        )
-        record(
+        services.approve_and_hand_over(
+            actor=actor,
+            post=post,
+            check=check,
+            when=services.authors_time(post, moment),
+            moment=moment,
             action="post.approved_on_trip",
-            actor=actor.user,
-            school=current.account.school,
-            target=post,
-            data={
-                "delegation_id": delegation.pk,
-                "publish_at": when.isoformat() if when else None,
-                "consent": check.snapshot,
-            },
+            data={"delegation_id": delegation.pk},
         )
         notifications.notify_trip_post(post, delegation)
-        if when is None:
-            enqueue_after_commit(post.pk)

@@ -139,8 +139,32 @@ def post_approve(
     elif publish_at is not None:
         when = publish_at
     else:
-        authors_time = Post.objects.filter(pk=post.pk).values_list("publish_at", flat=True).first()
-        when = authors_time if authors_time and authors_time > moment else None
+        when = authors_time(post, moment)
+    with transaction.atomic():
+        approve_and_hand_over(actor=actor, post=post, check=check, when=when, moment=moment)
+        notifications.notify_decision(post, decision="was approved")
+    return check
+
+
+def authors_time(post: Post, moment: datetime) -> datetime | None:
+    """The publish time the author chose, if it is still ahead."""
+    chosen = Post.objects.filter(pk=post.pk).values_list("publish_at", flat=True).first()
+    return chosen if chosen and chosen > moment else None
+
+
+def approve_and_hand_over(
+    *,
+    actor: Membership,
+    post: Post,
+    check: ConsentCheck,
+    when: datetime | None,
+    moment: datetime,
+    action: str = "post.approved",
+    data: dict | None = None,
+) -> None:
+    """What every approval does once its checks have passed (an approver's, or trip mode's):
+    claim the submitted post, store the consent it was approved under, audit it, and hand a
+    post due now to the publisher once the transaction commits."""
     with transaction.atomic():
         _claim(
             post,
@@ -152,18 +176,16 @@ def post_approve(
             publish_at=when,
         )
         record(
-            action="post.approved",
+            action=action,
             actor=actor.user,
             school=post.account.school,
             target=post,
-            data={"publish_at": when.isoformat() if when else None, "consent": check.snapshot},
+            data={**(data or {}), "publish_at": when.isoformat() if when else None, "consent": check.snapshot},
         )
-        notifications.notify_decision(post, decision="was approved")
         if when is None:
             from .publishing import enqueue_after_commit
 
             enqueue_after_commit(post.pk)
-    return check
 
 
 def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None:

@@ -58,3 +58,17 @@ def test_seed_demo_is_idempotent(db):
         Membership.objects.count(),
     )
     assert User.objects.get(email="head@demo.school").check_password("second-password")
+
+
+def test_the_demo_audience_waits_for_review_with_the_abusive_mention_flagged(db):
+    from moderation.models import Follower
+    from moderation.models_inbox import MentionItem
+
+    call_command("seed_demo", "--password", "pw-for-demo")
+    call_command("seed_demo", "--password", "pw-for-demo")  # still one of each
+
+    flagged_followers = Follower.objects.filter(account__school__name="Demo Primary School").exclude(findings=[])
+    assert flagged_followers.exists()
+    mentions = MentionItem.objects.filter(account__school__name="Demo Primary School")
+    assert mentions.filter(flagged=True).count() == 1
+    assert mentions.filter(flagged=False).count() >= 1
