@@ -51,14 +51,23 @@ def bench_review_queue_with(*, posts: int, accounts: int, repeats: int) -> dict:
             if response.status_code != 200:
                 raise RuntimeError(f"The review queue answered {response.status_code}, not 200.")
             rows = response.content.count(b'class="rv-row"')
+            dashboard_url = reverse("dashboard")
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(dashboard_url, secure=True)
+            dashboard_queries = len(captured)
+            if response.status_code != 200:
+                raise RuntimeError(f"The dashboard answered {response.status_code}, not 200.")
             queue = _summary(_timed(lambda: client.get(queue_url, secure=True), repeats=repeats))
+            dashboard = _summary(_timed(lambda: client.get(dashboard_url, secure=True), repeats=repeats))
             health = _summary(_timed(lambda: client.get(health_url, secure=True), repeats=repeats))
     return {
         "posts": posts,
         "accounts": accounts,
         "review_queue": {**queue, "queries": queries, "rows": rows},
+        "dashboard": {**dashboard, "queries": dashboard_queries},
         "healthz": health,
         "ratio": round(queue["median_ms"] / health["median_ms"], 1),
+        "dashboard_ratio": round(dashboard["median_ms"] / health["median_ms"], 1),
     }
 
 

@@ -60,3 +60,29 @@ def test_dashboard_query_count_does_not_grow_with_staff(client_for, staff, schoo
 def test_health_check_answers_without_signing_in(client, db):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_dashboard_query_count_does_not_grow_with_posts_that_need_attention(client_for, staff, accounts):
+    from posts.models import Post, PostStatus
+
+    def add(n):
+        Post.objects.bulk_create(
+            Post(
+                account=accounts.year3,
+                author=staff.teacher.user,
+                text=f"Failed post {i}",
+                status=PostStatus.FAILED,
+                failure_reason="X is not available on this API tier.",
+            )
+            for i in range(n)
+        )
+
+    client = client_for(staff.head)
+    add(2)
+    _queries_for(client, reverse("dashboard"))
+    before = _queries_for(client, reverse("dashboard"))
+    add(30)
+    assert _queries_for(client, reverse("dashboard")) == before
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "Posts that have not gone out" in page
+    assert page.count('class="publishing-problem"') == 20  # the newest twenty

@@ -127,4 +127,5 @@ def test_the_queue_benchmark_reports_times_and_queries_and_leaves_nothing_behind
     assert figures["posts"] == 60 and figures["accounts"] == 3
     assert figures["review_queue"]["median_ms"] > 0 and figures["healthz"]["median_ms"] > 0
     assert figures["review_queue"]["queries"] > 0 and figures["review_queue"]["rows"] == 20
+    assert figures["dashboard"]["queries"] > 0 and figures["dashboard"]["median_ms"] > 0
     assert not Post.objects.exists()
