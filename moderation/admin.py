@@ -34,5 +34,5 @@ class PolicyVersionAdmin(ViewOnlyModelAdmin):
     list_filter = ["school"]
 
 
-# Mentions, concerns and incidents (issue 7): view only, never deleted.
-from . import admin_inbox  # noqa: E402,F401
+# Followers, blocks, follows, mentions, concerns and incidents (issue 7): view only, never deleted.
+from . import admin_audience, admin_inbox  # noqa: E402,F401

@@ -655,3 +655,54 @@ def follow_request_decline(
         )
     follow_request.refresh_from_db()
     return follow_request
+
+
+def follow_request_unfollow(
+    *, actor: Membership, follow_request: FollowRequest, reason: str, request: HttpRequest | None = None
+) -> FollowRequest:
+    """The headteacher stops following an account, with a reason. The portal unfollows through
+    the network first (outside any transaction); only an unfollow the network accepted is
+    recorded, and the request is kept as history (`unfollowed`, with who, when and why).
+
+    No claim before the call: unfollowing is harmless to repeat on the networks, so two presses
+    at once both unfollow and the second is told it was already done."""
+    _check_may_decide_follow(actor, follow_request)
+    reason = reason.strip()
+    if not reason:
+        raise AudienceError("Say why the school should stop following this account: the reason is kept.")
+    account = follow_request.account
+    if follow_request.status != FollowRequest.Status.FOLLOWED:
+        raise AudienceError(f"@{account.handle} does not follow @{follow_request.handle} through the portal.")
+    try:
+        network = get_network(account)
+        user_id = follow_request.network_user_id or network.user_by_handle(follow_request.handle).id
+        network.unfollow(user_id)
+    except NetworkError as error:
+        audit_record(
+            action="follow_request.unfollow_failed",
+            actor=actor.user,
+            school=account.school,
+            target=follow_request,
+            data={"account": account.handle, "handle": follow_request.handle, "reason": reason, "error": error.message},
+            request=request,
+        )
+        raise AudienceError(
+            f"@{account.handle} still follows @{follow_request.handle}: the network said “{error.message}”"
+        ) from error
+    now = timezone.now()
+    with transaction.atomic():
+        stopped = FollowRequest.objects.filter(pk=follow_request.pk, status=FollowRequest.Status.FOLLOWED).update(
+            status=FollowRequest.Status.UNFOLLOWED, unfollowed_by=actor.user, unfollowed_at=now, unfollow_reason=reason
+        )
+        if stopped != 1:
+            raise AudienceError(f"@{account.handle} had already stopped following @{follow_request.handle}.")
+        audit_record(
+            action="follow_request.unfollowed",
+            actor=actor.user,
+            school=account.school,
+            target=follow_request,
+            data={"account": account.handle, "handle": follow_request.handle, "reason": reason},
+            request=request,
+        )
+    follow_request.refresh_from_db()
+    return follow_request

@@ -45,3 +45,13 @@ class FollowProposeForm(forms.Form):
 class FollowDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
     note = forms.CharField(required=False, max_length=1000, widget=_REASON_WIDGET)
+
+
+class UnfollowForm(forms.Form):
+    reason = forms.CharField(
+        label="Why stop following?",
+        max_length=1000,
+        widget=_REASON_WIDGET,
+        help_text="Kept with the account's record.",
+        error_messages={"required": "Say why the school should stop following this account: the reason is kept."},
+    )

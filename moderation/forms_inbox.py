@@ -92,6 +92,31 @@ class IncidentOpenForm(forms.Form):
     note = _text("First note (optional)", rows=3)
 
 
+class ConcernAddToIncidentForm(forms.Form):
+    """Choose one of the school's open incidents (the caller passes them: a closed incident, or
+    another school's, is not a choice)."""
+
+    incident = forms.ModelChoiceField(
+        label="Open incident",
+        queryset=None,
+        empty_label="Choose an incident",
+        help_text="The concern joins its evidence and its timeline.",
+        error_messages={
+            "required": "Choose the incident to add this concern to.",
+            "invalid_choice": "That incident is not open any more: choose one of the open incidents.",
+        },
+    )
+
+    def __init__(self, *args, open_incidents, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["incident"]
+        field.queryset = open_incidents
+        field.label_from_instance = lambda incident: (
+            f"{incident.title} ({incident.get_severity_display().lower()}, "
+            f"opened {timezone.localtime(incident.opened_at):%d %b %Y})"
+        )
+
+
 class IncidentEntryForm(forms.Form):
     kind = forms.ChoiceField(
         label="This is",

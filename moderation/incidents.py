@@ -279,6 +279,40 @@ def incident_open(
     return incident
 
 
+def concern_add_to_incident(*, actor: Membership, concern: Concern, incident: Incident, request=None) -> Incident:
+    """The headteacher adds a new concern to an incident that is already open (the same matter
+    raised again, by someone else or about another post): the concern is linked to it, what it
+    is about joins the incident's evidence, and the timeline says which concern was added."""
+    _check_manager(actor, concern.school_id)
+    with transaction.atomic():
+        current = _locked_open(actor, incident)
+        concern = Concern.objects.select_for_update().get(pk=concern.pk)
+        if not concern.is_new:
+            raise IncidentError("This concern has already been dealt with.")
+        Concern.objects.filter(pk=concern.pk).update(
+            incident=current, resolved_by=actor.user, resolved_at=timezone.now()
+        )
+        current.evidence = [*current.evidence, _snapshot_of_concern(concern)]
+        current.save(update_fields=["evidence"])
+        raised_on = timezone.localtime(concern.created_at)
+        _entry(
+            current,
+            actor,
+            EntryKind.STATUS,
+            f"Added the concern raised by {concern.raised_by} on {raised_on:%d %B %Y at %H:%M}: "
+            f"“{concern.description}”",
+        )
+        record(
+            action="concern.added_to_incident",
+            actor=actor.user,
+            school=actor.school,
+            target=concern,
+            data={"incident": current.pk, "title": current.title},
+            request=request,
+        )
+    return current
+
+
 def open_incident_for_mention(
     *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
 ) -> Incident:

@@ -299,7 +299,8 @@ class FollowRequest(models.Model):
     """A proposal that one of the school's accounts follows someone, decided by the headteacher.
 
     The portal follows through the network only after approval; the request then records
-    whether that worked (`followed`) or what went wrong (`failed`, with `error`).
+    whether that worked (`followed`) or what went wrong (`failed`, with `error`). When the
+    headteacher stops following, the row stays as history (`unfollowed`, with who, when and why).
     """
 
     class Status(models.TextChoices):
@@ -308,6 +309,7 @@ class FollowRequest(models.Model):
         DECLINED = "declined", "Declined"
         FOLLOWED = "followed", "Following"
         FAILED = "failed", "Approved, but following failed"
+        UNFOLLOWED = "unfollowed", "No longer followed"
 
     account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="follow_requests")
     handle = models.CharField(max_length=64)
@@ -324,13 +326,34 @@ class FollowRequest(models.Model):
     decision_note = models.TextField(blank=True)
     followed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    unfollowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unfollowed_at = models.DateTimeField(null=True, blank=True)
+    unfollow_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["proposed", "approved", "declined", "followed", "failed"]),
+                condition=Q(status__in=["proposed", "approved", "declined", "followed", "failed", "unfollowed"]),
                 name="follow_request_known_status",
+            ),
+            # Stopped following means all of: who, when and why; nothing else has any of them.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="unfollowed")
+                    & Q(unfollowed_by__isnull=False)
+                    & Q(unfollowed_at__isnull=False)
+                    & ~Q(unfollow_reason="")
+                )
+                | (
+                    ~Q(status="unfollowed")
+                    & Q(unfollowed_by__isnull=True)
+                    & Q(unfollowed_at__isnull=True)
+                    & Q(unfollow_reason="")
+                ),
+                name="follow_request_unfollowed_completely",
             ),
             # One open request per handle per account, so the same proposal is not decided twice.
             models.UniqueConstraint(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("audience/following/", views_audience.audience_following, name="audience_following"),
     path("audience/following/propose/", views_audience.audience_follow_propose, name="audience_follow_propose"),
     path("audience/following/<int:pk>/", views_audience.audience_follow_decide, name="audience_follow_decide"),
+    path("audience/following/<int:pk>/stop/", views_audience.audience_unfollow, name="audience_unfollow"),
     # Mentions inbox, concerns and incidents (issue 7).
     path("mentions/", views_inbox.inbox_list, name="inbox_list"),
     path("mentions/check/", views_inbox.inbox_fetch, name="inbox_fetch"),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("concerns/new/", views_inbox.concern_raise, name="concern_raise"),
     path("concerns/<int:pk>/", views_inbox.concern_detail, name="concern_detail"),
     path("concerns/<int:pk>/incident/", views_inbox.concern_open_incident, name="concern_open_incident"),
+    path("concerns/<int:pk>/add-to-incident/", views_inbox.concern_add_to_incident, name="concern_add_to_incident"),
     path("concerns/<int:pk>/resolve/", views_inbox.concern_resolve, name="concern_resolve"),
     path("incidents/", views_inbox.incident_list, name="incident_list"),
     path("incidents/new/", views_inbox.incident_create, name="incident_create"),

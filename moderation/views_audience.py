@@ -20,7 +20,7 @@ from accounts.permissions import Perm
 
 from . import audience
 from . import selectors_audience as selectors
-from .forms_audience import BlockLiftForm, FollowDecisionForm, FollowerDecisionForm, FollowProposeForm
+from .forms_audience import BlockLiftForm, FollowDecisionForm, FollowerDecisionForm, FollowProposeForm, UnfollowForm
 from .models import BlockedAccount, Follower, FollowerStatus, FollowRequest
 from .tasks import sync_followers_of_account
 
@@ -262,7 +262,7 @@ def audience_blocked_csv(request):
 
 
 def _following_page(request, *, propose_form: FollowProposeForm, status: int = 200):
-    requests = list(selectors.follow_requests(school=request.school))
+    requests = list(selectors.follow_requests(school=request.school).select_related("unfollowed_by"))
     return render(
         request,
         "moderation/audience_following.html",
@@ -272,6 +272,11 @@ def _following_page(request, *, propose_form: FollowProposeForm, status: int = 2
                 r for r in requests if r.status in (FollowRequest.Status.PROPOSED, FollowRequest.Status.FAILED)
             ],
             "decided": [r for r in requests if r.status == FollowRequest.Status.DECLINED],
+            "unfollowed": sorted(
+                (r for r in requests if r.status == FollowRequest.Status.UNFOLLOWED),
+                key=lambda r: r.unfollowed_at,
+                reverse=True,
+            ),
             "propose_form": propose_form,
             "decide_form": FollowDecisionForm(),
         },
@@ -311,10 +316,7 @@ def audience_follow_propose(request):
 @require_POST
 @school_member_required(Perm.APPROVE_FOLLOWING)
 def audience_follow_decide(request, pk: int):
-    try:
-        follow_request = selectors.follow_request_for_school(school=request.school, pk=pk)
-    except FollowRequest.DoesNotExist:
-        raise Http404("No such request.") from None
+    follow_request = _follow_request_or_404(request, pk)
     form = FollowDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or decline.")
@@ -343,3 +345,31 @@ def audience_follow_decide(request, pk: int):
     except audience.AudienceError as error:
         messages.error(request, error.message)
     return redirect(reverse("audience_following"))
+
+
+def _follow_request_or_404(request, pk: int) -> FollowRequest:
+    try:
+        return selectors.follow_request_for_school(school=request.school, pk=pk)
+    except FollowRequest.DoesNotExist:
+        raise Http404("No such request.") from None
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_FOLLOWING)
+def audience_unfollow(request, pk: int):
+    follow_request = _follow_request_or_404(request, pk)
+    back = f"{reverse('audience_following')}#request-{follow_request.pk}"
+    form = UnfollowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect(back)
+    try:
+        audience.follow_request_unfollow(
+            actor=request.membership, follow_request=follow_request, reason=form.cleaned_data["reason"], request=request
+        )
+    except audience.AudienceError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    account, handle = follow_request.account.handle, follow_request.handle
+    messages.success(request, f"@{account} no longer follows @{handle}. The reason is kept below.")
+    return redirect(f"{reverse('audience_following')}#stopped")

@@ -21,6 +21,7 @@ from accounts.permissions import Perm, has_perm
 
 from . import inbox, incidents, selectors_inbox
 from .forms_inbox import (
+    ConcernAddToIncidentForm,
     ConcernForm,
     ConcernResolveForm,
     IncidentCloseForm,
@@ -39,6 +40,7 @@ from .models_inbox import Concern, Incident, MentionItem, MentionStatus
 INBOX_PAGE_SIZE = 50
 # The concern page has two forms with a note: their fields need their own ids.
 RESOLVE_IDS = "id_resolve_%s"
+ADD_TO_INCIDENT_IDS = "id_add_%s"
 
 
 def _first_error(error: ValidationError) -> str:
@@ -293,13 +295,27 @@ def concern_list(request):
     return render(request, "moderation/concern_list.html", {"page": page})
 
 
+def _add_to_incident_form(request, data=None) -> ConcernAddToIncidentForm:
+    return ConcernAddToIncidentForm(
+        data, open_incidents=selectors_inbox.open_incidents(school=request.school), auto_id=ADD_TO_INCIDENT_IDS
+    )
+
+
 def _concern_page(request, concern: Concern, **forms) -> dict:
+    may_manage = has_perm(request.membership, Perm.MANAGE_INCIDENTS)
+    add_form = forms.get("add_form")
+    if add_form is None and may_manage and concern.is_new:
+        # Offered only when the school has an open incident to add the concern to.
+        add_form = _add_to_incident_form(request)
+        if not add_form.fields["incident"].queryset.exists():
+            add_form = None
     return {
         "concern": concern,
         "subject": incidents.concern_subject(concern),
         "open_form": forms.get("open_form") or IncidentOpenForm(initial={"note": ""}),
         "resolve_form": forms.get("resolve_form") or ConcernResolveForm(auto_id=RESOLVE_IDS),
-        "may_manage": has_perm(request.membership, Perm.MANAGE_INCIDENTS),
+        "add_form": add_form,
+        "may_manage": may_manage,
     }
 
 
@@ -328,6 +344,27 @@ def concern_open_incident(request, pk: int):
     return render(
         request, "moderation/concern_detail.html", _concern_page(request, concern, open_form=form), status=400
     )
+
+
+@require_POST
+@school_member_required(Perm.MANAGE_INCIDENTS)
+def concern_add_to_incident(request, pk: int):
+    concern = _concern_or_404(request, pk)
+    incident_id = _int_or_none(request.POST.get("incident"))
+    if incident_id is not None:
+        _incident_or_404(request, incident_id)  # another school's incident is not found, whatever its state
+    form = _add_to_incident_form(request, request.POST)
+    if form.is_valid():
+        try:
+            incident = incidents.concern_add_to_incident(
+                actor=request.membership, concern=concern, incident=form.cleaned_data["incident"], request=request
+            )
+        except incidents.IncidentError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The concern is added to the incident {incident.title}.")
+            return redirect(f"{reverse('incident_detail', args=[incident.pk])}#timeline")
+    return render(request, "moderation/concern_detail.html", _concern_page(request, concern, add_form=form), status=400)
 
 
 @require_POST

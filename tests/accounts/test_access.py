@@ -104,6 +104,7 @@ VIEWS = {
     "audience_following": ("get", None, ALL_ROLES),
     "audience_follow_propose": ("post", None, ALL_ROLES),
     "audience_follow_decide": ("post", "follow_request", [Role.HEADTEACHER]),
+    "audience_unfollow": ("post", "follow_request", [Role.HEADTEACHER]),
     # The mentions inbox (headteacher and office admin); concerns (anyone raises one) and incidents
     # (the headteacher handles them, senior leaders read them).
     "inbox_list": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
@@ -119,6 +120,7 @@ VIEWS = {
     "concern_detail": ("get", "concern", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "concern_open_incident": ("post", "concern", [Role.HEADTEACHER]),
     "concern_resolve": ("post", "concern", [Role.HEADTEACHER]),
+    "concern_add_to_incident": ("post", "concern", [Role.HEADTEACHER]),
     "incident_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "incident_create": ("get", None, [Role.HEADTEACHER]),
     "incident_detail": ("get", "incident", [Role.HEADTEACHER, Role.SENIOR_LEADER]),

@@ -5,9 +5,12 @@ import csv
 import io
 from dataclasses import replace
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
@@ -730,3 +733,218 @@ def test_the_blocked_and_following_pages_do_a_fixed_number_of_queries(
     for name in ("audience_blocked", "audience_following"):
         with django_assert_max_num_queries(14):
             assert client.get(reverse(name)).status_code == 200
+
+
+# Stopping following: the headteacher, with a reason, through the network; the request is kept.
+
+
+@pytest.fixture
+def followed(staff, accounts, author):
+    proposal = audience.follow_request_propose(
+        actor=staff.teacher, account=accounts.year3, handle="maya_writes", why="Author of our class reader"
+    )
+    return audience.follow_request_approve(actor=staff.head, follow_request=proposal)
+
+
+def _year3_follows(author, accounts) -> bool:
+    return LocalNetworkFollow.objects.filter(
+        user=author, account=accounts.year3, direction=LocalNetworkFollow.Direction.ACCOUNT_FOLLOWS_USER
+    ).exists()
+
+
+class NoUnfollowNetwork(LocalNetwork):
+    def unfollow(self, user_id):
+        raise NetworkError("Too many requests: try again in 15 minutes.", retry_after=900)
+
+
+def test_the_local_network_unfollows_without_touching_their_follow_of_us(accounts, author):
+    network = LocalNetwork(accounts.year3)
+    network.follow(str(author.pk))
+    local.simulate_follow(author, accounts.year3)
+
+    network.unfollow(str(author.pk))
+
+    assert not _year3_follows(author, accounts)
+    assert LocalNetworkFollow.objects.filter(
+        user=author, account=accounts.year3, direction=LocalNetworkFollow.Direction.USER_FOLLOWS_ACCOUNT
+    ).exists()
+
+
+def test_the_headteacher_stops_following_with_a_reason_and_the_request_is_kept(
+    staff, accounts, author, school, followed
+):
+    assert followed.status == FollowRequest.Status.FOLLOWED and _year3_follows(author, accounts)
+
+    audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="  Posts are now adverts  ")
+
+    followed.refresh_from_db()
+    assert followed.status == FollowRequest.Status.UNFOLLOWED
+    assert (followed.unfollowed_by, followed.unfollow_reason) == (staff.head.user, "Posts are now adverts")
+    assert followed.unfollowed_at and followed.followed_at and followed.why == "Author of our class reader"
+    assert not _year3_follows(author, accounts)
+    assert audit_actions(school)[-1] == "follow_request.unfollowed"
+    event = AuditEvent.objects.get(action="follow_request.unfollowed")
+    assert event.actor == staff.head.user and event.data["reason"] == "Posts are now adverts"
+    assert event.data["handle"] == "maya_writes"
+
+
+def test_stopping_needs_a_reason(staff, accounts, author, followed):
+    with pytest.raises(audience.AudienceError, match="Say why"):
+        audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="  ")
+
+    followed.refresh_from_db()
+    assert followed.status == FollowRequest.Status.FOLLOWED and _year3_follows(author, accounts)
+
+
+def test_only_the_headteacher_stops_following(staff, accounts, author, followed, outsider):
+    for member in (staff.slt, staff.office, staff.teacher, staff.computing, outsider.head):
+        with pytest.raises(PermissionDenied):
+            audience.follow_request_unfollow(actor=member, follow_request=followed, reason="Not for us")
+
+    followed.refresh_from_db()
+    assert followed.status == FollowRequest.Status.FOLLOWED and _year3_follows(author, accounts)
+
+
+def test_when_the_network_refuses_the_account_stays_followed_and_says_why(
+    staff, accounts, author, followed, network_is
+):
+    network_is(NoUnfollowNetwork)
+
+    with pytest.raises(audience.AudienceError, match="still follows @maya_writes.*Too many requests"):
+        audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="Posts are now adverts")
+
+    followed.refresh_from_db()
+    assert followed.status == FollowRequest.Status.FOLLOWED and followed.unfollowed_at is None
+    assert _year3_follows(author, accounts)
+    failed = AuditEvent.objects.get(action="follow_request.unfollow_failed")
+    assert "Too many requests" in failed.data["error"]
+    assert not AuditEvent.objects.filter(action="follow_request.unfollowed").exists()
+
+
+def test_only_a_followed_account_can_be_stopped_and_only_once(staff, accounts, author, followed):
+    audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="Posts are now adverts")
+    with pytest.raises(audience.AudienceError, match="does not follow"):
+        audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="Again")
+
+    waiting = audience.follow_request_propose(
+        actor=staff.ta, account=accounts.whole_school, handle="maya_writes", why="Books"
+    )
+    with pytest.raises(audience.AudienceError, match="does not follow"):
+        audience.follow_request_unfollow(actor=staff.head, follow_request=waiting, reason="Never mind")
+    assert AuditEvent.objects.filter(action="follow_request.unfollowed").count() == 1
+
+
+def test_an_account_no_longer_followed_can_be_proposed_again(staff, accounts, author, followed):
+    audience.follow_request_unfollow(actor=staff.head, follow_request=followed, reason="Posts are now adverts")
+
+    again = audience.follow_request_propose(
+        actor=staff.teacher, account=accounts.year3, handle="maya_writes", why="New book series for Year 3"
+    )
+    audience.follow_request_approve(actor=staff.head, follow_request=again)
+
+    again.refresh_from_db()
+    assert again.status == FollowRequest.Status.FOLLOWED and _year3_follows(author, accounts)
+    assert FollowRequest.objects.get(pk=followed.pk).status == FollowRequest.Status.UNFOLLOWED
+
+
+def test_the_head_stops_following_from_the_page_and_the_reason_is_shown(client_for, staff, accounts, author, followed):
+    head = client_for(staff.head)
+    assertContains(head.get(reverse("audience_following")), reverse("audience_unfollow", args=[followed.pk]))
+
+    response = head.post(
+        reverse("audience_unfollow", args=[followed.pk]), {"reason": "Posts are now adverts"}, follow=True
+    )
+
+    assertContains(response, "@alpha_year3 no longer follows @maya_writes.")
+    assertContains(response, "No longer followed")
+    assertContains(response, "“Posts are now adverts”")
+    assertNotContains(response, reverse("audience_unfollow", args=[followed.pk]))
+    assert not _year3_follows(author, accounts)
+
+
+def test_the_page_asks_for_a_reason_before_stopping(client_for, staff, accounts, author, followed):
+    response = client_for(staff.head).post(
+        reverse("audience_unfollow", args=[followed.pk]), {"reason": ""}, follow=True
+    )
+
+    assertContains(response, "Say why the school should stop following this account")
+    assert FollowRequest.objects.get(pk=followed.pk).status == FollowRequest.Status.FOLLOWED
+    assert _year3_follows(author, accounts)
+
+
+def test_the_page_calls_the_adapter_and_shows_its_refusal(client_for, staff, accounts, author, followed):
+    refusal = NetworkError("Too many requests: try again in 15 minutes.", retry_after=900)
+    with mock.patch.object(LocalNetwork, "unfollow", autospec=True, side_effect=refusal) as unfollow:
+        response = client_for(staff.head).post(
+            reverse("audience_unfollow", args=[followed.pk]), {"reason": "Posts are now adverts"}, follow=True
+        )
+
+    unfollow.assert_called_once_with(mock.ANY, str(author.pk))
+    assertContains(response, "@alpha_year3 still follows @maya_writes: the network said “Too many requests")
+    assert FollowRequest.objects.get(pk=followed.pk).status == FollowRequest.Status.FOLLOWED
+
+
+def test_only_the_head_sees_stop_following(client_for, staff, followed):
+    for member in (staff.teacher, staff.office, staff.slt):
+        page = client_for(member).get(reverse("audience_following"))
+        assertContains(page, "@maya_writes")
+        assertNotContains(page, "Stop following")
+
+
+def test_the_following_page_does_not_grow_in_queries_with_accounts_no_longer_followed(client_for, staff, accounts):
+    client = client_for(staff.head)
+
+    def unfollowed(n: int) -> None:
+        FollowRequest.objects.create(
+            account=accounts.year3,
+            handle=f"old_author{n}",
+            why="Books",
+            proposed_by=staff.ta.user,
+            decided_by=staff.head.user,
+            decided_at=NOW,
+            followed_at=NOW,
+            status=FollowRequest.Status.UNFOLLOWED,
+            unfollowed_by=staff.head.user,
+            unfollowed_at=NOW,
+            unfollow_reason="Stopped posting",
+        )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("audience_following")).status_code == 200
+        return len(captured)
+
+    unfollowed(0)
+    queries()
+    before = queries()
+    for n in range(1, 6):
+        unfollowed(n)
+    assert queries() == before
+
+
+# The Django admin shows the audience and changes nothing.
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    operator = django_user_model.objects.create_superuser(email="operator@portal.test", password="not-used")
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.mark.parametrize("model", [Follower, BlockedAccount, FollowRequest, AudienceSync])
+def test_the_admin_lists_the_audience_but_cannot_add_change_or_delete(
+    model, admin_client, synced, staff, accounts, followed
+):
+    audience.follower_block(
+        actor=staff.office, follower=Follower.objects.get(handle="angry_neighbour"), reason="Abusive bio"
+    )
+    row = model.objects.first()
+    name = f"admin:moderation_{model._meta.model_name}"
+
+    assert admin_client.get(reverse(f"{name}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"{name}_change", args=[row.pk])).status_code == 200
+    assert admin_client.get(reverse(f"{name}_add")).status_code == 403
+    assert admin_client.post(reverse(f"{name}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    assert admin_client.post(reverse(f"{name}_change", args=[row.pk]), {}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()

@@ -362,3 +362,118 @@ def test_the_lists_do_a_fixed_number_of_queries(name, staff, client_for, raise_c
         incidents.incident_close(actor=staff.head, incident=closed, summary="Done")
 
     assert queries() == before
+
+
+# Adding a concern to an incident that is already open.
+
+
+@pytest.fixture
+def second_concern(staff, raise_concern):
+    return raise_concern(actor=staff.ta, url="https://example.org/another/reply", description="Same person again")
+
+
+def test_the_headteacher_adds_a_concern_to_an_open_incident(staff, incident, second_concern):
+    incidents.concern_add_to_incident(actor=staff.head, concern=second_concern, incident=incident)
+
+    second_concern.refresh_from_db()
+    assert second_concern.incident == incident and not second_concern.is_new
+    assert second_concern.resolved_by == staff.head.user
+    incident.refresh_from_db()
+    assert incident.evidence == [{"kind": "link", "url": "https://example.org/another/reply"}]
+    added = incident.entries.last()
+    assert added.kind == "status" and added.author == staff.head.user
+    assert added.body.startswith(f"Added the concern raised by {staff.ta.user} on ")
+    assert added.body.endswith("“Same person again”")
+    assert _actions() == ["incident.opened", "concern.raised", "concern.added_to_incident"]
+    event = AuditEvent.objects.get(action="concern.added_to_incident")
+    assert event.actor == staff.head.user and event.data == {"incident": incident.pk, "title": "Abusive replies"}
+
+
+def test_a_concern_is_added_only_to_an_open_incident_and_only_once(staff, incident, second_concern):
+    incidents.incident_close(actor=staff.head, incident=incident, summary="Settled")
+    with pytest.raises(incidents.IncidentError, match="closed"):
+        incidents.concern_add_to_incident(actor=staff.head, concern=second_concern, incident=incident)
+    assert Concern.objects.get(pk=second_concern.pk).is_new
+
+    other = incidents.incident_open(actor=staff.head, title="Another matter", severity="low")
+    incidents.concern_add_to_incident(actor=staff.head, concern=second_concern, incident=other)
+    with pytest.raises(incidents.IncidentError, match="already been dealt with"):
+        incidents.concern_add_to_incident(actor=staff.head, concern=second_concern, incident=other)
+    assert other.entries.count() == 2
+
+
+def test_only_the_headteacher_adds_a_concern_to_an_incident(staff, outsider, incident, second_concern):
+    theirs = incidents.incident_open(actor=outsider.head, title="Beta matter", severity="low")
+    for member, target in ((staff.slt, incident), (staff.office, incident), (outsider.head, incident)):
+        with pytest.raises(PermissionDenied):
+            incidents.concern_add_to_incident(actor=member, concern=second_concern, incident=target)
+    with pytest.raises(PermissionDenied):
+        incidents.concern_add_to_incident(actor=staff.head, concern=second_concern, incident=theirs)
+    assert Concern.objects.get(pk=second_concern.pk).is_new
+    assert theirs.entries.count() == 1
+
+
+def test_the_concern_page_offers_only_open_incidents(staff, client_for, incident, second_concern):
+    closed = incidents.incident_open(actor=staff.head, title="Settled last term", severity="high")
+    incidents.incident_close(actor=staff.head, incident=closed, summary="Settled")
+
+    page = client_for(staff.head).get(reverse("concern_detail", args=[second_concern.pk])).content.decode()
+
+    assert "Add to an open incident" in page
+    assert f'<option value="{incident.pk}">Abusive replies (medium, opened ' in page
+    assert "Settled last term" not in page
+    assert "Add to an open incident" not in (
+        client_for(staff.slt).get(reverse("concern_detail", args=[second_concern.pk])).content.decode()
+    )
+
+
+def test_without_an_open_incident_the_choice_is_not_offered(staff, client_for, second_concern):
+    page = client_for(staff.head).get(reverse("concern_detail", args=[second_concern.pk])).content.decode()
+    assert "Open an incident" in page and "Add to an open incident" not in page
+
+
+def test_adding_from_the_concern_page_shows_it_on_the_incident(staff, client_for, incident, second_concern):
+    client = client_for(staff.head)
+
+    response = client.post(
+        reverse("concern_add_to_incident", args=[second_concern.pk]), {"incident": incident.pk}, follow=True
+    )
+
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == f"{reverse('incident_detail', args=[incident.pk])}#timeline"
+    assert "The concern is added to the incident Abusive replies." in page
+    assert "Added the concern raised by" in page and reverse("concern_detail", args=[second_concern.pk]) in page
+    concern_page = client.get(reverse("concern_detail", args=[second_concern.pk])).content.decode()
+    assert "Handled in the incident" in concern_page and "Add to an open incident" not in concern_page
+
+
+def test_a_closed_incident_is_refused_from_the_page(staff, client_for, incident, second_concern):
+    incidents.incident_close(actor=staff.head, incident=incident, summary="Settled")
+
+    response = client_for(staff.head).post(
+        reverse("concern_add_to_incident", args=[second_concern.pk]), {"incident": incident.pk}
+    )
+
+    assert response.status_code == 400
+    assert "That incident is not open any more" in response.content.decode()
+    assert Concern.objects.get(pk=second_concern.pk).is_new
+    assert not AuditEvent.objects.filter(action="concern.added_to_incident").exists()
+
+
+def test_choosing_no_incident_is_explained(staff, client_for, incident, second_concern):
+    response = client_for(staff.head).post(reverse("concern_add_to_incident", args=[second_concern.pk]), {})
+
+    assert response.status_code == 400
+    assert "Choose the incident to add this concern to." in response.content.decode()
+
+
+def test_another_schools_incident_is_not_found(staff, outsider, client_for, second_concern):
+    theirs = incidents.incident_open(actor=outsider.head, title="Beta matter", severity="low")
+
+    response = client_for(staff.head).post(
+        reverse("concern_add_to_incident", args=[second_concern.pk]), {"incident": theirs.pk}
+    )
+
+    assert response.status_code == 404
+    assert Concern.objects.get(pk=second_concern.pk).is_new
+    assert theirs.entries.count() == 1 and not theirs.concerns.exists()
