@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,8 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+
+from portal.bench import _summary
 
 
 def bench_publishing(*, quick: bool) -> dict:
@@ -112,9 +113,7 @@ def run_in_scratch_database(*, network: str, posts: int) -> dict:
     )
     try:
         # Time from approval, not from the worker's start-up.
-        deadline = time.monotonic() + 120
-        while "ready." not in log_path.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _poll(log_path.read_text, lambda log: "ready." in log, timeout=120, interval=0.1)
         people, accounts = _bench_school(network=network, stub=stub)
         post_ids = _approve_burst(people, accounts, posts=posts)
         figures = _wait_and_measure(post_ids, network=network)
@@ -182,16 +181,16 @@ def _approve_burst(people: dict, accounts: list, *, posts: int) -> list[int]:
 def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
     from posts.models import Post, PostStatus
 
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        rows = list(Post.objects.filter(pk__in=post_ids).values("status", "decided_at", "published_at"))
-        if all(row["status"] in (PostStatus.PUBLISHED, PostStatus.FAILED) for row in rows):
-            break
-        time.sleep(0.2)
+    rows = _poll(
+        lambda: list(Post.objects.filter(pk__in=post_ids).values("status", "decided_at", "published_at")),
+        lambda rows: all(_settled(row) for row in rows),
+        timeout=600,
+        interval=0.2,
+    )
     published = [row for row in rows if row["status"] == PostStatus.PUBLISHED]
     if not published:
         return {"error": "no post was published", "statuses": sorted({row["status"] for row in rows})}
-    latencies = sorted((row["published_at"] - row["decided_at"]).total_seconds() * 1000 for row in published)
+    latencies = [(row["published_at"] - row["decided_at"]).total_seconds() * 1000 for row in published]
     first_approval = min(row["decided_at"] for row in rows)
     last_published = max(row["published_at"] for row in published)
     span = (last_published - first_approval).total_seconds()
@@ -202,8 +201,7 @@ def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
         "worker": "1 Celery worker process (solo pool)",
         "network": "stub X server over HTTP (real tweepy)" if network == "x" else "local network",
         "published_per_second": round(len(published) / span, 2) if span > 0 else None,
-        "approve_to_published_median_ms": round(statistics.median(latencies), 1),
-        "approve_to_published_p95_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
+        "approve_to_published": _summary(latencies),
     }
 
 
@@ -211,7 +209,7 @@ def _one_at_a_time(people: dict, accounts: list, *, repeats: int) -> dict:
     """Approval to published for a post approved while the worker is idle (no queue ahead)."""
     from accounts.models import Role
     from posts import services
-    from posts.models import Post, PostStatus
+    from posts.models import Post
 
     latencies = []
     for n in range(repeats):
@@ -222,19 +220,28 @@ def _one_at_a_time(people: dict, accounts: list, *, repeats: int) -> dict:
             status="submitted",
         )
         services.post_approve(actor=people[Role.HEADTEACHER], post=post)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            row = Post.objects.filter(pk=post.pk).values("status", "decided_at", "published_at").get()
-            if row["status"] in (PostStatus.PUBLISHED, PostStatus.FAILED):
-                break
-            time.sleep(0.02)
+        row = _poll(
+            lambda pk=post.pk: Post.objects.filter(pk=pk).values("status", "decided_at", "published_at").get(),
+            _settled,
+            timeout=60,
+            interval=0.02,
+        )
         if row["published_at"]:
             latencies.append((row["published_at"] - row["decided_at"]).total_seconds() * 1000)
     if not latencies:
         return {"error": "none published"}
-    latencies.sort()
-    return {
-        "posts": repeats,
-        "median_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))], 1),
-    }
+    return _summary(latencies)
+
+
+def _settled(row: dict) -> bool:
+    return row["status"] in ("published", "failed")
+
+
+def _poll(fetch, done, *, timeout: float, interval: float):
+    """fetch() until done(value) or the time is up; the last value either way."""
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = fetch()
+    return value

@@ -130,7 +130,18 @@ def publish(post_id: int) -> str:
             if found is not None:
                 _record_published(post, found, reconciled=True)
                 return Outcome.RECONCILED
-        media = [network.upload_media(jpeg, alt) for jpeg, alt in _photos(post)]
+        try:
+            photos = _photos(post)
+        except (OSError, ValueError) as exc:
+            # A photo missing from storage: nothing was sent, and retrying will not bring it back.
+            detail = getattr(exc, "strerror", None) or exc
+            _fail(
+                post,
+                f"A photo of this post could not be read from the portal's storage ({detail}). "
+                "Open the post, add the photo again, and submit it.",
+            )
+            return Outcome.FAILED
+        media = [network.upload_media(jpeg, alt) for jpeg, alt in photos]
         ref = network.publish(
             PostPayload(text=post.text, media=media, quote_of=_quoted_id(post)),
             idempotency_key=str(post.idempotency_key),
@@ -267,8 +278,8 @@ def _find_on_network(network: Network, post: Post) -> ExternalRef | None:
 
 def reconcile_stuck(post: Post) -> str:
     """A post left in publishing (its worker died or lost touch): find out what happened."""
-    network = get_network(post.account)
     try:
+        network = get_network(post.account)
         found = _find_on_network(network, post)
     except NetworkError as exc:
         log.warning("Could not reconcile post %s yet: %s", post.pk, exc.message)
@@ -280,6 +291,14 @@ def reconcile_stuck(post: Post) -> str:
     if found is not None:
         _record_published(post, found, reconciled=True)
         return Outcome.RECONCILED
+    if post.publish_attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        # Attempts that keep being cut off (a worker that crashes on this post) must end somewhere.
+        _fail(
+            post,
+            f"Publishing was interrupted {post.publish_attempts} times and the post is not on "
+            f"@{post.account.handle}. Try again from the dashboard, or tell whoever runs the portal.",
+        )
+        return Outcome.FAILED
     if network.capabilities.supports_idempotency_key:
         # Publishing again with the same key is safe: the network returns the post if it has it.
         note = "The last attempt was interrupted; trying again (the network recognises repeats)."

@@ -4,7 +4,6 @@ Redis in CI), reading the test database."""
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from policy_portal.celery import app as celery_app
+from tests.polling import wait_for  # noqa: F401 (the integration tests import it from here)
 from tests.posts.conftest import make_post, pupils  # noqa: F401 (fixtures shared with the post tests)
 
 
@@ -100,14 +100,3 @@ def celery_worker(transactional_db, worker_env, tmp_path):
 def celery_worker_queue(celery_worker):
     """The running worker's queue name, for tests that only send it tasks."""
     return celery_worker.queue
-
-
-def wait_for(condition, *, timeout: float = 60.0, interval: float = 0.2):
-    """Poll until condition() is truthy; fail the test (not time it) if it never is."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    pytest.fail(f"gave up waiting after {timeout:.0f}s")

@@ -8,11 +8,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 
 import pytest
 from django.conf import settings
+
+from tests.polling import wait_for
 
 SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
 
@@ -60,15 +61,7 @@ def portal(tmp_path):
 
 
 def _wait_until(condition, what: str, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"the run command never got to: {what}")
+    wait_for(condition, what=what, timeout=timeout, interval=0.25, ignore=OSError)
 
 
 def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signal_stops_them(portal):

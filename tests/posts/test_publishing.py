@@ -329,3 +329,37 @@ def test_a_post_waiting_to_retry_shows_why_and_when(client_for, staff, approved,
     publishing.publish(post.pk)
     page = client_for(staff.head).get("/")
     assert "Retrying" in page.text and "X is busy (503)" in page.text
+
+
+def test_a_photo_missing_from_storage_fails_the_post_before_anything_is_sent(staff, accounts, scripted):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 160, 60)).save(out, "JPEG")
+    post = services.post_create(actor=staff.teacher, account=accounts.year3, text="Our sunflowers are taller than us!")
+    image = services.post_add_image(actor=staff.teacher, post=post, data=out.getvalue(), alt_text="A sunflower")
+    services.post_submit(actor=staff.teacher, post=post)
+    services.post_approve(actor=staff.head, post=post)
+    image.rendition.delete(save=False)  # lost from the media volume
+
+    assert publishing.publish(post.pk) == Outcome.FAILED
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert "could not be read from the portal's storage" in post.failure_reason
+    assert scripted.publish_calls == 0
+
+
+def test_the_sweeper_stops_a_post_whose_attempts_keep_being_cut_off(settings, approved, scripted):
+    settings.PUBLISH_STUCK_AFTER_SECONDS = 60
+    settings.PUBLISH_MAX_ATTEMPTS = 3
+    post = approved()
+    Post.objects.filter(pk=post.pk).update(
+        status=PostStatus.PUBLISHING, publishing_started_at=timezone.now() - timedelta(minutes=5), publish_attempts=3
+    )
+    publishing.sweep()
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+    assert "interrupted 3 times" in post.failure_reason
+    assert scripted.publish_calls == 0
