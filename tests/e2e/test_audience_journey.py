@@ -13,6 +13,7 @@ from moderation.audience import sync_followers
 from moderation.models import BlockedAccount
 from moderation.services import seed_default_rules
 
+from .ipad import assert_fits_the_ipad
 from .test_consent_journey import open_from_menu, sign_in_with_code
 
 REASON = "Insults the school's staff in their bio"
@@ -66,8 +67,7 @@ def test_office_admin_blocks_a_follower_with_an_offensive_bio(
     expect(first).to_contain_text("Teachers are scum. Unfollow if offended.")
     expect(first).to_contain_text("Their bio contains “scum”: offensive or unsuitable.")
     expect(items.last.get_by_role("heading")).to_contain_text("Rosie Patel")  # nothing flagged: last
-    no_sideways_scroll = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    assert page.evaluate(no_sideways_scroll)
+    assert_fits_the_ipad(page)
     page.screenshot(path=screenshot_path("audience-followers-queue.png"), full_page=True)
 
     first.get_by_text("Block…").click()

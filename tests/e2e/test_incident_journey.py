@@ -12,6 +12,7 @@ from moderation.inbox import fetch_mentions
 from moderation.models import Incident, MentionItem
 from moderation.services import seed_default_rules
 
+from .ipad import assert_fits_the_ipad
 from .test_consent_journey import open_from_menu, sign_in_with_code
 from .test_sign_in_journeys import dashboard_url, fill_sign_in_form
 
@@ -43,7 +44,7 @@ def test_a_concern_reaches_the_headteacher_who_handles_and_closes_the_incident(
     teacher.get_by_label("What worries you about it?").fill(WORRY)
     teacher.get_by_role("button", name="Send to the headteacher").tap()
     expect(teacher.get_by_text("Your concern has been sent to the headteacher.")).to_be_visible()
-    assert teacher.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_ipad(teacher)
 
     # The headteacher is emailed straight away, with what it is about and a link.
     [email] = mail.outbox

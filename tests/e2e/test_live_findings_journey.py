@@ -13,6 +13,7 @@ from moderation.services import policy_seed_default, seed_default_rules
 from posts.models import Post, PostStatus
 from posts.services import POST_LENGTH_LIMIT
 
+from .ipad import assert_big_enough, assert_fits_the_ipad
 from .test_consent_journey import open_from_menu
 from .test_sign_in_journeys import dashboard_url, fill_sign_in_form, main_menu
 
@@ -123,12 +124,12 @@ def test_teacher_sees_findings_while_typing_and_fixes_the_post(
     expect(preview.locator("mark", has_text="Amara Okafor")).to_have_class(re.compile(r"\bfinding-block\b"))
     expect(preview.locator("mark", has_text="sh1t")).to_have_text("sh1t")
     assert not Post.objects.exists(), "the live check saves nothing"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways"
+    assert_fits_the_ipad(page)
     page.screenshot(path=screenshot_path("compose-live-findings-ipad.png"), full_page=True)
 
     # Sending it anyway: refused, with the reasons, and nothing typed is lost.
     send = page.get_by_role("button", name="Send for approval")
-    assert send.bounding_box()["height"] >= 44, "touch target"
+    assert_big_enough(send)
     send.tap()
     refusal = page.get_by_role("alert", name="Your draft is saved, but it cannot be sent for approval yet")
     expect(refusal).to_be_visible()

@@ -20,6 +20,7 @@ from posts.images import REDACTION_COLOUR
 from posts.models import FaceRegion, Post, PostComment, PostStatus
 
 from ..posts.test_images import close_to, draw_face
+from .ipad import assert_big_enough, assert_fits_the_ipad
 from .test_consent_journey import open_from_menu, sign_in_with_code
 from .test_live_findings_journey import TEXT_LABEL, sign_in, tap_in_menu
 
@@ -30,7 +31,6 @@ ALT_TEXT = "Two Year 3 children in the classroom, one facing the camera and one 
 PHOTO_NAME = "IMG_0042.JPG"
 ALT_LABEL = "Describe photo 1 for people who cannot see it"
 UPLOAD_TIMEOUT_MS = 20_000
-TOUCH_TARGET = 44  # CSS pixels: Apple's smallest comfortable target for a finger
 
 # The photo, 1600 × 1200: a child facing the camera on the left (the detector finds the face), and a
 # child seen from behind on the right (no face for the detector: the teacher marks that head by hand).
@@ -66,17 +66,6 @@ def year3_pupil(school, year3, office, first_name: str, surname: str, *, photo_c
             recorded_by=office.user,
         )
     return pupil
-
-
-def assert_fits_the_ipad(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{page.url} scrolls sideways"
-
-
-def assert_big_enough(*targets: Locator) -> None:
-    for target in targets:
-        box = target.bounding_box()
-        assert box is not None, f"{target} is not on the page"
-        assert box["height"] >= TOUCH_TARGET, f"{target} is {box['height']}px high: too small for a finger"
 
 
 def face_card(page: Page, number: int) -> Locator:

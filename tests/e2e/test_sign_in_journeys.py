@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 
 from ..factories import PASSWORD, make_member, totp_code
+from .ipad import assert_big_enough, assert_fits_the_ipad
 
 TOTP_PERIOD = 30  # allauth's MFA_TOTP_PERIOD
 LOGIN_URL = re.compile(r"/accounts/login/")
@@ -76,17 +77,17 @@ def test_class_teacher_signs_in_on_an_ipad(ipad: Page, live_server, staff, scree
     page.goto(live_server.url + "/")
     fill_sign_in_form(page, "teacher@alpha.test", tap=True)
     sign_in = page.get_by_role("button", name="Sign in")
-    assert sign_in.bounding_box()["height"] >= 44, "touch target"
+    assert_big_enough(sign_in)
     sign_in.tap()
 
     # No authenticator step: a class teacher cannot approve posts.
     page.wait_for_url(dashboard_url(live_server))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Teacher")
     expect(page.get_by_role("banner")).to_contain_text("Alpha Primary")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "scrolls sideways"
+    assert_fits_the_ipad(page)
 
     nav, menu = main_menu(page)
-    assert menu.bounding_box()["height"] >= 44, "touch target"
+    assert_big_enough(menu)
     menu.tap()
     expect(nav.get_by_role("link", name="Home")).to_be_visible()
     expect(nav.get_by_role("link", name="Staff", exact=True)).to_have_count(0)
