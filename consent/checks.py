@@ -30,6 +30,7 @@ class FaceResolution(StrEnum):
     PUPIL = "pupil"
     NOT_PUPIL = "not_pupil"
     REDACTED = "redacted"
+    NOT_FACE = "not_face"  # the author dismissed a false detection; the approver still sees the box
     UNRESOLVED = ""
 
 
@@ -53,6 +54,8 @@ class ProblemCode(StrEnum):
     NEVER_PUBLISH = "never_publish"
     CLASS_ACCOUNT_NAME = "class_account_name"
     PUPIL_OTHER_SCHOOL = "pupil_other_school"
+    NAME_MAY_IDENTIFY = "name_may_identify"
+    OUTSIDE_UNREAD = "outside_unread"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,19 @@ class PhotoInput:
     label: str
     tagged_pupil_ids: tuple[int, ...] = ()
     faces: tuple[FaceInput, ...] = ()
+    alt_text: str = ""  # the description the network receives with the photo
+
+
+@dataclass(frozen=True)
+class OutsideText:
+    """Words the post sends out that were not typed into the portal: a quoted post's text, a
+    link's preview card. `read` is False when they could not be fetched: `text` is then the
+    last version read (possibly empty) and `error` says why."""
+
+    label: str  # "the quoted post", "the preview of https://…"
+    text: str
+    read: bool = True
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,7 @@ class PostContent:
     account: SocialAccount
     text: str
     photos: tuple[PhotoInput, ...] = ()
+    outside: tuple[OutsideText, ...] = ()
 
 
 @dataclass(frozen=True)

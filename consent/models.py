@@ -22,6 +22,11 @@ class Pupil(models.Model):
     preferred_name = models.CharField(
         max_length=100, blank=True, help_text="The name the child is known by, if different."
     )
+    other_names = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Nicknames and other names the child answers to, separated by commas (e.g. Bex, Becky).",
+    )
     year_group = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 for Reception.")
     mis_id = models.CharField(
         "MIS id", max_length=64, blank=True, help_text="The pupil's id in the school's management information system."
@@ -62,6 +67,22 @@ class Pupil(models.Model):
     def known_as(self) -> str:
         """The first name staff use for the child."""
         return self.preferred_name or self.first_name
+
+
+class RegisterVersion(models.Model):
+    """Changes whenever a school's pupils or classes change. The identity matcher
+    (`consent.identity`) keeps each school's prepared names in memory and rebuilds them when
+    this token differs from the one they were built from, so every process sees a change at
+    its next check."""
+
+    school = models.OneToOneField(
+        "accounts.School", primary_key=True, on_delete=models.CASCADE, related_name="register_version"
+    )
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Register version {self.token} of school {self.school_id}"
 
 
 class ConsentPurpose(models.TextChoices):

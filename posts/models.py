@@ -113,6 +113,9 @@ class FaceRegion(models.Model):
         PUPIL = "pupil", "A tagged pupil"
         NOT_PUPIL = "not_pupil", "Not a pupil"
         REDACTED = "redacted", "Covered up"
+        # A box the detector drew on something that is not a face (a helmet, a pattern). The
+        # box stays on the photo and the approver sees it marked as dismissed.
+        NOT_FACE = "not_face", "Not a face"
 
     image = models.ForeignKey(PostImage, on_delete=models.CASCADE, related_name="faces")
     x = models.PositiveIntegerField()
@@ -135,6 +138,34 @@ class FaceRegion(models.Model):
 
     def __str__(self) -> str:
         return f"Face at {self.x},{self.y} ({self.get_resolution_display()})"
+
+
+class OutsideContent(models.Model):
+    """Words a post sends out that nobody typed into the portal: the text of the post it quotes,
+    and the preview card a network shows for a link in the text. They are read (through the
+    network's adapter, or from the linked page) when the link is added and again at publish, so
+    the consent check and the approver see them; `error` says why they could not be read."""
+
+    class Kind(models.TextChoices):
+        QUOTE = "quote", "Quoted post"
+        LINK_PREVIEW = "link_preview", "Link preview"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="outside_content")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(max_length=500)
+    author = models.CharField(max_length=200, blank=True, help_text="Who wrote the quoted post, or the linked site.")
+    text = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "kind", "url"], name="outside_content_once_per_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.url}"
 
 
 class PostComment(models.Model):
