@@ -11,17 +11,16 @@ loaded, so no message or snapshot can carry it.
 """
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from itertools import groupby, pairwise
 
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import SocialAccount
 
+from . import identity
+from .identity import Form
 from .models import ConsentPurpose, Pupil
 from .selectors import ConsentStatus, effective_consent
 
@@ -108,6 +107,7 @@ class ConsentProblem:
     photo: str | None
     start: int | None = None
     end: int | None = None
+    where: str = ""  # empty: the post's text; else which text it is in ("the description of photo 1")
 
 
 @dataclass(frozen=True)
@@ -131,34 +131,57 @@ _PUPIL_FIELDS = (
     "leaving_date",
     "never_publish",
 )
+POST_TEXT = "the post"
 
 
 def check_post_consent(content: PostContent, *, stage: Stage, on: date | None = None) -> ConsentCheck:
     """Check that everyone a post shows or names may appear, as things stand on `on` (default today).
 
+    Everything the network receives is read: the text, every photo's description, and the
+    outside text the post carries (a quoted post, a link's preview). Names are found by the
+    identity matcher (`consent.identity`).
+
     Blocks: a tagged pupil without photo consent, from another school or never to be published;
-    a pupil named without name consent; any pupil's full name; a face not resolved by approval.
-    Warns: a face still unresolved at submission, a face resolved to a pupil nobody tagged, and
-    a first name on a class account's post with photos.
+    any pupil's full name; a name that points at a pupil without name consent (they are tagged,
+    it is their class's account, their class is named beside it, or the surname's initial is
+    given); a name or initials that a never-publish pupil has, on any account; a face not
+    resolved. Warns: a first name or initials on another account that could mean a pupil
+    without name consent (the approver decides), a face resolved to a pupil nobody tagged, a
+    first name on a class account's post with photos, and outside text that could not be read.
+
+    Three queries whatever the size of the school: the register's version (the matcher's
+    index is kept in memory), then the pupils the post shows or may name, with their consent.
     """
     stage = Stage(stage)
     on = on or timezone.localdate()
     account = content.account
-    # Leavers are loaded too: their full names stay off limits and a tag on one must be refused.
-    pupils = {pupil.pk: pupil for pupil in Pupil.objects.filter(school_id=account.school_id).only(*_PUPIL_FIELDS)}
+    index = identity.index_for(account.school_id)
+
+    parts = [(POST_TEXT, content.text)]
+    parts += [(f"the description of {photo.label}", photo.alt_text) for photo in content.photos if photo.alt_text]
+    parts += [(outside.label, outside.text) for outside in content.outside if outside.text]
+    found = [(where, text, match) for where, text in parts for match in identity.find_names(text, index)]
 
     shown = [_pupils_shown(photo) for photo in content.photos]
-    tagged_ids = {pupil_id for photo in shown for pupil_id in photo if pupil_id in pupils}
-    mentions = [
-        mention
-        for mention in _find_mentions(content.text, pupils.values(), on=on)
-        if mention.full_name or _first_name_identifies(mention.pupil, account=account, tagged_ids=tagged_ids)
-    ]
-    named_ids = {mention.pupil.pk for mention in mentions}
-    prefetch_related_objects([pupils[pupil_id] for pupil_id in tagged_ids | named_ids], "consent_records")
+    tagged_ids = {pupil_id for photo in shown for pupil_id in photo}
+    wanted = tagged_ids | {pupil_id for _, _, match in found for pupil_id in match.pupil_ids}
+    pupils = {
+        pupil.pk: pupil
+        for pupil in Pupil.objects.filter(school_id=account.school_id, pk__in=wanted)
+        .only(*_PUPIL_FIELDS)
+        .prefetch_related("consent_records")
+    }
+    tagged_ids &= set(pupils)
+
     photo_status = {
         pupil_id: effective_consent(pupils[pupil_id], ConsentPurpose.SOCIAL_PHOTO, on=on) for pupil_id in tagged_ids
     }
+    readings = [
+        _read_name(where, text, match, index=index, pupils=pupils, account=account, tagged_ids=tagged_ids, on=on)
+        for where, text, match in found
+    ]
+    readings = [reading for reading in readings if reading is not None]
+    named_ids = {pupil_id for reading in readings for pupil_id in reading.pupil_ids}
     name_status = {
         pupil_id: effective_consent(pupils[pupil_id], ConsentPurpose.SOCIAL_NAME, on=on) for pupil_id in named_ids
     }
@@ -167,12 +190,29 @@ def check_post_consent(content: PostContent, *, stage: Stage, on: date | None = 
     for photo, pupil_ids in zip(content.photos, shown, strict=True):
         problems += _photo_problems(photo, pupil_ids, pupils=pupils, photo_status=photo_status, stage=stage)
     initials_advised = account.kind == SocialAccount.Kind.CLASS and bool(content.photos)
-    for mention in mentions:
-        problems += _mention_problems(
-            mention, text=content.text, name_status=name_status, initials_advised=initials_advised
+    for reading in readings:
+        problems += _name_problems(
+            reading, pupils=pupils, name_status=name_status, index=index, initials_advised=initials_advised
         )
+    for outside in content.outside:
+        if not outside.read:
+            problems.append(
+                ConsentProblem(
+                    ProblemCode.OUTSIDE_UNREAD.value,
+                    Severity.WARN.value,
+                    f"The portal could not read {outside.label}: {outside.error or 'no answer.'} "
+                    "Open it yourself and check that it names and shows no pupil without consent.",
+                    None,
+                    None,
+                    where=outside.label,
+                )
+            )
+    problems = _without_repeats(problems)
 
-    by_full_name = {mention.pupil.pk for mention in mentions if mention.full_name}
+    identified = {pupil_id for reading in readings if reading.identifies for pupil_id in reading.pupil_ids}
+    by_full_name = {
+        pupil_id for reading in readings if reading.match.form == Form.FULL for pupil_id in reading.pupil_ids
+    }
     snapshot = {
         "checked_on": on.isoformat(),
         "stage": stage.value,
@@ -193,12 +233,26 @@ def check_post_consent(content: PostContent, *, stage: Stage, on: date | None = 
                 "pupil_id": pupil_id,
                 "first_name": pupils[pupil_id].first_name,
                 "full_name": pupil_id in by_full_name,
+                "identified": pupil_id in identified or pupil_id in by_full_name,
                 "social_name": _status_record(name_status[pupil_id]),
             }
-            for pupil_id in dict.fromkeys(mention.pupil.pk for mention in mentions)
+            for pupil_id in sorted(named_ids)
         ],
+        "read": [where for where, _ in parts],
     }
     return ConsentCheck(problems=tuple(problems), snapshot=snapshot)
+
+
+def _without_repeats(problems: list[ConsentProblem]) -> list[ConsentProblem]:
+    """One problem per pupil, code and place: a name written three times is one thing to fix."""
+    seen = set()
+    kept = []
+    for problem in problems:
+        key = (problem.code, problem.pupil_id, problem.photo, problem.where, problem.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(problem)
+    return kept
 
 
 # Photos and faces.
@@ -261,11 +315,14 @@ def _photo_problems(
         if face.resolution == FaceResolution.UNRESOLVED or (
             face.resolution == FaceResolution.PUPIL and face.pupil_id is None
         ):
-            what = f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil, or cover it"
-            if stage == Stage.SUBMIT:
-                add(ProblemCode.FACE_UNRESOLVED, Severity.WARN, f"{what} (resolve before approval).", None)
-            else:
-                add(ProblemCode.FACE_UNRESOLVED, Severity.BLOCK, f"{what}.", None)
+            # The same refusal at every stage: the author is told at "Send for approval" what the
+            # approver would otherwise be told later.
+            add(
+                ProblemCode.FACE_UNRESOLVED,
+                Severity.BLOCK,
+                f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil, or cover it.",
+                None,
+            )
     return problems
 
 
@@ -300,112 +357,158 @@ def _never_publish_message(pupil: Pupil) -> str:
     return f"{pupil.known_as} must not appear in any post (do not publish)."
 
 
-# Names in the text.
+# Names.
 
 
 @dataclass(frozen=True)
-class _Name:
-    pupil: Pupil
-    words: tuple[str, ...]  # folded, as `words` splits them
-    full_name: bool
+class _Reading:
+    """What one name in one place means for the check."""
+
+    where: str
+    written: str
+    match: identity.NameMatch
+    pupil_ids: tuple[int, ...]  # the pupils it names (identifies) or could mean
+    identifies: bool  # True: it points at these pupils; False: it could mean any of them
 
 
-@dataclass(frozen=True)
-class _Mention:
-    pupil: Pupil
-    full_name: bool
-    start: int  # in the original text
-    end: int
+def _read_name(
+    where: str,
+    text: str,
+    match: identity.NameMatch,
+    *,
+    index: identity.IdentityIndex,
+    pupils: dict[int, Pupil],
+    account: SocialAccount,
+    tagged_ids: set[int],
+    on: date,
+) -> _Reading | None:
+    """Whom a name found in the text points at, or None when it is only a word.
 
-
-def _first_name_identifies(pupil: Pupil, *, account: SocialAccount, tagged_ids: set[int]) -> bool:
-    """Does a first name on its own identify this pupil in this post?
-
-    First names are shared (three Amaras in a school, and any number outside it), so flagging
-    every one would cry wolf on "Amara" the author, the parent or the book character, and staff
-    would learn to ignore the check. A first name only points at a child when the post also
-    shows that child, or when it goes out on their class's account, whose followers know the
-    class list. A full name identifies anyone and is handled apart.
+    A full name identifies anyone, leavers included. Any other form (a first, preferred or
+    other name, a nickname, initials) is read only for pupils on roll, and only where the text
+    treats it as a name. It identifies a pupil who is tagged in the post, whose class's account
+    it goes out on, whose class or year is named beside it, or whose surname's initial is
+    given; otherwise it could mean any pupil of that name, and the check says whom.
     """
-    if pupil.pk in tagged_ids:
-        return True
-    return account.kind == SocialAccount.Kind.CLASS and pupil.class_group_id == account.class_group_id
-
-
-def _find_mentions(text: str, pupils: Iterable[Pupil], *, on: date) -> list[_Mention]:
-    """Where the text names a pupil: a first or preferred name, or one of them with the surname.
-
-    Matching is on whole words after folding case, compatibility forms and invisible characters
-    (see `fold`), so "AMARA", "Amara's", "𝐀𝐦𝐚𝐫𝐚" and "Ama<soft hyphen>ra" are all Amara,
-    but "Amarantha" is not. Words in a name may be joined by any whitespace (line breaks
-    too), hyphens or apostrophes. A name inside a longer one ("Mary" in "Mary-Jane", "Amara" in
-    "Amara Okafor") is the longer one only. Scripts written without spaces between words are not
-    split into words, so names in them are found only when set apart by spaces or punctuation.
-
-    Pupils who have left (on `on`) are matched by full name only. The work is linear in the text:
-    words are looked up in a dict keyed by a name's first word, never by trying every name at
-    every position.
-    """
-    index: dict[str, list[_Name]] = {}
-    for name in _names(pupils, on=on):
-        index.setdefault(name.words[0], []).append(name)
-    if not index:
-        return []
-
-    folded, origins = fold(text)
-    words = split_words(folded)
-    glued = [
-        all(char.isspace() or char in WORD_GLUE for char in folded[left[2] : right[1]])
-        for left, right in pairwise(words)
-    ]
-    found = []  # (first word, past the last word, name)
-    for position, (word, _, _) in enumerate(words):
-        for name in index.get(word, ()):
-            end = position + len(name.words)
-            if end <= len(words) and all(
-                glued[position + offset - 1] and words[position + offset][0] == name.words[offset]
-                for offset in range(1, len(name.words))
-            ):
-                found.append((position, end, name))
-
-    return [
-        _Mention(
-            pupil=name.pupil,
-            full_name=name.full_name,
-            start=origins[words[first][1]][0],
-            end=origins[words[last - 1][2] - 1][1],
+    written = text[match.start : match.end]
+    candidates = tuple(pupil_id for pupil_id in match.pupil_ids if pupil_id in pupils)
+    if match.form == Form.FULL:
+        return _Reading(where, written, match, candidates, True) if candidates else None
+    candidates = tuple(pupil_id for pupil_id in candidates if index.pupils[pupil_id].on_roll(on))
+    if not candidates:
+        return None
+    in_photo = tuple(pupil_id for pupil_id in candidates if pupil_id in tagged_ids)
+    if in_photo:
+        return _Reading(where, written, match, in_photo, True)
+    if not match.name_like:
+        return None
+    if match.form == Form.SPECIFIC:
+        return _Reading(where, written, match, candidates, True)
+    in_context = tuple(pupil_id for pupil_id in match.pupils_in_context(index) if pupil_id in candidates)
+    if in_context:
+        return _Reading(where, written, match, in_context, True)
+    if account.kind == SocialAccount.Kind.CLASS:
+        in_class = tuple(
+            pupil_id for pupil_id in candidates if pupils[pupil_id].class_group_id == account.class_group_id
         )
-        for first, last, name in outermost(found)
-    ]
+        if in_class:
+            return _Reading(where, written, match, in_class, True)
+    return _Reading(where, written, match, candidates, False)
 
 
-def _names(pupils: Iterable[Pupil], *, on: date) -> Iterable[_Name]:
-    for pupil in pupils:
-        on_roll = pupil.leaving_date is None or pupil.leaving_date > on
-        surname = _name_words(pupil.surname)
-        for given in dict.fromkeys(_name_words(name) for name in (pupil.first_name, pupil.preferred_name)):
-            if not given:
-                continue
-            if on_roll:
-                yield _Name(pupil, given, full_name=False)
-            if surname:
-                yield _Name(pupil, given + surname, full_name=True)
+def _name_problems(
+    reading: _Reading,
+    *,
+    pupils: dict[int, Pupil],
+    name_status: dict[int, ConsentStatus],
+    index: identity.IdentityIndex,
+    initials_advised: bool,
+) -> list[ConsentProblem]:
+    match, written = reading.match, reading.written
+    problems = []
+    in_text = reading.where == POST_TEXT
+    place = "" if in_text else f" (in {reading.where})"
+
+    def add(code: ProblemCode, severity: Severity, message: str, pupil_id: int | None) -> None:
+        problems.append(
+            ConsentProblem(
+                code.value,
+                severity.value,
+                message,
+                pupil_id,
+                None,
+                start=match.start,
+                end=match.end,
+                where="" if in_text else reading.where,
+            )
+        )
+
+    if match.form == Form.FULL:
+        for pupil_id in reading.pupil_ids:
+            add(
+                ProblemCode.FULL_NAME,
+                Severity.BLOCK,
+                f"“{written}”{place} is a pupil's full name. A post never gives a pupil's full name: "
+                "use the first name (with consent) or initials.",
+                pupil_id,
+            )
+            if pupils[pupil_id].never_publish:
+                add(ProblemCode.NEVER_PUBLISH, Severity.BLOCK, _never_publish_message(pupils[pupil_id]), pupil_id)
+        return problems
+
+    never = [pupil_id for pupil_id in reading.pupil_ids if pupils[pupil_id].never_publish]
+    for pupil_id in never:
+        if reading.identifies:
+            add(ProblemCode.NEVER_PUBLISH, Severity.BLOCK, _never_publish_message(pupils[pupil_id]), pupil_id)
+        else:
+            add(
+                ProblemCode.NEVER_PUBLISH,
+                Severity.BLOCK,
+                f"“{written}”{place} is also what a pupil who must never appear in posts is called "
+                f"({index.pupils[pupil_id].short_name}). Leave the name out, on every account.",
+                pupil_id,
+            )
+    if never:
+        return problems
+
+    without = [pupil_id for pupil_id in reading.pupil_ids if not name_status[pupil_id].allowed]
+    if reading.identifies:
+        for pupil_id in without:
+            pupil = pupils[pupil_id]
+            add(
+                ProblemCode.NAME_CONSENT_MISSING,
+                Severity.BLOCK,
+                f"“{written}”{place} names {pupil.known_as}, who may not be named on social media. "
+                f"{name_status[pupil_id].reason} Remove the name.",
+                pupil_id,
+            )
+        if initials_advised and match.form == Form.GIVEN and in_text:
+            add(
+                ProblemCode.CLASS_ACCOUNT_NAME,
+                Severity.WARN,
+                f"Use initials, e.g. “{written[:1].upper()}.”, on class accounts with photos: "
+                f"with the photos, “{written}” could identify the child.",
+                reading.pupil_ids[0],
+            )
+        return problems
+    if without:
+        who = ", ".join(_described(index, pupil_id) for pupil_id in without)
+        add(
+            ProblemCode.NAME_MAY_IDENTIFY,
+            Severity.WARN,
+            f"“{written}”{place} could mean {who}, who may not be named on social media. "
+            "If the post is about them, take the name out; if not, the approver can let it go.",
+            without[0],
+        )
+    return problems
 
 
-def _name_words(name: str) -> tuple[str, ...]:
-    return tuple(word for word, _, _ in split_words(fold(name)[0]))
-
-
-def outermost(found: list[tuple[int, int, _Name]]) -> list[tuple[int, int, _Name]]:
-    """Drop matches lying inside a longer match; keep equal ones (two pupils called Amara)."""
-    kept = []
-    reach = 0  # the furthest end of any match starting before the current one
-    for _, group in groupby(sorted(found, key=lambda match: (match[0], -match[1])), key=lambda match: match[0]):
-        group = list(group)
-        longest = group[0][1]
-        kept += [match for match in group if match[1] == longest and longest > reach]
-        reach = max(reach, longest)
-    return kept
+def _described(index: identity.IdentityIndex, pupil_id: int) -> str:
+    entry = index.pupils[pupil_id]
+    year = entry.year_group if entry.year_group is not None else index.class_years.get(entry.class_group_id)
+    if year is None:
+        return entry.short_name
+    return f"{entry.short_name} ({'Reception' if year == 0 else f'Year {year}'})"
 
 
 # Hyphens and apostrophes as they come out of `fold`.
@@ -460,45 +563,3 @@ def split_words(folded: str) -> list[tuple[str, int, int]]:
     if start is not None:
         words.append((folded[start:], start, len(folded)))
     return words
-
-
-def _mention_problems(
-    mention: _Mention, *, text: str, name_status: dict[int, ConsentStatus], initials_advised: bool
-) -> list[ConsentProblem]:
-    pupil = mention.pupil
-    written = text[mention.start : mention.end]
-    problems = []
-
-    def add(code: ProblemCode, severity: Severity, message: str) -> None:
-        problems.append(
-            ConsentProblem(code.value, severity.value, message, pupil.pk, None, start=mention.start, end=mention.end)
-        )
-
-    if mention.full_name:
-        add(
-            ProblemCode.FULL_NAME,
-            Severity.BLOCK,
-            f"“{written}” is a pupil's full name. A post never gives a pupil's full name: "
-            "use the first name (with consent) or initials.",
-        )
-    if pupil.never_publish:
-        add(ProblemCode.NEVER_PUBLISH, Severity.BLOCK, _never_publish_message(pupil))
-        return problems
-    if mention.full_name:
-        return problems
-    status = name_status[pupil.pk]
-    if not status.allowed:
-        add(
-            ProblemCode.NAME_CONSENT_MISSING,
-            Severity.BLOCK,
-            f"“{written}” names {pupil.known_as}, who may not be named on social media. {status.reason} "
-            "Remove the name or use initials.",
-        )
-    if initials_advised:
-        add(
-            ProblemCode.CLASS_ACCOUNT_NAME,
-            Severity.WARN,
-            f"Use initials, e.g. “{written[:1].upper()}.”, on class accounts with photos: "
-            f"with the photos, “{written}” could identify the child.",
-        )
-    return problems

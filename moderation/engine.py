@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from consent.checks import outermost as outermost_names
+from consent import identity
 
 from . import spelling
 from .matching import PhraseIndex, phrase_words
@@ -72,18 +72,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class PupilName:
-    words: tuple[str, ...]
-    pupil_id: int
-    class_group_id: int | None
-    full_name: bool
-    on_roll: bool
-    initials: str
-    # A first name that is also an English word ("Will", "Grace") counts only when capitalised.
-    needs_capital: bool
-
-
-@dataclass(frozen=True)
 class CompiledRule:
     id: int | None
     type: str
@@ -109,7 +97,7 @@ class Rulebook:
     """Everything about one school the engine needs, prepared for lookups."""
 
     rules: tuple[CompiledRule, ...]
-    names: dict[str, list[PupilName]] = field(default_factory=dict)
+    school_id: int | None = None
     known_words: frozenset[str] = frozenset()
     school_handles: frozenset[str] = frozenset()
 
@@ -136,8 +124,15 @@ class _Check:
         return any(self.claimed[start:end])
 
     @cached_property
-    def names_found(self) -> list[tuple[int, int, list[PupilName]]]:
-        return _names_found(self)
+    def names_found(self) -> list[identity.NameMatch]:
+        """Pupils' names in the text, as the consent check finds them (`consent.identity`)."""
+        if self.rulebook.school_id is None:
+            return []
+        return identity.find_names(self.text, self.register)
+
+    @cached_property
+    def register(self) -> identity.IdentityIndex:
+        return identity.index_for(self.rulebook.school_id)
 
 
 def check_text(
@@ -217,29 +212,14 @@ def build_rulebook(school_id: int, *, on: date | None = None) -> Rulebook:
         for rule in Rule.objects.filter(school_id=school_id, enabled=True).order_by("pk")
     )
     rules = _in_order(rule for rule in rules if rule is not None)
-    # Only the names: never the never-publish flag or its reason.
-    pupils = Pupil.objects.filter(school_id=school_id).values_list(
-        "pk", "class_group_id", "first_name", "preferred_name", "surname", "leaving_date"
-    )
-    names: dict[str, list[PupilName]] = {}
+    # Pupils' names are words the spelling rule knows (the names themselves are matched by
+    # `consent.identity`). Only the names: never the never-publish flag or its reason.
     known = set()
-    for pupil_id, class_group_id, first_name, preferred_name, surname, leaving_date in pupils:
-        on_roll = leaving_date is None or leaving_date > on
-        surname_words = phrase_words(surname)
-        known.update(surname_words)
-        for given in dict.fromkeys(phrase_words(name) for name in (first_name, preferred_name)):
-            if not given:
-                continue
-            known.update(given)
-            initials = "".join(f"{word[0].upper()}." for word in given + surname_words)
-            common_word = len(given) == 1 and spelling.is_word(given[0])
-            names.setdefault(given[0], []).append(
-                PupilName(given, pupil_id, class_group_id, False, on_roll, f"{given[0][0].upper()}.", common_word)
-            )
-            if surname_words:
-                names[given[0]].append(
-                    PupilName(given + surname_words, pupil_id, class_group_id, True, on_roll, initials, False)
-                )
+    for names in Pupil.objects.filter(school_id=school_id).values_list(
+        "first_name", "preferred_name", "other_names", "surname"
+    ):
+        for name in names:
+            known.update(phrase_words(name.replace(",", " ")))
     school_name = School.objects.filter(pk=school_id).values_list("name", flat=True).first() or ""
     known.update(phrase_words(school_name))
     for class_name in ClassGroup.objects.filter(school_id=school_id).values_list("name", flat=True):
@@ -248,7 +228,7 @@ def build_rulebook(school_id: int, *, on: date | None = None) -> Rulebook:
     for handle, display_name in SocialAccount.objects.filter(school_id=school_id).values_list("handle", "display_name"):
         handles.add(handle.lower())
         known.update(phrase_words(display_name))
-    return Rulebook(rules=rules, names=names, known_words=frozenset(known), school_handles=frozenset(handles))
+    return Rulebook(rules=rules, school_id=school_id, known_words=frozenset(known), school_handles=frozenset(handles))
 
 
 @cache
@@ -320,44 +300,20 @@ def _check_offensive(rule: CompiledRule, check: _Check) -> list[Finding]:
 # Pupils' names.
 
 
-def _names_found(check: _Check) -> list[tuple[int, int, list[PupilName]]]:
-    """(first word, past the last word, the names there): the longest names, as the consent check finds them."""
-    index = check.rulebook.names
-    if not index:
-        return []
-    analysis = check.analysis
-    words = analysis.words
-    found = []
-    for position, word in enumerate(words):
-        for name in index.get(word.text, ()):
-            end = position + len(name.words)
-            if end <= len(words) and all(
-                analysis.glued(position + offset - 1) and words[position + offset].text == name.words[offset]
-                for offset in range(1, len(name.words))
-            ):
-                found.append((position, end, name))
-    grouped: dict[tuple[int, int], list[PupilName]] = {}
-    for first, end, name in outermost_names(found):
-        grouped.setdefault((first, end), []).append(name)
-    return [(first, end, names) for (first, end), names in grouped.items()]
-
-
 def _check_full_names(rule: CompiledRule, check: _Check) -> list[Finding]:
     findings = []
-    words = check.analysis.words
-    for first, end, names in check.names_found:
-        full = [name for name in names if name.full_name]
-        if not full:
+    for match in check.names_found:
+        if match.form != identity.Form.FULL:
             continue
-        start, stop = words[first].start, words[end - 1].end
+        initials = check.register.pupils[match.pupil_ids[0]].initials
         findings.append(
             _finding(
                 rule,
-                f"“{check.text[start:stop]}” is a pupil's full name. Posts never give a pupil's full name: "
-                f"use initials, e.g. “{full[0].initials}”.",
-                start,
-                stop,
-                full[0].initials,
+                f"“{check.text[match.start : match.end]}” is a pupil's full name. Posts never give a pupil's full "
+                f"name: use initials, e.g. “{initials}”.",
+                match.start,
+                match.end,
+                initials,
             )
         )
     return findings
@@ -368,27 +324,24 @@ def _check_first_names(rule: CompiledRule, check: _Check) -> list[Finding]:
     if not check.has_images or account is None or account.kind != Scope.CLASS:
         return []
     findings = []
-    words = check.analysis.words
-    for first, end, names in check.names_found:
-        in_class = [
-            name
-            for name in names
-            if not name.full_name
-            and name.on_roll
-            and name.class_group_id == account.class_group_id
-            and (not name.needs_capital or words[first].is_capitalised)
-        ]
-        if not in_class:
+    today = timezone.localdate()
+    for match in check.names_found:
+        if match.form not in (identity.Form.GIVEN, identity.Form.SPECIFIC) or not match.name_like:
             continue
-        start, stop = words[first].start, words[end - 1].end
-        initial = f"{check.text[start].upper()}."
+        pupils = check.register.pupils
+        if not any(
+            pupils[pupil_id].class_group_id == account.class_group_id and pupils[pupil_id].on_roll(today)
+            for pupil_id in match.pupil_ids
+        ):
+            continue
+        initial = f"{check.text[match.start].upper()}."
         findings.append(
             _finding(
                 rule,
-                f"“{check.text[start:stop]}” is the name of a child in this class. With photos on a class "
-                f"account, a name could identify the child: use initials instead, e.g. “{initial}”.",
-                start,
-                stop,
+                f"“{check.text[match.start : match.end]}” is the name of a child in this class. With photos on a "
+                f"class account, a name could identify the child: use initials instead, e.g. “{initial}”.",
+                match.start,
+                match.end,
                 initial,
             )
         )

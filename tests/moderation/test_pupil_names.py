@@ -111,6 +111,6 @@ def test_names_are_found_without_a_database_query_per_pupil(school, rules, make_
     for number in range(50):
         make_pupil(f"Child{number}", "Example")
     check_text("warm up", school=school)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         findings = check_text("Child7 Example and Child8 Example", school=school)
     assert [finding.rule for finding in findings] == [FULL, FULL]
