@@ -94,7 +94,10 @@ class PupilEntry:
 @dataclass
 class IdentityIndex:
     pupils: dict[int, PupilEntry] = field(default_factory=dict)
-    by_first_word: dict[str, list[_Entry]] = field(default_factory=dict)
+    # A trie of name words: each node maps the next word to a node, and "" to the entries
+    # ending there. Walking it costs one lookup per word of the text, however many pupils share
+    # a first name.
+    names: dict = field(default_factory=dict)
     run_together: dict[str, list[_Entry]] = field(default_factory=dict)
     hidden_lengths: tuple[int, ...] = ()
     initials: dict[str, list[_Entry]] = field(default_factory=dict)
@@ -161,98 +164,97 @@ def _is_own_word(char: str) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
-def _fold_letter(letter: str) -> str:
-    """One letter (with its combining marks) as lower-case ASCII letters and digits."""
-    text = unicodedata.normalize("NFKC", letter).casefold()
+# What a character is to the tokenizer.
+_SEPARATOR, _LOWER, _UPPER, _LETTER, _DIGIT, _CARRIED, _OWN_WORD = range(7)
+
+
+@lru_cache(maxsize=65536)
+def _character(char: str) -> tuple[str, int]:
+    """A character as (folded lower-case ASCII letters and digits, what it is)."""
+    if _is_invisible(char) or unicodedata.combining(char):
+        return "", _CARRIED  # part of the word around it: accents, joiners, soft hyphens
+    base = unicodedata.normalize("NFKC", char)
+    if not base or unicodedata.category(base[0])[0] not in "LN":
+        return "", _SEPARATOR
+    text = base.casefold()
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     text = text.translate(_LATIN_EXTRAS)
     if not text.isascii():
         text = anyascii(text).lower()
-    return "".join(c for c in text if c.isascii() and c.isalnum())
+    folded = "".join(c for c in text if c.isascii() and c.isalnum())
+    if not folded:
+        return "", _SEPARATOR
+    if _is_own_word(char):
+        return folded, _OWN_WORD
+    if folded.isdigit() and unicodedata.category(base[0])[0] == "N":
+        return folded, _DIGIT
+    return folded, _UPPER if base[0].isupper() else _LOWER if base[0].islower() else _LETTER
 
 
 def tokens(text: str) -> list[Token]:
     """The words of `text`, folded, with where each came from (see the module docstring)."""
-    links = [match.span() for match in _LINK.finditer(text)]
-    # Each unit: (folded, start, end, is_upper, is_lower, is_digit, own_word) or None for a separator.
+    links = [match.span() for match in _LINK.finditer(text)] if ("://" in text or "www." in text) else []
     result: list[Token] = []
-    run: list[tuple[str, int, int, bool, bool, bool]] = []
+    # The current run of letters and digits: (folded, start, end, kind) per character.
+    run: list[list] = []
     gap_start = 0
-    tag_run = False
-
-    def in_link(position: int) -> bool:
-        return any(start <= position < end for start, end in links)
-
-    def sentence_start_after(gap: str) -> bool:
-        if not result:
-            return True
-        stripped = gap.rstrip(" \t\u00a0\"'“”‘’()[]")
-        return bool(stripped) and (stripped[-1] in _SENTENCE_END or "\n" in gap)
 
     def flush() -> None:
-        nonlocal run, gap_start
+        nonlocal gap_start
         if not run:
             return
-        gap = text[gap_start : run[0][1]]
-        tag = tag_run or in_link(run[0][1])
-        pieces: list[list[tuple[str, int, int, bool, bool, bool]]] = [[run[0]]]
-        for previous, (position, unit) in zip(run, enumerate(run[1:], start=1), strict=False):
-            following = run[position + 1] if position + 1 < len(run) else None
-            camel = (previous[4] and unit[3]) or (previous[3] and unit[3] and following is not None and following[4])
+        start = run[0][1]
+        gap = text[gap_start:start]
+        tag = gap.endswith(("#", "@")) or any(left <= start < right for left, right in links)
+        if result:
+            stripped = gap.rstrip(" \t\u00a0\"'“”‘’()[]")
+            starts_sentence = bool(stripped) and (stripped[-1] in _SENTENCE_END or "\n" in gap)
+        else:
+            starts_sentence = True
+        pieces = [[run[0]]]
+        for position in range(1, len(run)):
+            previous, unit = run[position - 1], run[position]
+            kind, before = unit[3], previous[3]
+            camel = (before == _LOWER and kind == _UPPER) or (
+                before == _UPPER and kind == _UPPER and position + 1 < len(run) and run[position + 1][3] == _LOWER
+            )
             # Digits part words only in hashtags, handles and links ("@amara2024"): in prose,
             # "Amara2024" is a made-up word.
-            digit_change = previous[5] != unit[5] and tag
-            if camel or digit_change:
+            if camel or (tag and (kind == _DIGIT) != (before == _DIGIT)):
                 pieces.append([unit])
             else:
                 pieces[-1].append(unit)
-        starts_sentence = sentence_start_after(gap)
         for number, piece in enumerate(pieces):
-            letters = [unit for unit in piece if not unit[5]]
+            letters = [unit[3] for unit in piece if unit[3] != _DIGIT]
             result.append(
                 Token(
                     text="".join(unit[0] for unit in piece),
                     start=piece[0][1],
                     end=piece[-1][2],
                     gap=gap if number == 0 else "",
-                    capitalised=bool(letters) and letters[0][3],
-                    all_caps=len(letters) > 1 and all(unit[3] for unit in letters),
+                    capitalised=bool(letters) and letters[0] == _UPPER,
+                    all_caps=len(letters) > 1 and all(kind == _UPPER for kind in letters),
                     tag=tag,
                     sentence_start=starts_sentence and number == 0,
                 )
             )
         gap_start = run[-1][2]
-        run = []
+        run.clear()
 
-    position, length = 0, len(text)
-    while position < length:
-        end = position + 1
-        while end < length and unicodedata.combining(text[end]):
-            end += 1
-        letter = "".join(c for c in text[position:end] if not _is_invisible(c))
-        if not letter:  # invisible: neither a letter nor a break between words
-            position = end
-            continue
-        base = unicodedata.normalize("NFKC", letter)
-        kind = unicodedata.category(base[0])[0] if base else "Z"
-        if kind in "LN":
-            folded = _fold_letter(letter)
-            if folded:
-                if _is_own_word(letter[0]):
-                    flush()
-                    tag_run = text[gap_start:position].endswith(("#", "@"))
-                    run.append((folded, position, end, base[0].isupper(), base[0].islower(), False))
-                    flush()
-                else:
-                    if not run:
-                        tag_run = text[gap_start:position].endswith(("#", "@"))
-                    run.append(
-                        (folded, position, end, base[0].isupper(), base[0].islower(), folded.isdigit() and kind == "N")
-                    )
-        else:
+    for position, char in enumerate(text):
+        folded, kind = _character(char)
+        if kind == _SEPARATOR:
+            if run:
+                flush()
+        elif kind == _CARRIED:
+            if run:
+                run[-1][2] = position + 1
+        elif kind == _OWN_WORD:
             flush()
-        position = end
+            run.append([folded, position, position + 1, kind])
+            flush()
+        else:
+            run.append([folded, position, position + 1, kind])
     flush()
     return result
 
@@ -392,7 +394,10 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
                 if "-" in surname and len(surname_words) > 1:  # "Ava Smith" for Ava Smith-Jones
                     entries.append(_Entry(given + surname_words[:1], Form.FULL, pupil_id, everyday))
         for entry in entries:
-            index.by_first_word.setdefault(entry.words[0], []).append(entry)
+            node = index.names
+            for word in entry.words:
+                node = node.setdefault(word, {})
+            node.setdefault("", []).append(entry)
             if len(entry.words) > 1:
                 joined = "".join(entry.words)
                 run_together.setdefault(joined, []).append(entry)
@@ -419,37 +424,47 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
 # Finding names.
 
 
-def _joined(previous: Token, token: Token, *, comma: bool = False) -> bool:
-    """May `previous` and `token` be two words of one name? Spaces, hyphens, apostrophes and
-    underscores join; a full stop only after an initial ("Ava J. Patel"); a comma only where
-    the surname comes first ("Patel, Ava")."""
+def _glue(previous: Token, token: Token) -> str | None:
+    """What joins `previous` and `token` as two words of one name: "" (spaces, hyphens,
+    apostrophes, underscores, a full stop after an initial), "," (the surname first, checked by
+    the caller), or None when they cannot be one name."""
     rest = "".join(token.gap.split())
     if len(rest) > 2 or not all(char in _NAME_GLUE for char in rest):
-        return False
-    if "." in rest and len(previous.text) != 1:
-        return False
-    return "," not in rest or comma
-
-
-def _match_words(toks: list[Token], position: int, entry: _Entry, *, may_skip: bool) -> int | None:
-    """Past the last word if the entry's words are written from `position` on, else None.
-
-    A full name may have one word between its parts: a middle name or initial ("Ava J. Patel").
-    """
-    words = entry.words
-    at, matched, skipped = position + 1, 1, False
-    while matched < len(words):
-        if at >= len(toks) or not _joined(toks[at - 1], toks[at], comma=matched == entry.comma_at):
-            return None
-        if toks[at].text == words[matched]:
-            matched, at = matched + 1, at + 1
-            continue
-        token = toks[at]
-        if may_skip and not skipped and (len(token.text) == 1 or token.capitalised) and not token.text.isdigit():
-            skipped, at = True, at + 1
-            continue
         return None
-    return at
+    if "." in rest and len(previous.text) != 1:
+        return None
+    return "," if "," in rest else ""
+
+
+def _walk(toks: list[Token], position: int, node: dict) -> list[tuple[int, _Entry]]:
+    """The names written from `position` on: (past the last word, entry) for each.
+
+    `node` is the trie node after the word at `position`. A full name may have one word
+    between its parts, a middle name or initial ("Ava J. Patel"); a comma may stand only
+    where an entry puts the surname first ("Patel, Ava").
+    """
+    found = []
+    stack = [(node, position + 1, 1, False, 0)]  # node, next token, words matched, skipped, comma at
+    while stack:
+        node, at, matched, skipped, comma_at = stack.pop()
+        for entry in node.get("", ()):
+            if (not skipped or entry.form == Form.FULL) and comma_at in (0, entry.comma_at):
+                found.append((at, entry))
+        if at >= len(toks) or len(node) == ("" in node):
+            continue
+        token, previous = toks[at], toks[at - 1]
+        glue = _glue(previous, token)
+        if glue is None:
+            continue
+        comma = matched if glue == "," else 0
+        if comma and comma_at:
+            continue
+        child = node.get(token.text)
+        if child is not None:
+            stack.append((child, at + 1, matched + 1, skipped, comma or comma_at))
+        if not skipped and not comma and (len(token.text) == 1 or token.capitalised) and not token.text.isdigit():
+            stack.append((node, at + 1, matched, True, comma_at))
+    return found
 
 
 def _initials_at(toks: list[Token], position: int) -> tuple[str, int] | None:
@@ -504,13 +519,9 @@ def find_names(text: str, index: IdentityIndex, *, toks: list[Token] | None = No
     found: list[tuple[int, int, Form, list[_Entry]]] = []
     for position, token in enumerate(toks):
         by_end: dict[tuple[int, Form], list[_Entry]] = {}
-        for entry in index.by_first_word.get(token.text, ()):
-            end = (
-                position + 1
-                if len(entry.words) == 1
-                else _match_words(toks, position, entry, may_skip=entry.form == Form.FULL)
-            )
-            if end is not None:
+        start = index.names.get(token.text)
+        if start is not None:
+            for end, entry in _walk(toks, position, start):
                 by_end.setdefault((end, entry.form), []).append(entry)
         for entry in index.run_together.get(token.text, ()):
             by_end.setdefault((position + 1, entry.form), []).append(entry)
