@@ -205,7 +205,11 @@ def tokens(text: str) -> list[Token]:
             return
         start = run[0][1]
         gap = text[gap_start:start]
-        tag = gap.endswith(("#", "@")) or any(left <= start < right for left, right in links)
+        tag = (
+            gap.endswith(("#", "@"))
+            or (bool(result) and result[-1].tag and bool(gap) and not any(char.isspace() for char in gap))
+            or any(left <= start < right for left, right in links)
+        )
         if result:
             stripped = gap.rstrip(" \t\u00a0\"'“”‘’()[]")
             starts_sentence = bool(stripped) and (stripped[-1] in _SENTENCE_END or "\n" in gap)
@@ -431,7 +435,7 @@ def _glue(previous: Token, token: Token) -> str | None:
     rest = "".join(token.gap.split())
     if len(rest) > 2 or not all(char in _NAME_GLUE for char in rest):
         return None
-    if "." in rest and len(previous.text) != 1:
+    if "." in rest and len(previous.text) != 1 and not (previous.tag and token.tag):
         return None
     return "," if "," in rest else ""
 

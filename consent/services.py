@@ -1,6 +1,7 @@
 """Writes to the pupil register and consent records. Each checks permission, runs in a
 transaction and leaves an audit entry. The never-publish reason never enters the audit trail."""
 
+import re
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
@@ -239,12 +240,13 @@ _UPDATABLE_PUPIL_FIELDS = (
     "first_name",
     "surname",
     "preferred_name",
+    "other_names",
     "class_group",
     "year_group",
     "mis_id",
     "leaving_date",
 )
-_PUPIL_TEXT_FIELDS = ("first_name", "surname", "preferred_name", "mis_id")
+_PUPIL_TEXT_FIELDS = ("first_name", "surname", "preferred_name", "other_names", "mis_id")
 
 
 def _pupil_value(pupil: Pupil, field: str):
@@ -253,7 +255,8 @@ def _pupil_value(pupil: Pupil, field: str):
 
 
 def pupil_update(*, actor: Membership, pupil: Pupil, request: HttpRequest | None = None, **fields) -> Pupil:
-    """Change a pupil's register details: names, class, year group, MIS id or leaving date.
+    """Change a pupil's register details: names (other names too: the nicknames the consent
+    check looks for), class, year group, MIS id or leaving date.
 
     Only the fields passed are considered and only those that differ are saved and audited;
     when nothing differs nothing is written. The never-publish flag has its own services.
@@ -265,6 +268,10 @@ def pupil_update(*, actor: Membership, pupil: Pupil, request: HttpRequest | None
     for field in _PUPIL_TEXT_FIELDS:
         if field in fields:
             fields[field] = fields[field].strip()
+    if "other_names" in fields:
+        fields["other_names"] = ", ".join(
+            dict.fromkeys(part.strip() for part in re.split(r"[,;/\n]", fields["other_names"]) if part.strip())
+        )
     class_group = fields.get("class_group")
     if class_group is not None and class_group.school_id != pupil.school_id:
         raise PermissionDenied("That class belongs to another school.")

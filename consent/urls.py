@@ -9,6 +9,7 @@ urlpatterns = [
     path("pupils/<int:pk>/", views.pupil_detail, name="consent_pupil"),
     path("pupils/<int:pk>/record/", views.consent_record_create, name="consent_record_create"),
     path("pupils/<int:pk>/never-publish/", views.never_publish, name="consent_never_publish"),
+    path("pupils/<int:pk>/other-names/", views.pupil_other_names, name="consent_pupil_other_names"),
     path("records/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("import/", views_import.import_upload, name="consent_import"),
     path("import/columns/", views_import.import_map, name="consent_import_map"),

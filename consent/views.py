@@ -147,6 +147,22 @@ def never_publish(request, pk: int):
     return _render_pupil(request, pupil, ConsentRecordForm(), form, status=400)
 
 
+@require_POST
+@school_member_required(Perm.MANAGE_CONSENT)
+def pupil_other_names(request, pk: int):
+    """The nicknames and other names a child answers to, so posts are checked for them too."""
+    pupil = _pupil_or_404(request, pk)
+    try:
+        services.pupil_update(
+            actor=request.membership, pupil=pupil, other_names=request.POST.get("other_names", ""), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Posts are now checked for {pupil.other_names or 'no other names'} too.")
+    return redirect("consent_pupil", pk=pupil.pk)
+
+
 @require_http_methods(["GET", "POST"])
 @school_member_required(Perm.MANAGE_CONSENT)
 def bulk_entry(request):

@@ -52,6 +52,7 @@ VIEWS = {
     "consent_pupil": ("get", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_record_create": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_never_publish": ("post", "pupil", [Role.HEADTEACHER]),
+    "consent_pupil_other_names": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_withdraw": ("post", "consent_record", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import_map": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),

@@ -164,3 +164,34 @@ def test_coverage_counts_who_may_appear_per_class(client, cast, make_pupil, add_
     make_pupil(first_name="NoForm")
     page = _signed_in(client, cast.head).get(reverse("consent_coverage")).content.decode()
     assert "Photo 3/4" in page and "3 (75%)" in page
+
+
+def test_office_admin_records_a_pupils_nicknames_and_posts_are_checked_for_them(client, cast, make_pupil):
+    from consent.checks import PostContent, Stage, check_post_consent
+
+    from ..factories import make_account
+
+    rebecca = make_pupil(first_name="Rebecca", surname="Cole")
+    client = _signed_in(client, cast.office)
+    response = client.post(
+        reverse("consent_pupil_other_names", args=[rebecca.pk]), {"other_names": " Bex;  Becky, Bex "}
+    )
+    assert response.status_code == 302
+    rebecca.refresh_from_db()
+    assert rebecca.other_names == "Bex, Becky"
+    assert "Bex, Becky" in client.get(reverse("consent_pupil", args=[rebecca.pk])).content.decode()
+    assert AuditEvent.objects.filter(action="pupil.updated", target_id=str(rebecca.pk)).exists()
+
+    account = make_account(cast.school, "oak_whole")
+    result = check_post_consent(PostContent(account=account, text="Go Becky Cole!"), stage=Stage.APPROVE)
+    assert [problem.code for problem in result.problems] == ["full_name"]
+
+
+def test_other_names_longer_than_the_register_allows_are_refused_with_a_message(client, cast, pupil):
+    client = _signed_in(client, cast.office)
+    response = client.post(
+        reverse("consent_pupil_other_names", args=[pupil.pk]), {"other_names": "x" * 201}, follow=True
+    )
+    assert "200 characters" in response.content.decode()
+    pupil.refresh_from_db()
+    assert pupil.other_names == ""
