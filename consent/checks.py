@@ -320,7 +320,8 @@ def _photo_problems(
             add(
                 ProblemCode.FACE_UNRESOLVED,
                 Severity.BLOCK,
-                f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil, or cover it.",
+                f"Face {number} in {photo.label} is not resolved: tag the pupil, mark it as not a pupil "
+                "(or not a face), or cover it.",
                 None,
             )
     return problems

@@ -1,9 +1,11 @@
 """Faces and tags on a post's photos: what the author says each face is, and who the photo shows.
 
 Every detected face must be resolved before approval: it is a pupil (who is then tagged), not a
-pupil (a parent or member of staff who agreed), or covered up. Boxes the detector missed can be
-drawn by hand, and pupils seen without a face (the back of a head, a name on their work) are
-tagged directly.
+pupil (a parent or member of staff who agreed), or covered up. A box the detector drew on something
+that is not a face at all (a helmet, a pattern, a picture on the wall) is dismissed as not a face:
+it stays on the photo, uncovered, and the approver sees it marked as dismissed. Boxes the detector
+missed can be drawn by hand, and pupils seen without a face (the back of a head, a name on their
+work) are tagged directly.
 
 Who may change them: the post's author while it is a draft, or an approver (not the author)
 while it waits for approval. Nothing here removes a tag on its own: a tag can only make the
@@ -31,6 +33,7 @@ WAITING_FOR_APPROVAL = (
     "This post is waiting for approval. Open it in the editor to change it: it goes back to your drafts."
 )
 OUTSIDE_THE_PHOTO = "That box is outside the photo."
+DRAWN_BOX_NOT_A_FACE = "You marked this box by hand. If it is not on a face, remove the box instead."
 NOT_ON_REGISTER = "That pupil is not on this school's register."
 
 
@@ -95,19 +98,40 @@ def _audit(action: str, *, actor: Membership, post: Post, image: PostImage, **da
     record(action=action, actor=actor.user, school=post.account.school, target=image, data={"post_id": post.pk, **data})
 
 
+def _dismiss_check(*, actor: Membership, post: Post, face: FaceRegion) -> None:
+    """Raise unless `actor` may dismiss this box as not a face.
+
+    Only the author dismisses: it is their word against the detector's, and the approver is the one
+    who checks it. An approver who doubts a box covers it or sends the post back. A box drawn by hand
+    was drawn on a face; if it was drawn by mistake, it is removed instead.
+    """
+    if post.author_id != actor.user_id:
+        raise PermissionDenied(
+            "Only the author can say a box is not a face. Cover the face, or send the post back for changes."
+        )
+    if face.source == FaceRegion.Source.DRAWN:
+        raise PhotoChangeRefused(DRAWN_BOX_NOT_A_FACE)
+
+
 def face_resolve(*, actor: Membership, face: FaceRegion, resolution: str, pupil: Pupil | None = None) -> FaceRegion:
     """Say what a face is. A face resolved to a pupil tags that pupil in the photo.
 
     A pupil without photo consent may be chosen (the page then says so at once, and the consent
     check refuses the post until the face is covered and the tag removed).
+
+    "Not a face" dismisses a box the detector drew on something else; it has its own entry in the
+    audit trail ("photo.face_dismissed"), and resolving the face any other way undoes it.
     """
     try:
         resolution = FaceRegion.Resolution(resolution)
     except ValueError:
-        raise PhotoChangeRefused("Choose a pupil, “Not a pupil” or “Cover it”.") from None
+        raise PhotoChangeRefused("Choose a pupil, “Not a pupil”, “Cover it” or “Not a face”.") from None
     image = face.image
+    dismissing = resolution == FaceRegion.Resolution.NOT_FACE
     with transaction.atomic():
         post = _locked_check(actor=actor, post=image.post)
+        if dismissing:
+            _dismiss_check(actor=actor, post=post, face=face)
         pupil = _check_pupil(pupil, post) if resolution == FaceRegion.Resolution.PUPIL else None
         previous = {"resolution": face.resolution, "pupil_id": face.pupil_id}
         face.resolution = resolution
@@ -116,7 +140,7 @@ def face_resolve(*, actor: Membership, face: FaceRegion, resolution: str, pupil:
         if pupil is not None:
             image.tagged_pupils.add(pupil)
         _audit(
-            "photo.face_resolved",
+            "photo.face_dismissed" if dismissing else "photo.face_resolved",
             actor=actor,
             post=post,
             image=image,
@@ -149,7 +173,7 @@ def face_delete(*, actor: Membership, face: FaceRegion) -> None:
         if face.source != FaceRegion.Source.DRAWN:
             raise PhotoChangeRefused(
                 "Only boxes marked by hand can be removed. If the portal marked something that is not a "
-                "pupil, choose “Not a pupil”."
+                "face at all, choose “Not a face”."
             )
         box = [face.x, face.y, face.w, face.h]
         face_id = face.pk

@@ -97,7 +97,7 @@ class FaceView:
     top: str
     width: str
     height: str
-    state: str  # unresolved, pupil, not_pupil, redacted, problem
+    state: str  # unresolved, pupil, not_pupil, redacted, not_face, problem
     who: PupilOption | None
     problem: str
     # The pupil picker under the face: the pupils offered (None: search first), the search typed
@@ -117,7 +117,13 @@ class FaceView:
         return {
             FaceRegion.Resolution.NOT_PUPIL: "Not a pupil",
             FaceRegion.Resolution.REDACTED: "Covered",
+            FaceRegion.Resolution.NOT_FACE: "Not a face (dismissed)",
         }.get(self.face.resolution, "Not checked yet")
+
+    @property
+    def dismissable(self) -> bool:
+        """Only a box the portal drew can be dismissed: one drawn by hand is removed instead."""
+        return self.face.source == FaceRegion.Source.DETECTED
 
 
 def _option(pupil: Pupil) -> PupilOption:
@@ -250,8 +256,11 @@ def _page(request, post: Post, image: PostImage | None) -> HttpResponse:
             "ratio": f"{image.width / image.height:.4f}" if image.width and image.height else "1",
             "read_only_reason": read_only_reason,
             "can_edit": not read_only_reason,
+            # Dismissing a box as not a face is the author's word alone (see services.face_resolve).
+            "can_dismiss": not read_only_reason and post.author_id == request.membership.user_id,
             "faces": faces,
             "unresolved": sum(1 for f in faces if f.state == "unresolved"),
+            "dismissed": sum(1 for f in faces if f.state == FaceRegion.Resolution.NOT_FACE),
             "problems": sum(1 for f in faces if f.problem),
             "tags": [
                 {
@@ -425,6 +434,12 @@ def post_photo_face_resolve(request, pk: int):
             messages.success(request, f"Face {number} is marked as {option.name}, who is now tagged in this photo.")
     elif face.resolution == FaceRegion.Resolution.NOT_PUPIL:
         messages.success(request, f"Face {number} is marked as not a pupil.")
+    elif face.resolution == FaceRegion.Resolution.NOT_FACE:
+        messages.success(
+            request,
+            f"Box {number} is dismissed as not a face. It stays on the photo, uncovered, and the approver "
+            "sees it marked as dismissed. If it is a face after all, say who it is or cover it.",
+        )
     else:
         messages.success(request, f"Face {number} will be covered with a solid block when the photo is published.")
     if previous is not None and previous != face.pupil and image.tagged_pupils.filter(pk=previous.pk).exists():

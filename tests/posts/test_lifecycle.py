@@ -49,12 +49,12 @@ def test_a_never_publish_pupil_blocks_whoever_approves(staff, make_post, pupils)
         services.post_submit(actor=staff.teacher, post=post)
 
 
-def test_an_unresolved_face_may_be_submitted_but_not_approved(staff, make_post, pupils):
+def test_an_unresolved_face_is_refused_at_submission_as_it_would_be_at_approval(staff, make_post, pupils):
     post = make_post(tagged=[pupils.amara], faces=[("", None)])
-    services.post_submit(actor=staff.teacher, post=post)
-    with pytest.raises(services.PostBlocked):
-        services.post_approve(actor=staff.head, post=post)
-    assert _status(post) == PostStatus.SUBMITTED
+    with pytest.raises(services.PostBlocked, match="Face 1 in Photo 1 is not resolved") as refused:
+        services.post_submit(actor=staff.teacher, post=post)
+    assert [problem.code for problem in refused.value.problems] == ["face_unresolved"]
+    assert _status(post) == PostStatus.DRAFT
 
 
 def test_nobody_approves_their_own_post(staff, accounts, make_post):

@@ -114,6 +114,86 @@ def test_a_pupil_of_another_school_is_refused(staff, photo, outsider):
     assert photo.face.resolution == "" and not photo.image.tagged_pupils.exists()
 
 
+# Boxes on something that is not a face at all (a helmet, a pattern).
+
+
+def test_a_detected_box_can_be_dismissed_as_not_a_face_with_its_own_audit_entry(staff, photo):
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="not_face")
+
+    photo.face.refresh_from_db()
+    assert (photo.face.resolution, photo.face.pupil) == ("not_face", None)
+    assert not photo.image.tagged_pupils.exists()
+    event = AuditEvent.objects.get(action="photo.face_dismissed")
+    assert event.actor == staff.teacher.user and event.school == photo.post.account.school
+    assert event.data["face_id"] == photo.face.pk and event.data["post_id"] == photo.post.pk
+    assert event.data["previous"] == {"resolution": "", "pupil_id": None}
+    assert not AuditEvent.objects.filter(action="photo.face_resolved").exists()
+
+
+def test_dismissing_a_box_is_undone_by_saying_what_the_face_is(staff, photo, pupils):
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="not_face")
+
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="pupil", pupil=pupils.amara)
+
+    photo.face.refresh_from_db()
+    assert (photo.face.resolution, photo.face.pupil) == ("pupil", pupils.amara)
+    events = list(AuditEvent.objects.filter(action__startswith="photo.face_").order_by("pk"))
+    assert [e.action for e in events] == ["photo.face_dismissed", "photo.face_resolved"]
+    assert events[1].data["previous"] == {"resolution": "not_face", "pupil_id": None}
+
+
+def test_a_pupil_on_a_face_dismissed_as_not_a_face_keeps_their_tag(staff, photo, pupils):
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="pupil", pupil=pupils.amara)
+
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="not_face")
+
+    photo.face.refresh_from_db()
+    assert (photo.face.resolution, photo.face.pupil) == ("not_face", None)
+    assert list(photo.image.tagged_pupils.all()) == [pupils.amara]
+
+
+def test_a_box_drawn_by_hand_is_removed_rather_than_dismissed(staff, photo):
+    drawn = photos.face_add(actor=staff.teacher, image=photo.image, x=100, y=50, w=60, h=60)
+
+    with pytest.raises(photos.PhotoChangeRefused, match="remove the box instead"):
+        photos.face_resolve(actor=staff.teacher, face=drawn, resolution="not_face")
+
+    drawn.refresh_from_db()
+    assert drawn.resolution == ""
+    assert not AuditEvent.objects.filter(action="photo.face_dismissed").exists()
+
+
+def test_only_the_author_dismisses_a_box_and_only_while_it_is_a_draft(staff, photo):
+    with pytest.raises(PermissionDenied):
+        photos.face_resolve(actor=staff.head, face=photo.face, resolution="not_face")
+
+    _set_status(photo.post, PostStatus.SUBMITTED)
+    photo.face.refresh_from_db()
+    with pytest.raises(photos.PhotoChangeRefused) as refused:
+        photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="not_face")
+    assert refused.value.message == WAITING_FOR_APPROVAL
+    # The approver, who may cover a face on a submitted post, may not dismiss one: that is the
+    # author's word, and the approver is the one who checks it.
+    with pytest.raises(PermissionDenied, match="Only the author"):
+        photos.face_resolve(actor=staff.head, face=photo.face, resolution="not_face")
+
+    photo.face.refresh_from_db()
+    assert photo.face.resolution == ""
+    assert not AuditEvent.objects.filter(action="photo.face_dismissed").exists()
+
+
+def test_nobody_else_dismisses_a_box(school, staff, photo, outsider):
+    year4 = make_class(school, "Year 4", 4)
+    other_class = make_member(school, "teacher4@alpha.test", [Role.CLASS_TEACHER], [year4])
+
+    for actor in (staff.ta, other_class, outsider.head):
+        with pytest.raises(PermissionDenied):
+            photos.face_resolve(actor=actor, face=photo.face, resolution="not_face")
+
+    photo.face.refresh_from_db()
+    assert photo.face.resolution == ""
+
+
 # Boxes drawn by hand.
 
 
@@ -294,6 +374,30 @@ def test_the_stored_rendition_is_never_overwritten(staff, photo):
     photos.photo_render_for_publishing(image=photo.image)
 
     assert photo.image.rendition.open("rb").read() == before
+
+
+def test_a_box_dismissed_as_not_a_face_is_never_covered(staff, photo):
+    """Only covered faces are burned in: a box dismissed as not a face goes out as it was taken,
+    in the published photo and in the thumbnails every list shows."""
+    photo.image.thumbnail.save("thumb.jpg", ContentFile(_gradient_jpeg(WIDTH // 2, HEIGHT // 2)), save=True)
+    covered = FaceRegion.objects.create(image=photo.image, x=150, y=60, w=50, h=50)
+    photos.face_resolve(actor=staff.teacher, face=photo.face, resolution="not_face")
+    photos.face_resolve(actor=staff.teacher, face=covered, resolution="redacted")
+    original = _pixels(photo.image.rendition.open("rb").read())
+    original_thumbnail = _pixels(photo.image.thumbnail.open("rb").read())
+
+    published = _pixels(photos.photo_render_for_publishing(image=photo.image))
+    thumbnail = _pixels(photos.photo_thumbnail_as_published(image=photo.image))
+
+    box = photo.face
+    inside = [(x, y) for x in range(box.x, box.x + box.w) for y in range(box.y, box.y + box.h)]
+    assert all(_near(published.getpixel(p), original.getpixel(p), 6) for p in inside)
+    small = [(x // 2, y // 2) for x, y in inside]
+    assert all(_near(thumbnail.getpixel(p), original_thumbnail.getpixel(p), 6) for p in small)
+    # The covered face beside it is covered in both, so the drawing did run.
+    centre = (covered.x + covered.w // 2, covered.y + covered.h // 2)
+    assert _near(published.getpixel(centre), REDACTION_COLOUR, 24)
+    assert _near(thumbnail.getpixel((centre[0] // 2, centre[1] // 2)), REDACTION_COLOUR, 24)
 
 
 def test_a_photo_with_nothing_covered_is_sent_as_prepared(photo):

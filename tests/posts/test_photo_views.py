@@ -229,6 +229,137 @@ def test_a_pupil_of_another_school_is_refused(client_for, staff, photo, outsider
     assert not photo.image.tagged_pupils.exists()
 
 
+# Dismissing a box that is not on a face at all.
+
+
+def _card(page: str, number: int) -> str:
+    return page.split(f'id="face-{number}"')[1].split("</article>")[0]
+
+
+def test_not_a_face_is_offered_apart_from_not_a_pupil_for_boxes_the_portal_drew(client_for, staff, photo):
+    FaceRegion.objects.create(image=photo.image, x=1, y=1, w=10, h=10, source=FaceRegion.Source.DRAWN)
+
+    page = _page(client_for(staff.teacher), photo)
+
+    detected = _card(page, 1)
+    assert 'value="not_face"' in detected and 'value="not_pupil"' in detected
+    assert "Not a face<small>The box is on something else: a helmet, a pattern, a picture</small>" in detected
+    assert 'class="not-a-face"' in detected
+    # A box drawn by hand is removed instead.
+    drawn = _card(page, 3)
+    assert 'value="not_face"' not in drawn and "Remove this box" in drawn
+
+
+def test_a_box_dismissed_as_not_a_face_stays_on_the_photo_marked_apart(client_for, staff, photo):
+    response = _resolve(client_for(staff.teacher), photo, photo.faces[1], "not_face", follow=True)
+
+    assert FaceRegion.objects.get(pk=photo.faces[1].pk).resolution == "not_face"
+    assert "Box 2 is dismissed as not a face." in _messages(response)
+    assert response.redirect_chain[-1][0] == _page_url(photo) + "#face-2"
+    page = response.content.decode()
+    assert '<a href="#face-2" class="face-box state-not_face"' in page
+    assert "Not a face (dismissed)" in _card(page, 2)
+    assert 'aria-pressed="true"' in _card(page, 2).split('value="not_face"')[1]
+    assert "1 of 2 faces still to check" in page
+    assert "1 box dismissed as not a face" in page
+
+
+def test_dismissing_a_box_is_undone_by_choosing_what_it_is(client_for, staff, photo):
+    client = client_for(staff.teacher)
+    _resolve(client, photo, photo.faces[0], "not_face", follow=True)
+
+    response = _resolve(client, photo, photo.faces[0], "redacted", follow=True)
+
+    assert FaceRegion.objects.get(pk=photo.faces[0].pk).resolution == "redacted"
+    assert "Face 1 will be covered" in _messages(response)
+    assert "dismissed as not a face" not in response.content.decode()
+
+
+def test_a_box_drawn_by_hand_cannot_be_dismissed(client_for, staff, photo):
+    drawn = FaceRegion.objects.create(image=photo.image, x=1, y=1, w=10, h=10, source=FaceRegion.Source.DRAWN)
+
+    response = _resolve(client_for(staff.teacher), photo, drawn, "not_face", follow=True)
+
+    assert "You marked this box by hand. If it is not on a face, remove the box instead." in _messages(response)
+    assert FaceRegion.objects.get(pk=drawn.pk).resolution == ""
+
+
+def test_dismissing_is_a_post_only_action(client_for, staff, photo):
+    url = reverse("post_photo_face_resolve", args=[photo.post.pk])
+
+    response = client_for(staff.teacher).get(url, {"face": photo.faces[0].pk, "resolution": "not_face"})
+
+    assert response.status_code == 405
+    assert FaceRegion.objects.get(pk=photo.faces[0].pk).resolution == ""
+
+
+def test_the_approver_may_cover_a_face_but_not_dismiss_it(client_for, staff, photo):
+    _submit(photo.post)
+    client = client_for(staff.head)
+
+    page = _page(client, photo)
+    refused = _resolve(client, photo, photo.faces[0], "not_face")
+
+    assert "Cover it" in page and 'value="not_face"' not in page
+    assert refused.status_code == 403
+    assert FaceRegion.objects.get(pk=photo.faces[0].pk).resolution == ""
+
+
+def test_nobody_but_the_author_dismisses_a_box(client_for, staff, photo, year4_teacher, outsider):
+    assert _resolve(client_for(staff.ta), photo, photo.faces[0], "not_face").status_code == 403
+    assert _resolve(client_for(year4_teacher), photo, photo.faces[0], "not_face").status_code == 403
+    assert _resolve(client_for(outsider.head), photo, photo.faces[0], "not_face").status_code == 404
+    assert _resolve(client_for(staff.head), photo, photo.faces[0], "not_face").status_code == 403
+    assert FaceRegion.objects.get(pk=photo.faces[0].pk).resolution == ""
+
+
+def test_a_submitted_post_refuses_the_authors_dismissal(client_for, staff, photo):
+    _submit(photo.post)
+
+    response = _resolve(client_for(staff.teacher), photo, photo.faces[0], "not_face", follow=True)
+
+    assert WAITING_FOR_APPROVAL in _messages(response)
+    assert FaceRegion.objects.get(pk=photo.faces[0].pk).resolution == ""
+
+
+# The compose page: faces still to resolve, before and at "Send for approval".
+
+
+def test_the_compose_page_says_how_many_faces_each_photo_has_to_resolve(client_for, staff, photo):
+    FaceRegion.objects.filter(pk=photo.faces[0].pk).update(resolution=FaceRegion.Resolution.NOT_FACE)
+    second = PostImage.objects.create(post=photo.post, position=1, width=400, height=200, alt_text="Lava")
+    second.rendition.save("second.jpg", ContentFile(_jpeg(400, 200)), save=True)
+    FaceRegion.objects.create(image=second, x=1, y=1, w=10, h=10, resolution=FaceRegion.Resolution.REDACTED)
+
+    page = client_for(staff.teacher).get(reverse("post_edit", args=[photo.post.pk])).content.decode()
+
+    first_card, second_card = page.split(f'id="photo-{photo.image.pk}"')[1], page.split(f'id="photo-{second.pk}"')[1]
+    assert "1 face to resolve" in first_card.split("</li>")[0]
+    assert "to resolve" not in second_card.split("</li>")[0]
+
+
+def test_send_for_approval_with_a_face_to_resolve_is_refused_at_the_top_with_a_way_to_the_faces(
+    client_for, staff, photo
+):
+    """The consent check refuses a post with an unresolved face when it is sent, with the message the
+    approver would see; the compose page shows it first, with a link to that photo's faces."""
+    FaceRegion.objects.filter(pk=photo.faces[0].pk).update(resolution=FaceRegion.Resolution.NOT_FACE)
+    data = {"text": photo.post.text, "quote_url": "", "publish_at": "", "action": "submit"}
+    data[f"alt_{photo.image.pk}"] = photo.image.alt_text
+
+    response = client_for(staff.teacher).post(reverse("post_edit", args=[photo.post.pk]), data)
+
+    assert response.status_code == 400
+    assert Post.objects.get(pk=photo.post.pk).status == PostStatus.DRAFT
+    page = response.content.decode()
+    refusal = page.split('class="card compose-problems"')[1].split("</section>")[0]
+    assert page.index('class="card compose-problems"') < page.index("data-compose-form")
+    assert "Face 2 in Photo 1 is not resolved" in refusal or "Face 2 in photo 1 is not resolved" in refusal
+    assert "Face 1" not in refusal  # dismissed as not a face: resolved
+    faces_url = reverse("post_photo", args=[photo.post.pk, photo.image.pk])
+    assert f'href="{faces_url}">Resolve the faces on photo 1</a>' in refusal
+
+
 # Tags.
 
 
