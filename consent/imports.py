@@ -94,6 +94,7 @@ FIELDS: dict[str, ImportField] = {
         ImportField("first_name", "First name", required=True),
         ImportField("surname", "Surname", required=True),
         ImportField("preferred_name", "Preferred name"),
+        ImportField("other_names", "Other names (nicknames)"),
         ImportField("class_name", "Class", required=True),
         ImportField("year_group", "Year group"),
         ImportField("leaving_date", "Leaving date"),
@@ -107,7 +108,16 @@ FIELDS: dict[str, ImportField] = {
 }
 REQUIRED_FIELDS = tuple(key for key, f in FIELDS.items() if f.required)
 CONSENT_FIELDS: dict[str, str] = {key: f.purpose for key, f in FIELDS.items() if f.purpose}
-PUPIL_FIELDS = ("mis_id", "first_name", "surname", "preferred_name", "class_name", "year_group", "leaving_date")
+PUPIL_FIELDS = (
+    "mis_id",
+    "first_name",
+    "surname",
+    "preferred_name",
+    "other_names",
+    "class_name",
+    "year_group",
+    "leaving_date",
+)
 
 
 # Reading the file.
@@ -260,6 +270,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": ("legalfirstname", "legalforename", "firstname", "forename", "givenname", "forenames"),
     "surname": ("legallastname", "legalsurname", "surname", "lastname", "familyname"),
     "preferred_name": ("preferredfirstname", "preferredforename", "preferredname", "knownas", "chosenname"),
+    "other_names": ("othernames", "nickname", "nicknames", "alsoknownas", "aka", "aliases"),
     "class_name": (
         "registrationform",
         "registrationgroup",
@@ -462,6 +473,7 @@ class PupilToCreate:
     first_name: str
     surname: str
     preferred_name: str
+    other_names: str
     class_group: ClassGroup
     year_group: int | None
     leaving_date: date | None
@@ -539,13 +551,17 @@ def _check_may_import(actor: Membership) -> None:
 
 # The model's own limits: the bulk write relies on the plan having checked them (SQLite does not).
 _TEXT_LIMITS = {
-    **{key: Pupil._meta.get_field(key).max_length for key in ("mis_id", "first_name", "surname", "preferred_name")},
+    **{
+        key: Pupil._meta.get_field(key).max_length
+        for key in ("mis_id", "first_name", "surname", "preferred_name", "other_names")
+    },
     "consent_given_by": ConsentRecord._meta.get_field("given_by_name").max_length,
 }
 _CHANGE_LABELS = {
     "first_name": "First name",
     "surname": "Surname",
     "preferred_name": "Preferred name",
+    "other_names": "Other names",
     "class_group": "Class",
     "year_group": "Year group",
     "leaving_date": "Leaving date",
@@ -665,6 +681,10 @@ class _Planner:
             # MIS exports repeat the first name when there is no other; the portal leaves it empty.
             preferred = values["preferred_name"]
             wanted["preferred_name"] = "" if preferred == first_name else preferred
+        if "other_names" in self.columns:
+            wanted["other_names"] = ", ".join(
+                dict.fromkeys(part.strip() for part in re.split(r"[,;/]", values["other_names"]) if part.strip())
+            )
         if "year_group" in self.columns:
             wanted["year_group"] = year_group
         if "leaving_date" in self.columns:
@@ -680,6 +700,7 @@ class _Planner:
                     first_name=first_name,
                     surname=surname,
                     preferred_name=wanted.get("preferred_name", ""),
+                    other_names=wanted.get("other_names", ""),
                     class_group=class_group,
                     year_group=wanted.get("year_group", class_group.year_group),
                     leaving_date=wanted.get("leaving_date"),
@@ -930,6 +951,7 @@ def _write_plan(plan: ImportPlan, *, actor: Membership, request: HttpRequest | N
             first_name=new.first_name,
             surname=new.surname,
             preferred_name=new.preferred_name,
+            other_names=new.other_names,
             year_group=new.year_group,
             mis_id=new.mis_id,
             leaving_date=new.leaving_date,

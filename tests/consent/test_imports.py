@@ -718,3 +718,19 @@ def test_pupil_update_refuses_another_schools_class_and_a_taken_mis_id(cast, mak
     with pytest.raises(TypeError, match="never_publish"):
         pupil_update(actor=cast.office, pupil=pupil, never_publish=True)
     assert (pupil.mis_id, pupil.class_group_id) == ("A001", cast.year3.pk)
+
+
+def test_nicknames_in_an_other_names_column_are_imported_and_updated(cast):
+    header = [*ARBOR, "Nicknames"]
+    data = csv_bytes(header, [*amara(**{"Legal first name": "Rebecca"}), "Bex; Becky, Bex"])
+    assert suggest_mapping(read_csv(data).headers)["Nicknames"] == "other_names"
+
+    apply_for(cast.office, data)
+    rebecca = Pupil.objects.get(mis_id="A001")
+    assert rebecca.other_names == "Bex, Becky"
+
+    plan = plan_for(cast.office, csv_bytes(header, [*amara(**{"Legal first name": "Rebecca"}), "Becks"]))
+    [update] = plan.to_update
+    assert [(change.field, change.before, change.after) for change in update.changes] == [
+        ("other_names", "Bex, Becky", "Becks")
+    ]
