@@ -24,10 +24,14 @@ def local_timeline(request, handle: str):
     posts = local.timeline_posts(account=account, before=int(before) if before.isdecimal() else None)
     posts = list(posts[: PAGE_SIZE + 1])
     older_than = posts[PAGE_SIZE - 1].pk if len(posts) > PAGE_SIZE else None
+    posts = posts[:PAGE_SIZE]
+    cards = local.link_cards(posts)
+    for post in posts:
+        post.link_cards = cards.get(post.pk, [])
     return render(
         request,
         "networks/local_timeline.html",
-        {"account": account, "posts": posts[:PAGE_SIZE], "older_than": older_than},
+        {"account": account, "posts": posts, "older_than": older_than},
     )
 
 

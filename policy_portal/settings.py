@@ -253,6 +253,12 @@ X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
 X_API_TIER = env.str("X_API_TIER", default="free")
 X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
 
+# Link previews (posts.outside): the portal reads the page behind each link in a post, as the
+# network will, so the consent check sees the preview card's words. Pages on private, loopback,
+# link-local, reserved or multicast addresses are refused, so a post cannot make the portal
+# read its own network; turn this on only for a test or demo run on one machine.
+LINK_PREVIEW_ALLOW_PRIVATE_HOSTS = env.bool("LINK_PREVIEW_ALLOW_PRIVATE_HOSTS", default=False)
+
 # Publishing (posts.publishing). A post left in "publishing" this long (a worker killed
 # mid-call) is reconciled by the sweeper; it must exceed the longest publish (a few network
 # calls of X_TIMEOUT_SECONDS each). Each account publishes at most PUBLISH_MAX_PER_WINDOW

@@ -26,3 +26,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file rather than memory, so a real Celery worker in another process sees the test
     # data; one per test run, so two runs on one machine do not share it.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# The link preview tests serve pages from 127.0.0.1; a test that checks the refusal turns this off.
+LINK_PREVIEW_ALLOW_PRIVATE_HOSTS = True

@@ -6,4 +6,7 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import (
+            outside,  # noqa: F401  (gives the local network's timeline its link cards)
+            receivers,  # noqa: F401
+        )

@@ -22,7 +22,8 @@ from audit.services import record
 from consent.checks import Stage
 
 from . import notifications
-from .models import Delegation, Post
+from .models import Delegation, Post, PostComment
+from .outside import outside_label, unread_outside
 
 # Posts skip approval while trip mode is on, so it is kept to the length of a trip.
 MAX_DAYS = 14
@@ -206,6 +207,25 @@ def post_approve_if_on_trip(*, actor: Membership, post: Post) -> bool:
     delegation = active_delegation(actor, post.account)
     if delegation is None:
         return False
+    unread = unread_outside(post)
+    if unread:
+        # Nobody has read these words for pupils, and on a trip nobody else looks before it goes
+        # out: an approver must open them and say so (posts.services.post_approve), so it waits.
+        what = ", ".join(outside_label(row) for row in unread)
+        PostComment.objects.create(
+            post=post,
+            kind=PostComment.Kind.SYSTEM,
+            body=f"Trip mode did not approve this post: the portal could not read {what}. It waits for an "
+            "approver, who will open it and check it names or shows no pupil without consent.",
+        )
+        record(
+            action="post.trip_approval_withheld",
+            actor=actor.user,
+            school=post.account.school,
+            target=post,
+            data={"delegation_id": delegation.pk, "unread_outside": [row.url for row in unread]},
+        )
+        return False
     post_approve_on_trip(actor=actor, post=post, delegation=delegation)
     return True
 
@@ -233,6 +253,14 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
         raise services.PostBlocked(" ".join(p.message for p in problems), problems)
     check = services._consent_check(post, Stage.APPROVE)
     services._refuse_if_blocked(check)
+    unread = unread_outside(post)
+    if unread:
+        # Only an approver can confirm they opened what the portal could not read.
+        what = ", ".join(outside_label(row) for row in unread)
+        raise services.TransitionError(
+            f"Trip mode cannot approve this post: the portal could not read {what}. An approver must open it "
+            "and approve the post."
+        )
 
     moment = timezone.now()
     with transaction.atomic():

@@ -5,9 +5,10 @@ The shape (DESIGN.md, "Post lifecycle"):
 1. **Claim.** A conditional UPDATE moves the post from approved/scheduled to publishing; only
    the worker whose UPDATE changed one row goes on. Pacing is decided in the same
    transaction, under a lock on the account's row, so a burst of approvals queues.
-2. **Check again.** Consent and the school's blocking rules are checked at the PUBLISH stage:
-   consent can be withdrawn after approval. A post that no longer passes goes back to its
-   author as a draft.
+2. **Check again.** What the post sends out besides its own words (the quoted post, link
+   previews) is read again, since it may have changed after approval; then consent and the
+   school's blocking rules are checked at the PUBLISH stage on what was just read: consent can
+   be withdrawn after approval. A post that no longer passes goes back to its author as a draft.
 3. **Call the network outside any transaction**: upload each photo with its description,
    then publish.
 4. **Record** the external id and address, or the failure.
@@ -49,7 +50,8 @@ from consent.checks import Stage
 
 from . import notifications
 from .forms import parse_quote_url
-from .models import Post, PostComment, PostStatus
+from .models import OutsideContent, Post, PostComment, PostStatus
+from .outside import post_read_outside_content
 from .services import _consent_check, rules_findings
 from .services_photos import photo_render_for_publishing
 
@@ -119,6 +121,7 @@ def publish(post_id: int) -> str:
     post = claimed
     network = None
     try:
+        _reread_outside(post)  # before the checks, which must judge what goes out now
         stop_reason = _publish_time_refusal(post)
         if stop_reason:
             _stop(post, stop_reason)
@@ -201,6 +204,23 @@ def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
         return None
     oldest = recent[0] if recent else now
     return max(oldest + timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS), now + timedelta(seconds=1))
+
+
+def _reread_outside(post: Post) -> None:
+    """Read the quoted post and link previews again (network calls, outside any transaction).
+    A change since approval is kept in the audit trail; the consent check reads the new words."""
+    if post_read_outside_content(post=post):
+        record(
+            action="post.outside_content_changed",
+            school=post.account.school,
+            target=post,
+            data={
+                "outside": [
+                    {"kind": row.kind, "url": row.url, "text": row.text, "error": row.error}
+                    for row in OutsideContent.objects.filter(post=post)
+                ]
+            },
+        )
 
 
 def _publish_time_refusal(post: Post) -> str:

@@ -10,11 +10,12 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership
-from consent.checks import FaceInput, PhotoInput, PostContent
+from consent.checks import FaceInput, OutsideText, PhotoInput, PostContent
 from consent.models import ConsentPurpose, ConsentRecord, Pupil
 from consent.selectors import ConsentState, effective_consent
 
-from .models import FaceRegion, Post, PostComment, PostImage, PostRevision, PostStatus
+from .models import FaceRegion, OutsideContent, Post, PostComment, PostImage, PostRevision, PostStatus
+from .outside import outside_label
 
 
 def posts_for_school(*, school) -> QuerySet[Post]:
@@ -32,11 +33,13 @@ _CONTENT_PREFETCH = (
             "tagged_pupils", Prefetch("faces", queryset=FaceRegion.objects.order_by("pk"))
         ),
     ),
+    Prefetch("outside_content", queryset=OutsideContent.objects.order_by("pk")),
 )
 
 
 def consent_content(post: Post) -> PostContent:
-    """What the consent check needs to know about a post: its account, text, tags and faces."""
+    """What the consent check needs to know about a post: its account, text, tags, faces and
+    photo descriptions, and the words it sends out that nobody typed (posts.outside)."""
     images = post.images.all()
     return PostContent(
         account=post.account,
@@ -46,8 +49,18 @@ def consent_content(post: Post) -> PostContent:
                 label=f"Photo {index}",
                 tagged_pupil_ids=tuple(p.pk for p in image.tagged_pupils.all()),
                 faces=tuple(FaceInput(resolution=f.resolution, pupil_id=f.pupil_id) for f in image.faces.all()),
+                alt_text=image.alt_text,
             )
             for index, image in enumerate(images, start=1)
+        ),
+        outside=tuple(
+            OutsideText(
+                label=outside_label(row),
+                text=row.text,
+                read=not row.error and row.read_at is not None,
+                error=row.error,
+            )
+            for row in post.outside_content.all()
         ),
     )
 
@@ -112,7 +125,12 @@ def _listed_posts(*, school) -> QuerySet[Post]:
                     ),
                 ),
                 to_attr="listed_images",
-            )
+            ),
+            Prefetch(
+                "outside_content",
+                queryset=OutsideContent.objects.only("id", "post_id", "read_at", "error"),
+                to_attr="listed_outside",
+            ),
         )
     )
 
@@ -180,6 +198,7 @@ def queue_consent_status(posts, *, on: date | None = None) -> dict[int, QueueCon
             for face in image.listed_faces:
                 if face.resolution == FaceRegion.Resolution.PUPIL and face.pupil_id is not None:
                     shown.setdefault(face.pupil_id)
+                # Not a pupil, covered and dismissed as not a face are all resolved.
                 elif face.resolution in (FaceRegion.Resolution.UNRESOLVED, FaceRegion.Resolution.PUPIL):
                     unresolved[post.pk] = unresolved.get(post.pk, 0) + 1
             shown_by_photo[image.pk] = list(shown)
@@ -227,7 +246,7 @@ def _faces_with_pupils() -> QuerySet[FaceRegion]:
     return (
         FaceRegion.objects.order_by("pk")
         .select_related("pupil")
-        .only("id", "image_id", "resolution", "pupil_id", *pupil_fields)
+        .only("id", "image_id", "x", "y", "w", "h", "source", "resolution", "pupil_id", *pupil_fields)
     )
 
 
@@ -247,6 +266,7 @@ def post_for_review(*, school, pk: int) -> Post:
             ),
             Prefetch("comments", queryset=PostComment.objects.select_related("author").order_by("created_at", "pk")),
             Prefetch("revisions", queryset=PostRevision.objects.select_related("edited_by")),
+            Prefetch("outside_content", queryset=OutsideContent.objects.order_by("pk")),
         )
         .get(pk=pk)
     )
@@ -265,12 +285,60 @@ class ShownPupil:
 
 
 @dataclass(frozen=True)
+class ReviewFaceBox:
+    """A face's box as the review page draws it over the photo, in percentages of the photo."""
+
+    number: int
+    left: str
+    top: str
+    width: str
+    height: str
+    resolution: str
+    label: str
+
+    @property
+    def dismissed(self) -> bool:
+        return self.resolution == FaceRegion.Resolution.NOT_FACE
+
+
+@dataclass(frozen=True)
 class ReviewPhoto:
     image: PostImage
     number: int
     pupils: tuple[ShownPupil, ...]
     faces: int
     unresolved_faces: int
+    # Boxes the author dismissed as not a face (a helmet, a pattern): resolved, and shown apart.
+    dismissed_faces: int = 0
+    boxes: tuple[ReviewFaceBox, ...] = ()
+
+
+_REVIEW_BOX_LABELS = {
+    FaceRegion.Resolution.UNRESOLVED: "Not resolved",
+    FaceRegion.Resolution.PUPIL: "A tagged pupil",
+    FaceRegion.Resolution.NOT_PUPIL: "Not a pupil",
+    FaceRegion.Resolution.REDACTED: "Covered",
+    FaceRegion.Resolution.NOT_FACE: "Dismissed as not a face",
+}
+
+
+def _percent(value: int, whole: int) -> str:
+    return f"{100 * value / whole:.3f}" if whole else "0"
+
+
+def _review_boxes(image: PostImage, faces: list[FaceRegion]) -> tuple[ReviewFaceBox, ...]:
+    return tuple(
+        ReviewFaceBox(
+            number=number,
+            left=_percent(face.x, image.width),
+            top=_percent(face.y, image.height),
+            width=_percent(face.w, image.width),
+            height=_percent(face.h, image.height),
+            resolution=face.resolution,
+            label=_REVIEW_BOX_LABELS.get(face.resolution, face.resolution),
+        )
+        for number, face in enumerate(faces, start=1)
+    )
 
 
 CONSENT_STATE_LABELS = {
@@ -341,6 +409,8 @@ def review_photos(post: Post, snapshot: dict) -> list[ReviewPhoto]:
                     if face.resolution == FaceRegion.Resolution.UNRESOLVED
                     or (face.resolution == FaceRegion.Resolution.PUPIL and face.pupil_id is None)
                 ),
+                dismissed_faces=sum(1 for face in faces if face.resolution == FaceRegion.Resolution.NOT_FACE),
+                boxes=_review_boxes(image, faces),
             )
         )
     return photos

@@ -35,6 +35,7 @@ from .models import (
     PostStatus,
     TakeDownRequest,
 )
+from .outside import FRESH_FOR, outside_label, post_read_outside_content, text_links, unread_outside
 from .selectors import consent_content, with_content
 from .tweet_text import TWITTER_TEXT_V3, is_valid_length, weighted_length
 
@@ -115,10 +116,24 @@ def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
     return check
 
 
+UNREAD_OUTSIDE_CONFIRMATION = (
+    "I have opened the quoted post / linked page myself and it names or shows no pupil without consent"
+)
+
+
 def post_approve(
-    *, actor: Membership, post: Post, publish_at: datetime | None = None, now: bool = False
+    *,
+    actor: Membership,
+    post: Post,
+    publish_at: datetime | None = None,
+    now: bool = False,
+    confirm_unread_outside: bool = False,
 ) -> ConsentCheck:
     """Approve a submitted post, storing the consent it was approved under.
+
+    When the portal could not read something the post sends out (the quoted post, a link's
+    preview), nobody has checked those words for pupils, so the approver must say they have
+    opened it themself (`confirm_unread_outside`); the audit entry records it.
 
     When it goes out: `now=True` publishes at once (even if the author had chosen a time);
     `publish_at` schedules it for that time; otherwise the author's chosen time stands, and
@@ -134,6 +149,10 @@ def post_approve(
         raise TransitionError("The publish time has already passed. Choose a later time, or publish now.")
     check = _consent_check(post, Stage.APPROVE)
     _refuse_if_blocked(check)
+    unread = unread_outside(post)
+    if unread and not confirm_unread_outside:
+        raise TransitionError(unread_outside_message(unread))
+    confirmed = {"unread_outside_confirmed": [_unread_entry(row) for row in unread]} if unread else None
     if now:
         when = None
     elif publish_at is not None:
@@ -141,9 +160,21 @@ def post_approve(
     else:
         when = authors_time(post, moment)
     with transaction.atomic():
-        approve_and_hand_over(actor=actor, post=post, check=check, when=when, moment=moment)
+        approve_and_hand_over(actor=actor, post=post, check=check, when=when, moment=moment, data=confirmed)
         notifications.notify_decision(post, decision="was approved")
     return check
+
+
+def unread_outside_message(unread) -> str:
+    what = ", ".join(outside_label(row) for row in unread)
+    return (
+        f"The portal could not read {what}, so nobody has checked it for pupils. Open it yourself, then tick "
+        f"“{UNREAD_OUTSIDE_CONFIRMATION}” to approve, or send the post back."
+    )
+
+
+def _unread_entry(row) -> dict:
+    return {"kind": row.kind, "url": row.url, "error": row.error, "text_last_read": row.text}
 
 
 def authors_time(post: Post, moment: datetime) -> datetime | None:
@@ -416,6 +447,8 @@ def post_draft_create(
         if existing is None:
             raise
         return _same_author(actor, existing), False
+    if post.quote_url or text_links(post.text):
+        post_read_outside_content(post=post, fresh_for=FRESH_FOR)
     return post, True
 
 
@@ -514,6 +547,9 @@ def post_update(
         )
     post.text, post.quote_url, post.publish_at = text, quote_url, publish_at
     post.status, post.updated_at = current.status, current.updated_at
+    if any(what in (PostRevision.What.TEXT, PostRevision.What.QUOTE_URL) for what, _, _ in changes):
+        # After the commit: reading a link is a network call.
+        post_read_outside_content(post=post, fresh_for=FRESH_FOR)
     return revisions
 
 
@@ -624,7 +660,12 @@ def post_set_alt_text(*, actor: Membership, image: PostImage, alt_text: str) -> 
 def post_send_for_approval(*, actor: Membership, post: Post) -> ConsentCheck:
     """Submit from the compose page: the post's own content first (something to say, within
     the length, every photo described), then the school's rules, then `post_submit` and its
-    consent check. PostBlocked lists every problem found, each with a message for the author."""
+    consent check. PostBlocked lists every problem found, each with a message for the author.
+
+    First, outside any transaction, whatever the post sends out that has not been read yet
+    (the quoted post, link previews) is read, so the approver sees it."""
+    post_edit_check(actor=actor, post=post)
+    post_read_outside_content(post=post, only_unread=True)
     with transaction.atomic():
         # The lock makes an edit in another tab wait until this submission has been decided.
         current = _locked_for_edit(actor, post)

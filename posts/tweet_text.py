@@ -77,7 +77,7 @@ def measure(text: str, config: LengthConfig = TWITTER_TEXT_V3) -> Measurement:
 
 def _weighted_units(text: str, config: LengthConfig) -> int:
     url_units = config.transformed_url_length * config.scale
-    entities = [(start, end, url_units) for start, end in _url_spans(text)]
+    entities = [(start, end, url_units) for start, end in url_spans(text)]
     if config.emoji_parsing_enabled:
         entities += [(m.start(), m.end(), config.default_weight) for m in _EMOJI_SEQUENCE.finditer(text)]
     entities.sort(key=lambda entity: entity[0])  # stable: URLs first, as parseTweet looks for them first
@@ -253,7 +253,7 @@ _MAX_LABEL_LENGTH = 63
 _DEFAULT_SCHEME = "https://"
 
 
-def _url_spans(text: str) -> list[tuple[int, int]]:
+def url_spans(text: str) -> list[tuple[int, int]]:
     """Where X sees URLs in ``text``: (start, end) pairs, as twitter-text's extractor finds them.
 
     twitter-text tries its URL pattern at every position, left to right, and a match (kept or

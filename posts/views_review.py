@@ -22,7 +22,8 @@ from consent.checks import Stage, check_post_consent
 
 from . import selectors, services
 from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
-from .models import Post, PostStatus
+from .models import OutsideContent, Post, PostStatus
+from .outside import outside_label
 from .tweet_text import TWITTER_TEXT_V3, weighted_length
 
 QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
@@ -33,6 +34,12 @@ class QueueRow:
     post: Post
     consent: selectors.QueueConsent
     findings: dict[str, int]
+    outside_unread: int = 0  # things the post sends out that the portal could not read
+
+
+def _unread_count(post: Post) -> int:
+    """From the list selectors' prefetch (`listed_outside`): no query."""
+    return sum(1 for row in post.listed_outside if row.error or row.read_at is None)
 
 
 @require_GET
@@ -52,7 +59,10 @@ def review_queue(request):
     page = Paginator(posts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     consent = selectors.queue_consent_status(listed)
-    rows = [QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p)) for p in listed]
+    rows = [
+        QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p), outside_unread=_unread_count(p))
+        for p in listed
+    ]
     return render(
         request,
         "posts/review_queue.html",
@@ -68,6 +78,41 @@ def review_queue(request):
     )
 
 
+@dataclass(frozen=True)
+class ReviewOutside:
+    """Something the post sends out that nobody typed, as the approver sees it under the preview."""
+
+    label: str
+    is_quote: bool
+    url: str
+    author: str
+    title: str
+    description: str
+    read: bool
+    error: str
+
+
+def _review_outside(post: Post) -> list[ReviewOutside]:
+    shown = []
+    for row in post.outside_content.all():
+        is_quote = row.kind == OutsideContent.Kind.QUOTE
+        # A preview's text is its title, then its descriptions (posts.outside.LinkPreview.text).
+        title, _, description = ("", "", row.text) if is_quote else row.text.partition("\n")
+        shown.append(
+            ReviewOutside(
+                label=outside_label(row),
+                is_quote=is_quote,
+                url=row.url,
+                author=row.author,
+                title=title,
+                description=description,
+                read=not row.error and row.read_at is not None,
+                error=row.error,
+            )
+        )
+    return shown
+
+
 def _post_or_404(request, pk: int) -> Post:
     try:
         return selectors.post_for_review(school=request.school, pk=pk)
@@ -80,7 +125,11 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, **fo
     is_author = selectors.is_author(request.membership, post)
     change_request, changes = selectors.changes_since_last_request(post)
     photos = selectors.review_photos(post, check.snapshot)
+    outside = _review_outside(post)
     context = {
+        "outside": outside,
+        "outside_unread": [item for item in outside if not item.read],
+        "confirm_unread_outside_label": services.UNREAD_OUTSIDE_CONFIRMATION,
         "post": post,
         "photos": photos,
         "unresolved_faces": sum(photo.unresolved_faces for photo in photos),
@@ -127,6 +176,8 @@ def review_approve(request, pk: int):
             post=post,
             publish_at=form.cleaned_data["publish_at"],
             now=form.cleaned_data["when"] == ApproveForm.NOW,
+            # A plain checkbox beside the form's fields: only the service decides whether it is needed.
+            confirm_unread_outside=request.POST.get("confirm_unread_outside") == "on",
         )
     except services.PostBlocked as exc:
         return _render_review(request, post, status=400, blocked=exc.problems, approve_form=form)
@@ -196,7 +247,12 @@ def post_calendar(request):
     consent = selectors.queue_consent_status(upcoming)
 
     def rows(posts):
-        return [QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p)) for p in posts]
+        return [
+            QueueRow(
+                post=p, consent=consent[p.pk], findings=selectors.finding_counts(p), outside_unread=_unread_count(p)
+            )
+            for p in posts
+        ]
 
     today = timezone.localdate()
     return render(

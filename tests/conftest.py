@@ -76,3 +76,37 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "testserver"})
+
+
+def _is_loopback(host) -> bool:
+    import ipaddress
+
+    if host is None:
+        return True
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if name in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch):
+    """No test reaches the internet: any name lookup outside this machine fails, as it would on
+    a machine with no network, so code that would reach out (a link preview of a real domain)
+    takes its no-answer path instead."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"Tests do not reach the internet ({host}).")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

@@ -12,6 +12,8 @@ consumer keys at it, and fails the test at teardown if any request did not match
     x_stub.add_follower(user, x_stub.add_user("fan"))   # seed followers and mentions
     x_stub.add_mention(user, author, "Hello @alpha_school")
     x_stub.posts_by(user)                               # live posts, oldest first (dicts)
+    x_stub.add_post(author, "See https://t.co/x1", links={"https://t.co/x1": "https://example.org/"})
+                                                        # someone's post (GET /2/tweets/{id} reads it)
 
 Faults (each applies to the next matching request only; a route is "METHOD /path/template" as in
 the description, e.g. "POST /2/tweets", "DELETE /2/tweets/{id}"):
@@ -518,8 +520,15 @@ class XStub:
             user.followers.insert(0, follower.id)
 
     def add_post(
-        self, author: StubUser, text: str, *, reply_to: str | None = None, quote_of: str | None = None
+        self,
+        author: StubUser,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        quote_of: str | None = None,
+        links: dict[str, str] | None = None,
     ) -> dict:
+        """A post by `author`; `links` maps each t.co address in `text` to the address it stands for."""
         with self.lock:
             post_id = str(next(self._ids))
             parent = self.posts.get(reply_to) if reply_to else None
@@ -533,6 +542,11 @@ class XStub:
                 "reply_to": reply_to,
                 "conversation_id": parent["conversation_id"] if parent else post_id,
                 "deleted": False,
+                "links": [
+                    {"start": at, "end": at + len(short), "url": short, "expanded_url": full}
+                    for short, full in (links or {}).items()
+                    for at in [text.index(short)]
+                ],
             }
             self.posts[post_id] = post
             return post
@@ -712,6 +726,7 @@ class XStub:
         handlers = {
             "POST /2/tweets": self._create_post,
             "DELETE /2/tweets/{id}": self._delete_post,
+            "GET /2/tweets/{id}": self._get_post,
             "GET /2/users/me": self._me,
             "GET /2/users/{id}/tweets": self._user_posts,
             "GET /2/users/{id}/mentions": self._mentions,
@@ -768,6 +783,38 @@ class XStub:
         self._own(user, post["author_id"])
         post["deleted"] = True
         return 200, {"data": {"deleted": True}}
+
+    def _get_post(self, user, params, query, payload):
+        """One post, as X shows it: a post it does not have is a 200 with an error list, not a 404."""
+        post = self.posts.get(params["id"])
+        if post is None or post["deleted"]:
+            return 200, {
+                "errors": [
+                    {
+                        "value": params["id"],
+                        "detail": f"Could not find tweet with id: [{params['id']}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "id",
+                        "resource_id": params["id"],
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                ]
+            }
+        fields = _fields(query, "tweet.fields") | _fields(query, "post.fields")
+        expansions = _fields(query, "expansions")
+        item = {"id": post["id"], "text": post["text"], "edit_history_tweet_ids": [post["id"]]}
+        if "created_at" in fields:
+            item["created_at"] = post["created_at"]
+        if "entities" in fields and post.get("links"):
+            item["entities"] = {"urls": post["links"]}
+        if "author_id" in expansions:
+            item["author_id"] = post["author_id"]
+        result: dict = {"data": item}
+        if "author_id" in expansions:
+            author = self.users[post["author_id"]]
+            result["includes"] = {"users": [author.as_json(_fields(query, "user.fields"), self)]}
+        return 200, result
 
     def _me(self, user, params, query, payload):
         return 200, {"data": user.as_json(_fields(query, "user.fields"), self)}

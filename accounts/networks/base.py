@@ -91,6 +91,9 @@ class Capabilities:
     supports_idempotency_key: bool = False
     supports_follower_list: bool = False
     supports_hide_reply: bool = False
+    # The network shows a preview card (the linked page's title, description and picture) under
+    # a post with a link in its text: words the post sends out that nobody typed.
+    shows_link_previews: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,16 @@ class PostPayload:
     media: list[MediaRef] = field(default_factory=list)
     quote_of: str | None = None
     reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchedPost:
+    """Someone's post as the network shows it, for reading what a quote sends out."""
+
+    id: str
+    text: str
+    author_handle: str  # without the @; empty when the network did not say
+    url: str
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,13 @@ class Network(ABC):
     @abstractmethod
     def recent_own_posts(self, limit: int = 20) -> list[OwnPost]:
         """The account's newest posts, newest first."""
+
+    # Every network reads a post by id: a quote sends the quoted post's words out with ours, and
+    # the consent check must read them, so this has no "not available" fallback either.
+
+    @abstractmethod
+    def fetch_post(self, post_id: str) -> FetchedPost:
+        """Any public post by its network id; PostNotFound when the network does not have it."""
 
     def check_connection(self) -> NetworkUser:
         """Who the network says we are signed in as; raises NetworkError when the connection is broken."""

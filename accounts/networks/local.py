@@ -3,6 +3,8 @@ timeline page per account (`/local/<handle>/`), so a new install works end to en
 credentials. It keeps X's limits, so what works here works on X."""
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -25,6 +27,7 @@ from accounts.models import (
 from .base import (
     Capabilities,
     ExternalRef,
+    FetchedPost,
     LengthRule,
     MediaRef,
     Mention,
@@ -52,6 +55,8 @@ class LocalNetwork(Network):
         supports_idempotency_key=True,
         supports_follower_list=True,
         supports_hide_reply=True,
+        # Like X, so a demo on the local network shows what a link will look like there.
+        shows_link_previews=True,
     )
 
     def publish(self, payload: PostPayload, *, idempotency_key: str | None = None) -> ExternalRef:
@@ -96,6 +101,19 @@ class LocalNetwork(Network):
             OwnPost(id=str(post.pk), text=post.text, created_at=post.created_at, url=post_url(self.account, post.pk))
             for post in posts
         ]
+
+    def fetch_post(self, post_id: str) -> FetchedPost:
+        """Any live post on the local network (every account's timeline is public)."""
+        post = (
+            LocalNetworkPost.objects.select_related("account")
+            .filter(pk=_parse_id(post_id), deleted_at__isnull=True)
+            .first()
+        )
+        if post is None:
+            raise PostNotFound(f"There is no post {post_id} on the local network (it may have been deleted).")
+        return FetchedPost(
+            id=str(post.pk), text=post.text, author_handle=post.account.handle, url=post_url(post.account, post.pk)
+        )
 
     def check_connection(self) -> NetworkUser:
         return NetworkUser(
@@ -325,6 +343,36 @@ def timeline_posts(*, account: SocialAccount, before: int | None = None) -> Quer
     if before is not None:
         posts = posts.filter(pk__lt=before)
     return posts.order_by("-pk")
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    """The preview card the timeline shows under a post for a link in its text."""
+
+    url: str
+    site: str
+    title: str
+    description: str
+
+
+# The cards come from the portal, which read each linked page before the post went out (as X
+# reads it when a post is published). `posts` registers where to find them: `accounts` may not
+# import it. Given a page of posts, the source returns their cards by post id, in a fixed number
+# of queries.
+LinkCardSource = Callable[[list[LocalNetworkPost]], dict[int, list[LinkCard]]]
+_link_card_source: LinkCardSource | None = None
+
+
+def set_link_card_source(source: LinkCardSource | None) -> None:
+    global _link_card_source
+    _link_card_source = source
+
+
+def link_cards(posts: list[LocalNetworkPost]) -> dict[int, list[LinkCard]]:
+    """The preview cards of a page of timeline posts, by post id (none while nothing provides them)."""
+    if _link_card_source is None or not posts:
+        return {}
+    return _link_card_source(posts)
 
 
 def servable_media(*, pk: int) -> LocalNetworkMedia:

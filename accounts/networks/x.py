@@ -33,6 +33,7 @@ from .base import (
     Capabilities,
     DuplicateContent,
     ExternalRef,
+    FetchedPost,
     LengthRule,
     MediaRef,
     Mention,
@@ -67,6 +68,7 @@ def tier_capabilities(tier: str) -> Capabilities:
         supports_idempotency_key=False,
         supports_follower_list=tier in PAID_TIERS,
         supports_hide_reply=True,
+        shows_link_previews=True,
     )
 
 
@@ -248,6 +250,35 @@ class XNetwork(Network):
             )
             for post in (response.data or [])[:limit]
         ]
+
+    def fetch_post(self, post_id: str) -> FetchedPost:
+        """Someone's post with its author's username. X answers a post it does not have (or will
+        not show) with 200 and an error list rather than a 404."""
+        response = self._call(
+            "read a post",
+            lambda client: client.get_tweet(
+                post_id,
+                expansions=["author_id"],
+                user_fields=["username"],
+                tweet_fields=["created_at", "entities"],
+                user_auth=self._oauth1,
+            ),
+        )
+        post = response.data
+        if post is None:
+            problems = [error for error in response.errors or [] if isinstance(error, dict)]
+            if not problems or any("not-found" in str(error.get("type", "")) for error in problems):
+                raise PostNotFound(f"There is no post {post_id} on X (it may have been deleted).")
+            detail = "; ".join(str(error.get("detail") or error.get("title") or "") for error in problems)
+            raise NetworkError(f"X would not show post {post_id}. X said: {detail}", permanent=True)
+        authors = {str(user.id): user.username for user in response.includes.get("users", [])}
+        handle = authors.get(str(post.author_id), "")
+        return FetchedPost(
+            id=str(post.id),
+            text=_with_expanded_links(post.text, post.entities),
+            author_handle=handle,
+            url=x_post_url(handle or "i/web", str(post.id)),
+        )
 
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         """X's v2 simple upload (JSON, the image base64-encoded), then the alt text as media metadata."""
@@ -580,6 +611,15 @@ def _network_user(user: Any) -> NetworkUser:
         posts_count=metrics.get("tweet_count"),
         url=x_profile_url(user.username),
     )
+
+
+def _with_expanded_links(text: str, entities: dict | None) -> str:
+    """A post's text with X's t.co links replaced by the addresses they stand for, as X shows them."""
+    for link in (entities or {}).get("urls", []):
+        short, full = link.get("url"), link.get("expanded_url")
+        if short and full:
+            text = text.replace(short, full)
+    return text
 
 
 def _json(response: requests.Response) -> dict:

@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from posts.tweet_text import _url_spans
+from posts.tweet_text import url_spans
 
 register = template.Library()
 
@@ -27,7 +27,7 @@ def _shown_url(url: str) -> str:
 def as_posted(text: str) -> SafeString:
     text = (text or "").replace("\r\n", "\n")
     # Links are the spans X counts as links (posts.tweet_text), so the preview and the length agree.
-    entities = [(start, end, "link") for start, end in _url_spans(text)]
+    entities = [(start, end, "link") for start, end in url_spans(text)]
     for pattern, kind in ((_HASHTAG, "hashtag"), (_MENTION, "mention")):
         for match in pattern.finditer(text):
             if not any(start < match.end() and match.start() < end for start, end, _ in entities):

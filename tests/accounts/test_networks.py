@@ -108,6 +108,8 @@ def test_operations_a_network_lacks_are_permanent_errors_from_the_base_class(acc
         def recent_own_posts(self, limit=20):
             return []
 
+        def fetch_post(self, post_id): ...
+
     with pytest.raises(NetworkError) as raised:
         PublishOnly(accounts.whole_school).hide_reply("123")
 
@@ -121,6 +123,19 @@ def test_an_adapter_must_publish_delete_and_list_its_own_posts(accounts):
 
     with pytest.raises(TypeError):
         Incomplete(accounts.whole_school)
+
+
+def test_an_adapter_must_read_posts_by_id(accounts):
+    class NoReading(Network):
+        def publish(self, payload, *, idempotency_key=None): ...
+
+        def delete(self, ref_id): ...
+
+        def recent_own_posts(self, limit=20):
+            return []
+
+    with pytest.raises(TypeError):
+        NoReading(accounts.whole_school)
 
 
 def test_network_error_defaults_to_temporary_with_no_wait():
@@ -305,3 +320,32 @@ def test_recent_own_posts_are_the_accounts_live_posts_newest_first(network, acco
 def test_a_new_local_account_has_no_followers_or_mentions(network):
     assert network.mentions(since=None) == []
     assert network.followers(cursor=None) == ([], None)
+
+
+# Local network: reading a post by id (for quotes)
+
+
+def test_fetch_post_reads_any_accounts_live_post_with_its_author_and_address(network, accounts):
+    ref = get_network(accounts.year3).publish(PostPayload(text="Year 3 won the quiz!"))
+
+    fetched = network.fetch_post(ref.id)
+
+    assert (fetched.id, fetched.text, fetched.author_handle, fetched.url) == (
+        ref.id,
+        "Year 3 won the quiz!",
+        "alpha_year3",
+        ref.url,
+    )
+
+
+def test_fetch_post_of_a_deleted_or_unknown_post_is_post_not_found(network):
+    deleted = network.publish(PostPayload(text="Gone soon"))
+    network.delete(deleted.id)
+
+    for post_id in (deleted.id, "999999", "not-a-number"):
+        with pytest.raises(PostNotFound):
+            network.fetch_post(post_id)
+
+
+def test_the_local_network_shows_link_previews_like_x(network):
+    assert network.capabilities.shows_link_previews

@@ -123,6 +123,60 @@ def test_recent_own_posts_newest_first(network, x_stub, x_user):
     assert posts[0].created_at.tzinfo is not None
 
 
+def test_fetch_post_reads_someone_elses_post_with_its_author_and_real_links(network, x_stub):
+    author = x_stub.add_user("county_sport")
+    post = x_stub.add_post(
+        author, "Results: https://t.co/abc123", links={"https://t.co/abc123": "https://county.example/results"}
+    )
+
+    fetched = network.fetch_post(post["id"])
+
+    assert (fetched.id, fetched.text, fetched.author_handle) == (
+        post["id"],
+        "Results: https://county.example/results",
+        "county_sport",
+    )
+    assert fetched.url == f"https://x.com/county_sport/status/{post['id']}"
+    [request] = x_stub.requests_to("GET /2/tweets/{id}")
+    assert request.query["expansions"] == ["author_id"] and request.query["user.fields"] == ["username"]
+
+
+def test_fetch_post_of_a_deleted_post_is_post_not_found(network, x_stub):
+    post = x_stub.add_post(x_stub.add_user("county_sport"), "Soon gone")
+    post["deleted"] = True
+
+    with pytest.raises(PostNotFound) as caught:
+        network.fetch_post(post["id"])
+
+    assert caught.value.message == f"There is no post {post['id']} on X (it may have been deleted)."
+
+
+def test_fetch_post_renews_an_expired_token_and_tries_again(x_account, x_stub):
+    post = x_stub.add_post(x_stub.add_user("county_sport"), "Fixtures for Saturday")
+    x_stub.expire_token(x_account.credentials["access_token"])
+    network = get_network(x_account)
+    network.credentials["expires_at"] = time.time() + 3600  # the portal does not know it has expired
+
+    assert network.fetch_post(post["id"]).text == "Fixtures for Saturday"
+    assert len(x_stub.requests_to("POST /2/oauth2/token")) == 1
+
+
+def test_fetch_post_when_x_does_not_answer_is_a_temporary_error(settings, network, x_stub):
+    post = x_stub.add_post(x_stub.add_user("county_sport"), "Slow")
+    settings.X_TIMEOUT_SECONDS = 0.3
+    x_stub.delay_next("GET /2/tweets/{id}", seconds=1)
+
+    with pytest.raises(NetworkError) as caught:
+        network.fetch_post(post["id"])
+
+    assert not caught.value.permanent and not caught.value.outcome_unknown
+    assert "did not answer in time" in caught.value.message
+
+
+def test_x_shows_link_previews(network):
+    assert network.capabilities.shows_link_previews
+
+
 def test_check_connection_says_who_x_thinks_we_are(network):
     me = network.check_connection()
 

@@ -298,3 +298,29 @@ def test_env_points_another_process_at_the_stub(x_stub, settings):
 
     assert env["X_API_BASE_URL"] == settings.X_API_BASE_URL == x_stub.base_url
     assert env["X_AUTHORIZE_URL"] == f"{x_stub.base_url}/i/oauth2/authorize"
+
+
+def test_reading_a_post_checks_its_fields_against_the_description(x_stub, bearer, user):
+    post = x_stub.add_post(user, "Harvest festival")
+    x_stub.violations_expected = True
+
+    good = http.get(
+        f"{x_stub.base_url}/2/tweets/{post['id']}",
+        params={"expansions": "author_id", "user.fields": "username", "tweet.fields": "created_at"},
+        headers=bearer,
+    )
+    bad = http.get(f"{x_stub.base_url}/2/tweets/{post['id']}", params={"tweet.fields": "colour"}, headers=bearer)
+
+    assert good.status_code == 200
+    assert good.json()["data"]["author_id"] == user.id
+    assert good.json()["includes"]["users"][0]["username"] == "alpha_school"
+    assert bad.status_code == 400
+    assert len(x_stub.violations) == 1 and x_stub.violations[0].startswith("GET /2/tweets/{id}: query post.fields")
+
+
+def test_reading_a_missing_post_is_an_error_list_as_on_x(x_stub, bearer):
+    response = http.get(f"{x_stub.base_url}/2/tweets/1860000000000000999", headers=bearer)
+
+    assert response.status_code == 200
+    assert "data" not in response.json()
+    assert response.json()["errors"][0]["type"] == "https://api.twitter.com/2/problems/resource-not-found"

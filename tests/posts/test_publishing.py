@@ -16,12 +16,16 @@ from accounts.networks.base import (
     Network,
     NetworkError,
     OwnPost,
+    PostNotFound,
+    PostPayload,
     ReconnectNeeded,
 )
+from accounts.networks.local import post_url
+from accounts.networks.registry import get_network
 from audit.models import AuditEvent
 from consent.models import Pupil
 from posts import publishing, services
-from posts.models import Post, PostComment, PostStatus
+from posts.models import OutsideContent, Post, PostComment, PostStatus
 from posts.publishing import Outcome
 
 
@@ -70,6 +74,9 @@ class ScriptedNetwork(Network):
 
     def recent_own_posts(self, limit=20):
         return self.posts[:limit]
+
+    def fetch_post(self, post_id):
+        raise PostNotFound(f"There is no post {post_id} on the scripted network.")
 
 
 @pytest.fixture
@@ -363,3 +370,29 @@ def test_the_sweeper_stops_a_post_whose_attempts_keep_being_cut_off(settings, ap
     assert post.status == PostStatus.FAILED
     assert "interrupted 3 times" in post.failure_reason
     assert scripted.publish_calls == 0
+
+
+# What the post sends out besides its own words is read again before the checks (posts.outside).
+
+
+def test_publishing_reads_the_quoted_post_again_before_the_consent_check(staff, accounts, make_post, monkeypatch):
+    network = get_network(accounts.whole_school)
+    quoted = network.publish(PostPayload(text="Our choir sang at the town hall."))
+    post = make_post("Well done!")
+    Post.objects.filter(pk=post.pk).update(quote_url=post_url(accounts.whole_school, quoted.id))
+    services.post_send_for_approval(actor=staff.teacher, post=post)
+    services.post_approve(actor=staff.head, post=post)
+    assert OutsideContent.objects.get(post=post).error == ""
+    network.delete(quoted.id)
+    order = []
+    real_read, real_check = publishing.post_read_outside_content, publishing._consent_check
+    monkeypatch.setattr(publishing, "post_read_outside_content", lambda **kw: order.append("read") or real_read(**kw))
+    monkeypatch.setattr(publishing, "_consent_check", lambda *a: order.append("check") or real_check(*a))
+
+    assert publishing.publish(post.pk) == Outcome.FAILED  # the local network refuses a quote of a deleted post
+
+    assert order == ["read", "check"]
+    row = OutsideContent.objects.get(post=post)
+    assert row.text == "Our choir sang at the town hall."
+    assert "it is not on the local network any more" in row.error
+    assert AuditEvent.objects.filter(action="post.outside_content_changed", target_id=str(post.pk)).exists()

@@ -183,10 +183,47 @@ def test_a_never_publish_pupil_shows_do_not_publish_and_never_the_reason(client_
 
 
 def test_unresolved_faces_are_counted(client_for, staff, submit, pupils):
-    post = submit("Volcano day", tagged=[pupils.amara], faces=[("", None), ("", None), ("not_pupil", None)])
+    post = submit("Volcano day", tagged=[pupils.amara], faces=[("not_pupil", None)] * 3)
+    # Submission refuses unresolved faces; a post submitted before it did can still carry them.
+    first_two = FaceRegion.objects.filter(image__post=post).order_by("pk").values_list("pk", flat=True)[:2]
+    FaceRegion.objects.filter(pk__in=list(first_two)).update(resolution="")
     response = client_for(staff.head).get(reverse("review_post", args=[post.pk]))
     assert response.context["unresolved_faces"] == 2
     assert "2 faces not resolved" in _page(response)
+
+
+def test_the_review_page_draws_a_box_dismissed_as_not_a_face_and_counts_it(client_for, staff, submit, pupils):
+    post = submit("Volcano day", tagged=[pupils.amara], faces=[("pupil", pupils.amara), ("not_face", None)])
+    image = PostImage.objects.get(post=post)
+    PostImage.objects.filter(pk=image.pk).update(thumbnail="posts/thumbnails/t.jpg", rendition="posts/renditions/r.jpg")
+
+    response = client_for(staff.head).get(reverse("review_post", args=[post.pk]))
+
+    (photo,) = response.context["photos"]
+    assert (photo.faces, photo.unresolved_faces, photo.dismissed_faces) == (2, 0, 1)
+    page = _page(response)
+    stage = page.split('class="rv-photo-stage"')[1].split("</div>")[0]
+    assert f'src="{reverse("post_image_file", args=[image.pk, "thumbnail"])}"' in stage
+    # Both boxes are drawn where the author saw them (800 × 600 photo, boxes at 10,10 of 50 × 50);
+    # the dismissed one is labelled on the photo, the other is named for screen readers only.
+    box = 'style="left: 1.250%; top: 1.667%; width: 6.250%; height: 8.333%;"'
+    assert f'<span class="rv-face-box rv-face-pupil" {box}>' in stage
+    assert f'<span class="rv-face-box rv-face-not_face" {box}>' in stage
+    assert '<span class="rv-face-label">Dismissed as not a face</span>' in stage
+    assert stage.count("rv-face-label") == 1
+    assert "<strong>1 box dismissed as not a face</strong> by the author" in page
+    assert "No unresolved faces." in page
+
+
+def test_a_box_dismissed_as_not_a_face_counts_as_resolved_in_the_queue(client_for, staff, submit, pupils):
+    post = submit("Volcano day", tagged=[pupils.amara], faces=[("not_face", None), ("redacted", None)])
+
+    response = client_for(staff.head).get(reverse("review_queue"))
+
+    (row,) = response.context["rows"]
+    assert row.post.pk == post.pk
+    assert (row.consent.unresolved_faces, row.consent.problems) == (0, 0)
+    assert row.consent.summary == "All pupils have consent"
 
 
 def test_review_page_shows_the_rule_findings(client_for, staff, submit):
@@ -514,3 +551,97 @@ def test_an_authors_time_that_passed_while_the_page_was_open_publishes_at_once(c
 
     assert _status(post) == PostStatus.APPROVED
     assert any("now, within a minute" in message for message in _messages(response))
+
+
+# What the post sends out that nobody typed (posts.outside): shown, and confirmed when unread.
+
+
+@pytest.fixture
+def with_outside(submit):
+    """A submitted post quoting a post that was read, with one preview read and one that could not be."""
+    from posts.models import OutsideContent
+
+    def make(*, unread=True):
+        post = submit("Results are in! https://county.example/results https://club.example/news")
+        now = timezone.now()
+        OutsideContent.objects.create(
+            post=post,
+            kind="quote",
+            url="https://x.com/county_sport/status/1",
+            author="county_sport",
+            text="Alpha Primary came second!",
+            read_at=now,
+        )
+        OutsideContent.objects.create(
+            post=post,
+            kind="link_preview",
+            url="https://county.example/results",
+            author="County Sport",
+            text="Tournament results\nA great day for everyone.",
+            read_at=now,
+        )
+        if unread:
+            OutsideContent.objects.create(
+                post=post,
+                kind="link_preview",
+                url="https://club.example/news",
+                text="Club news",
+                read_at=now - timedelta(days=1),
+                error="The preview could not be read: the site did not answer in time.",
+            )
+        return post
+
+    return make
+
+
+def test_the_review_page_shows_the_quoted_post_the_previews_and_what_could_not_be_read(client_for, staff, with_outside):
+    post = with_outside()
+
+    page = _page(client_for(staff.head).get(reverse("review_post", args=[post.pk])))
+
+    assert "Quoted post by @county_sport" in page and "Alpha Primary came second!" in page
+    assert "Tournament results" in page and "A great day for everyone." in page
+    assert "The preview could not be read: the site did not answer in time. Above is what was last read." in page
+    assert 'name="confirm_unread_outside"' in page
+    assert services.UNREAD_OUTSIDE_CONFIRMATION in page
+
+
+def test_approving_with_unread_outside_content_needs_the_box_ticked(client_for, staff, with_outside):
+    post = with_outside()
+
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"}, follow=True)
+
+    assert _status(post) == PostStatus.SUBMITTED
+    assert any("could not read the preview of https://club.example/news" in m for m in _messages(response))
+
+
+def test_approving_with_the_box_ticked_records_the_confirmation(client_for, staff, with_outside):
+    from audit.models import AuditEvent
+
+    post = with_outside()
+
+    response = client_for(staff.head).post(
+        reverse("review_approve", args=[post.pk]), {"when": "now", "confirm_unread_outside": "on"}
+    )
+
+    assert response.status_code == 302 and _status(post) == PostStatus.APPROVED
+    event = AuditEvent.objects.get(action="post.approved", target_id=str(post.pk))
+    assert [entry["url"] for entry in event.data["unread_outside_confirmed"]] == ["https://club.example/news"]
+
+
+def test_with_everything_read_there_is_nothing_to_confirm(client_for, staff, with_outside):
+    post = with_outside(unread=False)
+    client = client_for(staff.head)
+
+    assert 'name="confirm_unread_outside"' not in _page(client.get(reverse("review_post", args=[post.pk])))
+    client.post(reverse("review_approve", args=[post.pk]), {"when": "now"})
+    assert _status(post) == PostStatus.APPROVED
+
+
+def test_the_queue_flags_a_post_with_a_link_not_read(client_for, staff, with_outside):
+    with_outside()
+    with_outside(unread=False)
+
+    page = _page(client_for(staff.head).get(reverse("review_queue")))
+
+    assert page.count("link not read") == 1
