@@ -46,6 +46,7 @@ def pupil_create(
     first_name: str,
     surname: str,
     preferred_name: str = "",
+    other_names: str = "",
     class_group: ClassGroup | None = None,
     year_group: int | None = None,
     mis_id: str = "",
@@ -66,6 +67,7 @@ def pupil_create(
         first_name=first_name.strip(),
         surname=surname.strip(),
         preferred_name=preferred_name.strip(),
+        other_names=_clean_other_names(other_names),
         year_group=year_group,
         mis_id=mis_id,
         leaving_date=leaving_date,
@@ -249,6 +251,11 @@ _UPDATABLE_PUPIL_FIELDS = (
 _PUPIL_TEXT_FIELDS = ("first_name", "surname", "preferred_name", "other_names", "mis_id")
 
 
+def _clean_other_names(value: str) -> str:
+    """ "Bex; Becky, Bex" -> "Bex, Becky": one list, comma-separated, no repeats."""
+    return ", ".join(dict.fromkeys(part.strip() for part in re.split(r"[,;/\n]", value) if part.strip()))
+
+
 def _pupil_value(pupil: Pupil, field: str):
     """The value to compare, without loading the class (the MIS import updates thousands of pupils)."""
     return pupil.class_group_id if field == "class_group" else getattr(pupil, field)
@@ -269,9 +276,7 @@ def pupil_update(*, actor: Membership, pupil: Pupil, request: HttpRequest | None
         if field in fields:
             fields[field] = fields[field].strip()
     if "other_names" in fields:
-        fields["other_names"] = ", ".join(
-            dict.fromkeys(part.strip() for part in re.split(r"[,;/\n]", fields["other_names"]) if part.strip())
-        )
+        fields["other_names"] = _clean_other_names(fields["other_names"])
     class_group = fields.get("class_group")
     if class_group is not None and class_group.school_id != pupil.school_id:
         raise PermissionDenied("That class belongs to another school.")

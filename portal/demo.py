@@ -63,6 +63,9 @@ ACCOUNTS = [
     ("demoprimary_y4", "Demo Primary · Year 4", "Year 4"),
 ]
 
+# What some children are called at school, which the consent check looks for too.
+NICKNAMES = {"Amelia": "Millie", "Theo": "Teddy", "Alfie": "Alf", "Siobhán": "Shiv"}
+
 FIRST_NAMES = [
     "Amelia",
     "Oliver",
@@ -193,10 +196,12 @@ def _seed_pupils(*, head: Membership, office: Membership, classes: dict) -> None
     september = date(today.year if today.month >= 9 else today.year - 1, 9, 4)
     for klass in classes.values():
         for n in range(PUPILS_PER_CLASS):
+            first_name = rng.choice(FIRST_NAMES)
             pupil = consent_services.pupil_create(
                 actor=office,
-                first_name=rng.choice(FIRST_NAMES),
+                first_name=first_name,
                 surname=rng.choice(SURNAMES),
+                other_names=NICKNAMES.get(first_name, ""),
                 class_group=klass,
                 year_group=klass.year_group,
                 mis_id=f"DEMO-{klass.year_group}{n:02d}",
