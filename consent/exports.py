@@ -63,6 +63,7 @@ def export_register_csv(*, actor: Membership, class_group: ClassGroup | None = N
                 _cell(pupil.first_name),
                 _cell(pupil.surname),
                 _cell(pupil.preferred_name),
+                _cell(pupil.other_names),
                 _cell(pupil.class_group.name if pupil.class_group else ""),
                 _cell(pupil.year_group),
                 pupil.leaving_date.strftime("%d/%m/%Y") if pupil.leaving_date else "",

@@ -17,6 +17,7 @@ HEADER = [
     "first_name",
     "surname",
     "preferred_name",
+    "other_names",
     "class_name",
     "year_group",
     "leaving_date",
@@ -56,6 +57,7 @@ def test_one_row_per_pupil_on_roll_in_the_import_columns(cast, make_pupil, add_r
         first_name="Amara",
         surname="Okafor",
         preferred_name="Mara",
+        other_names="Mars",
         year_group=3,
         leaving_date=dt.date(2031, 7, 22),
     )
@@ -73,6 +75,7 @@ def test_one_row_per_pupil_on_roll_in_the_import_columns(cast, make_pupil, add_r
             "first_name": "Amara",
             "surname": "Okafor",
             "preferred_name": "Mara",
+            "other_names": "Mars",
             "class_name": "Year 3 Robins",
             "year_group": "3",
             "leaving_date": "22/07/2031",
@@ -96,7 +99,7 @@ def test_each_answer_follows_the_register(cast, make_pupil, add_record):
     [row] = rows_of(export_register_csv(actor=cast.office))
 
     # Withdrawn and disputed are both "No"; consent that ran out and nothing on file are both empty.
-    assert [row[key] for key in HEADER[7:]] == ["No", "No", "", "", "No photo or name"]
+    assert [row[key] for key in HEADER[8:]] == ["No", "No", "", "", "No photo or name"]
 
 
 @pytest.mark.parametrize(
