@@ -191,6 +191,23 @@ def _character(char: str) -> tuple[str, int]:
     return folded, _UPPER if base[0].isupper() else _LOWER if base[0].islower() else _LETTER
 
 
+# Cyrillic and Greek letters drawn like Latin ones. In a word that mixes them with Latin letters
+# ("Аvа Раtеl" typed to slip past a filter) they are read as the Latin letters they look like;
+# a word wholly in Cyrillic or Greek is transliterated as usual ("Мария" is "mariya").
+_LOOKALIKES = {
+    **dict(zip("АВЕКМНОРСТХУаеорсухіјѕԁһӏ", "abekmhopctxyaeopcyxijsdhl", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοκνρτυχι", "abezhikmnoptyxaokvptuxi", strict=True)),
+}
+
+
+def _unmask_lookalikes(run: list[list], text: str) -> None:
+    originals = [text[unit[1]] for unit in run]
+    if any(char in _LOOKALIKES for char in originals) and any(char.isascii() for char in originals):
+        for unit, char in zip(run, originals, strict=True):
+            if char in _LOOKALIKES:
+                unit[0] = _LOOKALIKES[char]
+
+
 def tokens(text: str) -> list[Token]:
     """The words of `text`, folded, with where each came from (see the module docstring)."""
     links = [match.span() for match in _LINK.finditer(text)] if ("://" in text or "www." in text) else []
@@ -215,6 +232,8 @@ def tokens(text: str) -> list[Token]:
             starts_sentence = bool(stripped) and (stripped[-1] in _SENTENCE_END or "\n" in gap)
         else:
             starts_sentence = True
+        if len(run) > 1:
+            _unmask_lookalikes(run, text)
         pieces = [[run[0]]]
         for position in range(1, len(run)):
             previous, unit = run[position - 1], run[position]
@@ -278,9 +297,9 @@ EVERYDAY_NAMES = _words(
     amber angel april art ash august autumn bay bear bill birch blossom bob brook brooke buddy candy
     chase cherry clay cliff crystal daisy dale dawn destiny drew duke earl faith fern flora forest
     fox frank gem ginger glen grace guy harmony hazel heath heather holly honey hope hunter iris ivy
-    jack jade jasmine joy journey june king lark lavender liberty lily major mark max may melody
+    jack jasmine joy journey june king lark lavender liberty lily major mark max may melody
     mercy miles misty olive ocean pat patience pearl penny poppy price prince rain ray reed rich
-    river robin rocky rose rowan ruby rusty saffron sage sandy sky sonny star stone storm summer
+    river robin rocky rose rowan rusty saffron sage sandy sky sonny star stone storm summer
     sunny sunshine sue violet wade will willow winter wolf wren
     """
 )
@@ -340,17 +359,18 @@ NOT_INITIALS = _words(
 
 
 def _is_everyday_word(word: str) -> bool:
-    return word in EVERYDAY_NAMES or len(word) <= 2 or word in _common_english()
+    return word in EVERYDAY_NAMES or len(word) <= 2 or word in _english(50e-6)
 
 
-@lru_cache(maxsize=1)
-def _common_english() -> frozenset[str]:
-    """The commonest few hundred English words ("will", "may", "hope"): names that are also these
-    read as words unless the text treats them as names."""
+@lru_cache(maxsize=4)
+def _english(share: float) -> frozenset[str]:
+    """English words at least this common (a share of all words in pyspellchecker's corpus):
+    at 50 per million the commonest few hundred ("will", "may", "hope"), at 5 per million
+    everyday nouns too ("grant", "brown", "king")."""
     from spellchecker import SpellChecker
 
     frequency = SpellChecker(language="en").word_frequency
-    threshold = frequency.total_words * 50e-6
+    threshold = frequency.total_words * share
     return frozenset(word for word, count in frequency.dictionary.items() if count >= threshold)
 
 
@@ -389,9 +409,11 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
         for given in givens:
             entries.append(_Entry(given, Form.GIVEN, pupil_id, len(given) == 1 and _is_everyday_word(given[0])))
             if surname_words:
-                # "will grant" is a phrase before it is Will Grant: a name whose first name is an
-                # everyday word needs a capital (or a hashtag) even with the surname.
-                everyday = all(_is_everyday_word(word) for word in given)
+                # "will grant" is a phrase before it is Will Grant: a name made only of everyday
+                # words needs a capital (or a hashtag); "rose taylor" is Rose Taylor in any case.
+                everyday = all(_is_everyday_word(word) for word in given) and all(
+                    _is_everyday_word(word) or word in _english(5e-6) for word in surname_words
+                )
                 entries.append(_Entry(given + surname_words, Form.FULL, pupil_id, everyday))
                 entries.append(_Entry(surname_words + given, Form.FULL, pupil_id, everyday, len(surname_words)))
                 entries.append(_Entry(given + (surname_words[0][0],), Form.SPECIFIC, pupil_id, everyday))
@@ -433,6 +455,8 @@ def _glue(previous: Token, token: Token) -> str | None:
     apostrophes, underscores, a full stop after an initial), "," (the surname first, checked by
     the caller), or None when they cannot be one name."""
     rest = "".join(token.gap.split())
+    if rest and len(rest) <= 16 and all(unicodedata.category(char)[0] == "S" or _is_invisible(char) for char in rest):
+        return ""  # emoji between the words of a name ("Ava🇬🇧Patel") still join them
     if len(rest) > 2 or not all(char in _NAME_GLUE for char in rest):
         return None
     if "." in rest and len(previous.text) != 1 and not (previous.tag and token.tag):
@@ -495,12 +519,19 @@ def _initials_at(toks: list[Token], position: int) -> tuple[str, int] | None:
     return None
 
 
+_YEAR_WORD = re.compile(r"(?:y|yr|year)(\d{1,2})")
+
+
 def _class_mentions(toks: list[Token], index: IdentityIndex) -> list[tuple[int, int, frozenset[int], frozenset[int]]]:
     """Where the text names a class or a year: (first word, past the last, class ids, years)."""
     found = []
     for position, token in enumerate(toks):
         year = None
-        if token.text in ("year", "yr", "y") and position + 1 < len(toks) and toks[position + 1].text.isdigit():
+        joined = _YEAR_WORD.fullmatch(token.text)  # "Y5", "Yr5" written as one word
+        if joined:
+            year = int(joined.group(1))
+            found.append((position, position + 1, index.classes_by_year.get(year, frozenset()), frozenset({year})))
+        elif token.text in ("year", "yr", "y") and position + 1 < len(toks) and toks[position + 1].text.isdigit():
             if len(toks[position + 1].gap) <= 1:
                 year = int(toks[position + 1].text)
                 found.append((position, position + 2, index.classes_by_year.get(year, frozenset()), frozenset({year})))
@@ -622,7 +653,7 @@ def _capitalised_as_name(toks: list[Token], position: int) -> bool:
         return (
             following is not None
             and not following.capitalised
-            and (following.text in _DOINGS or following.text.endswith("ed"))
+            and (following.text in _DOINGS or following.text.endswith(("ed", "ing")))
         )
     # In a title or a line in capitals ("Our Summer Fair"), capitals say nothing.
     neighbours = [other for other in (toks[position - 1], following) if other is not None and other.text.isalpha()]
@@ -636,8 +667,10 @@ def _joined_to_other_name(toks: list[Token], kept: list, number: int) -> bool:
         if not 0 <= other_number < len(kept):
             continue
         other_first, other_end, _, other_entries = kept[other_number]
-        if all(entry.word_name for entry in other_entries):
-            continue
+        if all(entry.word_name for entry in other_entries) and not (
+            toks[first].capitalised and toks[other_first].capitalised
+        ):
+            continue  # "rose and joy" is two words; "Rose and Joy" two names
         left, right = (other_end, first) if other_number < number else (end, other_first)
         between = [token.text for token in toks[left:right]]
         gap = toks[right].gap if right < len(toks) else ""
