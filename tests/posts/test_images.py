@@ -1,6 +1,7 @@
 """The image pipeline, with every picture made on the fly (nothing is downloaded)."""
 
 import io
+import math
 import struct
 import zipfile
 import zlib
@@ -41,7 +42,7 @@ def photo_like(width: int, height: int, *, noise: float = 8.0, seed: int = 1) ->
 
 
 def draw_face(image: Image.Image, centre: tuple[int, int], size: int) -> None:
-    """A flat cartoon face. The real Haar cascade finds it; it says nothing about real photos."""
+    """A flat cartoon face. The real detector (MTCNN) finds it; tests/posts/test_faces.py has real photos."""
     draw = ImageDraw.Draw(image)
     cx, cy, s = centre[0], centre[1], size
     skin = (225, 185, 160)
@@ -343,23 +344,28 @@ def test_a_photo_within_limits_keeps_its_size():
 def test_faces_are_mapped_from_the_detection_copy_to_the_prepared_image(monkeypatch):
     seen = []
 
-    def fake_cascade(grey):
-        seen.append(grey.shape)
-        return [(100, 50, 40, 40), (1000, 660, 40, 40)]  # the second runs off the bottom-right
+    def fake_detector(rgb):
+        seen.append(rgb.shape)
+        return [(100, 50, 40, 40), (1250, 830, 40, 40)]  # the second runs off the bottom-right
 
-    monkeypatch.setattr(faces, "_detect_raw", fake_cascade)
+    monkeypatch.setattr(faces, "_detect_raw", fake_detector)
     result = prepare_image(encode(photo_like(6000, 4000, noise=2)))
 
-    assert seen == [(683, 1024)]  # detection ran on a ~1024 px grey copy
+    assert seen == [(853, 1280, 3)]  # detection ran on a ~1280 px colour copy
     assert (result.width, result.height) == (4096, 2731)
-    scale = 4096 / 1024
-    assert result.faces[0] == (int(100 * scale), int(50 * 2731 / 683), 160, 161)
+    sx, sy = 4096 / 1280, 2731 / 853
+    assert result.faces[0] == (
+        int(100 * sx),
+        int(50 * sy),
+        math.ceil(140 * sx) - int(100 * sx),
+        math.ceil(90 * sy) - int(50 * sy),
+    )
     x, y, w, h = result.faces[1]
-    assert (x, y) == (4000, int(660 * 2731 / 683)) and x + w == 4096 and y + h == 2731
+    assert (x, y) == (4000, int(830 * sy)) and x + w == 4096 and y + h == 2731
 
 
 def test_face_boxes_follow_the_picture_when_it_is_shrunk_to_fit_the_byte_limit(monkeypatch):
-    monkeypatch.setattr(faces, "_detect_raw", lambda grey: [(200, 100, 100, 100)])
+    monkeypatch.setattr(faces, "_detect_raw", lambda rgb: [(200, 100, 100, 100)])
     upload = encode(photo_like(1000, 800, noise=30), quality=95)
 
     result = prepare_image(upload, max_jpeg_bytes=60_000)
@@ -370,7 +376,7 @@ def test_face_boxes_follow_the_picture_when_it_is_shrunk_to_fit_the_byte_limit(m
     assert result.faces[0][2] == pytest.approx(100 * scale, abs=2)
 
 
-def test_the_real_cascade_finds_a_drawn_face_in_a_big_photo():
+def test_the_real_detector_finds_a_drawn_face_in_a_big_photo():
     picture = face_picture((6000, 4000), centre=(4200, 1500), face_size=700)
     result = prepare_image(encode(picture, quality=90))
 
