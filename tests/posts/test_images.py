@@ -346,14 +346,14 @@ def test_faces_are_mapped_from_the_detection_copy_to_the_prepared_image(monkeypa
 
     def fake_detector(rgb):
         seen.append(rgb.shape)
-        return [(100, 50, 40, 40), (1250, 830, 40, 40)]  # the second runs off the bottom-right
+        return [(100, 50, 40, 40), (1510, 1000, 40, 40)]  # the second runs off the bottom-right
 
     monkeypatch.setattr(faces, "_detect_raw", fake_detector)
     result = prepare_image(encode(photo_like(6000, 4000, noise=2)))
 
-    assert seen == [(853, 1280, 3)]  # detection ran on a ~1280 px colour copy
+    assert seen == [(1024, 1536, 3)]  # detection ran on a 1536 px colour copy
     assert (result.width, result.height) == (4096, 2731)
-    sx, sy = 4096 / 1280, 2731 / 853
+    sx, sy = 4096 / 1536, 2731 / 1024
     assert result.faces[0] == (
         int(100 * sx),
         int(50 * sy),
@@ -361,7 +361,7 @@ def test_faces_are_mapped_from_the_detection_copy_to_the_prepared_image(monkeypa
         math.ceil(90 * sy) - int(50 * sy),
     )
     x, y, w, h = result.faces[1]
-    assert (x, y) == (4000, int(830 * sy)) and x + w == 4096 and y + h == 2731
+    assert (x, y) == (int(1510 * sx), int(1000 * sy)) and x + w == 4096 and y + h == 2731
 
 
 def test_face_boxes_follow_the_picture_when_it_is_shrunk_to_fit_the_byte_limit(monkeypatch):

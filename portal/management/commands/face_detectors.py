@@ -93,7 +93,7 @@ def detectors() -> dict[str, Detector]:
     found["haar_profile_both_ways"] = haar("haarcascade_profileface.xml", mirrored_too=True)
     found["mtcnn_1024"] = mtcnn(1024)
     found[f"portal_mtcnn_{faces.DETECTION_LONG_SIDE}"] = portal_detector
-    for long_side in (1536, 2048):
+    for long_side in (1280, 1536, 2048):
         if long_side != faces.DETECTION_LONG_SIDE:
             found[f"mtcnn_{long_side}"] = mtcnn(long_side)
     found["portal+haar_default"] = both(portal_detector, found["haar_default"])
