@@ -465,13 +465,16 @@ def _read(item: _Wanted, post: Post) -> _Read:
     return _Read(item, author=preview.site[:200], text=preview.text)
 
 
-def post_read_outside_content(*, post: Post, fresh_for: timedelta | None = None, only_unread: bool = False) -> bool:
+def post_read_outside_content(
+    *, post: Post, fresh_for: timedelta | None = None, only_unread: bool = False, missing_only: bool = False
+) -> bool:
     """Read what the post sends out and keep it in its OutsideContent rows: one per link (kept
     up to date in place), none for links no longer in the post. Returns whether any text or
     error changed.
 
     `fresh_for`: skip links read without error this recently. `only_unread`: skip every link
-    already read without error. Failures keep the text last read and set `error`.
+    already read without error. `missing_only`: read only links never tried (no row yet).
+    Failures keep the text last read and set `error`.
     """
     post = Post.objects.select_related("account").get(pk=post.pk)
     wanted = outside_links(post)
@@ -480,11 +483,13 @@ def post_read_outside_content(*, post: Post, fresh_for: timedelta | None = None,
 
     def current(item: _Wanted) -> bool:
         row = rows.get((item.kind, item.url))
+        if missing_only:
+            return row is not None
         if row is None or row.error or row.read_at is None:
             return False
         return only_unread or (fresh_for is not None and now - row.read_at < fresh_for)
 
-    stale = {key for key in rows if key not in {(item.kind, item.url) for item in wanted}}
+    stale = set() if missing_only else {key for key in rows if key not in {(item.kind, item.url) for item in wanted}}
     to_read = [item for item in wanted if not current(item)]
     if not to_read and not stale:
         return False

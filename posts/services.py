@@ -72,6 +72,10 @@ def _claim(post: Post, *, from_statuses, to: str, **fields) -> None:
 
 
 def _consent_check(post: Post, stage: Stage) -> ConsentCheck:
+    # A quote or link never read (a post made by a script, or before links were read) is read
+    # now: the check must see every word the post sends out. The compose page and "Send for
+    # approval" have read them already, so this makes no network call on their way.
+    post_read_outside_content(post=post, missing_only=True)
     post = with_content(Post.objects.filter(pk=post.pk)).select_related("account").get()
     return check_post_consent(consent_content(post), stage=stage)
 

@@ -545,3 +545,15 @@ def test_trip_approval_itself_refuses_unread_outside_content(site, staff, accoun
 
     with pytest.raises(services.TransitionError, match="Trip mode cannot approve this post"):
         delegation.post_approve_on_trip(actor=staff.teacher, post=post, delegation=trip)
+
+
+def test_a_post_made_without_reading_its_links_has_them_read_when_it_is_submitted(site, staff, accounts, pupils):
+    link = site.page("/news", b"<title>Amara Okafor wins the county spelling bee</title>")
+    post = services.post_create(actor=staff.teacher, account=accounts.year3, text=f"Well done! {link}")
+    assert rows(post) == []  # made by a script: nothing read yet
+
+    with pytest.raises(services.PostBlocked, match="full name"):
+        services.post_submit(actor=staff.teacher, post=post)
+
+    [row] = rows(post)
+    assert (row.kind, row.text) == (OutsideContent.Kind.LINK_PREVIEW, "Amara Okafor wins the county spelling bee")
