@@ -76,6 +76,7 @@ class _Entry:
     pupil_id: int
     word_name: bool = False  # a one-word name that is also an everyday word
     comma_at: int = 0  # surname first: the word before which a comma may stand ("Patel, Ava")
+    initial_first: bool = False  # "A. Patel": the first word is the first name's initial
 
 
 @dataclass(frozen=True)
@@ -417,8 +418,9 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
                 entries.append(_Entry(given + surname_words, Form.FULL, pupil_id, everyday))
                 entries.append(_Entry(surname_words + given, Form.FULL, pupil_id, everyday, len(surname_words)))
                 entries.append(_Entry(given + (surname_words[0][0],), Form.SPECIFIC, pupil_id, everyday))
-                if "-" in surname and len(surname_words) > 1:  # "Ava Smith" for Ava Smith-Jones
+                if "-" in surname and len(surname_words) > 1:  # "Ava Smith" or "Ava Jones" for Ava Smith-Jones
                     entries.append(_Entry(given + surname_words[:1], Form.FULL, pupil_id, everyday))
+                    entries.append(_Entry(given + surname_words[-1:], Form.FULL, pupil_id, everyday))
         for entry in entries:
             node = index.names
             for word in entry.words:
@@ -429,6 +431,15 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
                 run_together.setdefault(joined, []).append(entry)
                 if entry.form == Form.FULL and len(joined) >= _SHORTEST_HIDDEN_NAME:
                     hidden.add(len(joined))
+        if first_words and surname_words and not all(_is_everyday_word(word) for word in surname_words):
+            # "A. Patel": the first name's initial and the surname (not after "Mr" or "Mrs").
+            for given in dict.fromkeys((first_words, name_words(preferred))):
+                if given:
+                    entry = _Entry((given[0][0], *surname_words), Form.FULL, pupil_id, initial_first=True)
+                    node = index.names
+                    for word in entry.words:
+                        node = node.setdefault(word, {})
+                    node.setdefault("", []).append(entry)
         if first_words and surname_words:
             for given in (first_words, name_words(preferred)):
                 if given:
@@ -464,6 +475,17 @@ def _glue(previous: Token, token: Token) -> str | None:
     return "," if "," in rest else ""
 
 
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "rev", "dame", "lady", "lord"})
+
+
+def _initial_then_surname(toks: list[Token], position: int) -> bool:
+    """ "A. Patel" or "A Patel" as a pupil's name: a capital initial, not after a title ("Mrs A. Patel")."""
+    initial = toks[position]
+    if len(initial.text) != 1 or not initial.capitalised or initial.text.isdigit():
+        return False
+    return position == 0 or toks[position - 1].text not in _TITLES
+
+
 def _walk(toks: list[Token], position: int, node: dict) -> list[tuple[int, _Entry]]:
     """The names written from `position` on: (past the last word, entry) for each.
 
@@ -477,6 +499,8 @@ def _walk(toks: list[Token], position: int, node: dict) -> list[tuple[int, _Entr
         node, at, matched, skipped, comma_at = stack.pop()
         for entry in node.get("", ()):
             if (not skipped or entry.form == Form.FULL) and comma_at in (0, entry.comma_at):
+                if entry.initial_first and not _initial_then_surname(toks, position):
+                    continue
                 found.append((at, entry))
         if at >= len(toks) or len(node) == ("" in node):
             continue
@@ -519,6 +543,10 @@ def _initials_at(toks: list[Token], position: int) -> tuple[str, int] | None:
     return None
 
 
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+}  # fmt: skip
 _YEAR_WORD = re.compile(r"(?:y|yr|year)(\d{1,2})")
 
 
@@ -531,6 +559,14 @@ def _class_mentions(toks: list[Token], index: IdentityIndex) -> list[tuple[int, 
         if joined:
             year = int(joined.group(1))
             found.append((position, position + 1, index.classes_by_year.get(year, frozenset()), frozenset({year})))
+        elif (
+            token.text in ("year", "yr")
+            and position + 1 < len(toks)
+            and toks[position + 1].text in _NUMBER_WORDS
+            and len(toks[position + 1].gap) <= 1
+        ):
+            year = _NUMBER_WORDS[toks[position + 1].text]
+            found.append((position, position + 2, index.classes_by_year.get(year, frozenset()), frozenset({year})))
         elif token.text in ("year", "yr", "y") and position + 1 < len(toks) and toks[position + 1].text.isdigit():
             if len(toks[position + 1].gap) <= 1:
                 year = int(toks[position + 1].text)

@@ -56,7 +56,10 @@ def consent_content(post: Post) -> PostContent:
         outside=tuple(
             OutsideText(
                 label=outside_label(row),
-                text=row.text,
+                # The quoted post's author is shown with it (a handle can be a child's name).
+                text=f"@{row.author.lstrip('@')}\n{row.text}"
+                if row.author and row.kind == OutsideContent.Kind.QUOTE
+                else row.text,
                 read=not row.error and row.read_at is not None,
                 error=row.error,
             )

@@ -122,3 +122,20 @@ def test_tokens_split_hashtags_handles_and_keep_where_words_came_from():
 def test_a_long_text_with_emoji_sequences_is_read_and_the_name_at_its_end_found(index):
     text = "👨‍👩‍👧‍👦🏳️‍🌈👍🏽 " * 1500 + "Ava Patel"
     assert found(text, index)[-1] == ("Ava Patel", Form.FULL.value, (1,))
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("A. Patel won the prize", "A. Patel"), ("Well done A Patel", "A Patel"), ("Ava Jones", "Ava Jones")],
+)
+def test_an_initial_with_the_surname_and_either_part_of_a_double_surname_are_full_names(text, written, index):
+    assert any(hit[0] == written and hit[1] == Form.FULL.value for hit in found(text, index))
+
+
+def test_an_initial_and_surname_after_a_title_is_an_adult(index):
+    assert [hit for hit in found("Thank you Mrs A. Patel for the cakes", index) if hit[1] == Form.FULL.value] == []
+
+
+def test_a_year_written_in_words_says_whose_name_it_is(index):
+    [match] = find_names("Ruby from Year Five won", index)
+    assert match.pupils_in_context(index) == (3,)

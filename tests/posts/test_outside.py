@@ -393,7 +393,8 @@ def test_the_quoted_posts_label_names_its_author(staff, accounts):
     post = draft(staff, accounts, text="Look", quote_url=post_url(accounts.whole_school, quoted.id))
 
     [text] = selectors.consent_content(post).outside
-    assert (text.label, text.text, text.read) == ("the quoted post (@alpha_school)", "Hello", True)
+    # The author's handle is read too: the network shows it with the quoted post.
+    assert (text.label, text.text, text.read) == ("the quoted post (@alpha_school)", "@alpha_school\nHello", True)
 
 
 def test_a_pupils_full_name_in_a_preview_stops_the_post(site, staff, accounts, pupils):
