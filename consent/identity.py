@@ -632,7 +632,10 @@ def find_names(text: str, index: IdentityIndex, *, toks: list[Token] | None = No
                 continue
             everyday = False
         name_like = (
-            not everyday or bool(near) or _capitalised_as_name(toks, first) or _joined_to_other_name(toks, kept, number)
+            not everyday
+            or any(_class_beside(toks, first, end, mention) for mention in near)
+            or _capitalised_as_name(toks, first)
+            or _joined_to_other_name(toks, kept, number)
         )
         matches.append(
             NameMatch(
@@ -689,11 +692,24 @@ def _capitalised_as_name(toks: list[Token], position: int) -> bool:
         return (
             following is not None
             and not following.capitalised
-            and (following.text in _DOINGS or following.text.endswith(("ed", "ing")))
+            and (following.text in _DOINGS or following.text.endswith("ed"))
         )
-    # In a title or a line in capitals ("Our Summer Fair"), capitals say nothing.
-    neighbours = [other for other in (toks[position - 1], following) if other is not None and other.text.isalpha()]
-    return not neighbours or not all(other.capitalised for other in neighbours)
+    # Before another capitalised word ("the Poppy Appeal", "our Summer Fair", "Rose Class") the
+    # capital belongs to a title, not a name: a name with its surname is a full name anyway.
+    return following is None or not (following.capitalised and following.text.isalpha())
+
+
+def _class_beside(toks: list[Token], first: int, end: int, mention: tuple) -> bool:
+    """Is the class or year written right beside the name, saying whose it is: "Rose (Y3)",
+    "Rose from Year 3", "Rose in 3B", "Year 3's Rose"? ("Will Year 3 please…" is not.)"""
+    start, stop = mention[0], mention[1]
+    if start == end:
+        return "(" in toks[start].gap
+    if start == end + 1:
+        return toks[end].text in ("from", "in", "of")
+    if stop == first:
+        return True
+    return stop == first - 1 and toks[stop].text == "s"  # "Year 3's Rose"
 
 
 def _joined_to_other_name(toks: list[Token], kept: list, number: int) -> bool:

@@ -139,3 +139,22 @@ def test_an_initial_and_surname_after_a_title_is_an_adult(index):
 def test_a_year_written_in_words_says_whose_name_it_is(index):
     [match] = find_names("Ruby from Year Five won", index)
     assert match.pupils_in_context(index) == (3,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are supporting the Poppy Appeal this week.",
+        "Our Summer Fair raised £400!",
+        "The Rose Garden is in bloom.",
+        "Will Year 3 please bring wellies on Friday?",
+        "Summer reading challenge starts today.",
+    ],
+)
+def test_titles_and_a_class_after_an_everyday_word_do_not_make_it_a_name(text, index):
+    assert [hit for hit in found(text, index) if hit[1] == Form.GIVEN.value] == []
+
+
+@pytest.mark.parametrize("text", ["Rose (Y3) sang", "Rose from Year 3 sang", "Year 3's Rose sang"])
+def test_a_class_written_beside_an_everyday_word_makes_it_a_name(text, index):
+    assert ("Rose", Form.GIVEN.value, (4,)) in found(text, index)
