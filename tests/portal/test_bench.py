@@ -23,7 +23,8 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
         "publishing",
     }
     assert figures["prepare_image"]["jpeg"]["ratio"] > 0
-    assert figures["consent_check"]["pupils"] == 2000
+    assert figures["consent_check"]["pupils_2000"]["text_chars"] == 280
+    assert figures["consent_check"]["pupils_5000"]["text_chars"] == 9990
     assert figures["mis_import"]["consents"] == 4 * figures["mis_import"]["rows"]
     for network in ("local", "x"):  # through a real worker, in a child process on a scratch database
         publishing = figures["publishing"][network]

@@ -562,7 +562,11 @@ def with_outside(submit):
     from posts.models import OutsideContent
 
     def make(*, unread=True):
-        post = submit("Results are in! https://county.example/results https://club.example/news")
+        links = (
+            "https://county.example/results https://club.example/news" if unread else "https://county.example/results"
+        )
+        post = submit(f"Results are in! {links}")
+        OutsideContent.objects.filter(post=post).delete()  # what submitting read (no answer here) is replaced
         now = timezone.now()
         OutsideContent.objects.create(
             post=post,
