@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from itertools import product
 
 from anyascii import anyascii
 from django.db import IntegrityError, transaction
@@ -379,6 +380,15 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(token.text for token in tokens(name))
 
 
+# German and Scandinavian letters are also written spelt out ("Müller" as "Mueller").
+_SPELT_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "å": "aa", "Å": "Aa"})
+
+
+def _spellings(name: str) -> list[tuple[str, ...]]:
+    """The name's words, and also with umlauts spelt out where it has any."""
+    return [words for words in dict.fromkeys((name_words(name), name_words(name.translate(_SPELT_OUT)))) if words]
+
+
 def _other_names(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;/]", value or "") if part.strip()]
 
@@ -399,7 +409,11 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
         short = f"{known_as} {surname[:1].upper()}." if surname else known_as
         initials = "".join(f"{word[0].upper()}." for word in (first_words[:1] + surname_words)[:3])
         index.pupils[pupil_id] = PupilEntry(pupil_id, class_group_id, year_group, leaving_date, short, initials)
-        givens = [first_words, name_words(preferred), *(name_words(name) for name in _other_names(other))]
+        givens = [
+            *_spellings(first),
+            *_spellings(preferred),
+            *(spelling for name in _other_names(other) for spelling in _spellings(name)),
+        ]
         if len(first_words) > 1:
             givens.append(first_words[:1])  # "Anne" for Anne-Marie
         for word in first_words[:1]:
@@ -407,8 +421,9 @@ def build_index(pupils: Iterable[tuple], classes: Iterable[tuple[int, str, int |
         givens = [given for given in dict.fromkeys(givens) if given]
 
         entries: list[_Entry] = []
-        for given in givens:
-            entries.append(_Entry(given, Form.GIVEN, pupil_id, len(given) == 1 and _is_everyday_word(given[0])))
+        for given, surname_words in product(givens, _spellings(surname) or [()]):
+            if not any(entry.words == given and entry.form == Form.GIVEN for entry in entries):
+                entries.append(_Entry(given, Form.GIVEN, pupil_id, len(given) == 1 and _is_everyday_word(given[0])))
             if surname_words:
                 # "will grant" is a phrase before it is Will Grant: a name made only of everyday
                 # words needs a capital (or a hashtag); "rose taylor" is Rose Taylor in any case.

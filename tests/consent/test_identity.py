@@ -158,3 +158,9 @@ def test_titles_and_a_class_after_an_everyday_word_do_not_make_it_a_name(text, i
 @pytest.mark.parametrize("text", ["Rose (Y3) sang", "Rose from Year 3 sang", "Year 3's Rose sang"])
 def test_a_class_written_beside_an_everyday_word_makes_it_a_name(text, index):
     assert ("Rose", Form.GIVEN.value, (4,)) in found(text, index)
+
+
+def test_umlauts_match_with_or_without_their_dots_and_spelt_out():
+    index = build_index([(1, 10, 3, "Jürgen", "", "", "Müller", None)], CLASSES)
+    for text in ("Jürgen Müller", "Jurgen Muller", "Juergen Mueller", "#JuergenMueller"):
+        assert [hit[1] for hit in found(text, index)] == [Form.FULL.value], text
