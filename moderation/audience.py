@@ -23,10 +23,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Membership, School, SocialAccount
-from accounts.networks.base import Network, NetworkError, NetworkUser, PostNotFound
-from accounts.networks.registry import get_network
 from accounts.permissions import Perm, has_perm
 from audit.services import record as audit_record
+from networks.base import Network, NetworkError, NetworkUser, PostNotFound
+from networks.registry import get_network
 
 from .engine import check_text
 from .models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest

@@ -760,8 +760,8 @@ def _length_counter(length_rule: str) -> tuple[Callable[[str], int], str]:
 
 def _network_limits(account: SocialAccount) -> tuple[int, str]:
     try:
-        from accounts.networks.base import NetworkError
-        from accounts.networks.registry import network_class
+        from networks.base import NetworkError
+        from networks.registry import network_class
     except ImportError:
         return _NETWORK_FALLBACK
     try:

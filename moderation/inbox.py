@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, SocialAccount
-from accounts.networks.base import Mention, Network, NetworkError, NetworkUser
-from accounts.networks.registry import get_network
 from accounts.permissions import Perm, has_perm
 from audit.services import record
+from networks.base import Mention, Network, NetworkError, NetworkUser
+from networks.registry import get_network
 
 from .engine import check_text
 from .models_inbox import Incident, MentionItem, MentionStatus, MentionSync, is_reply

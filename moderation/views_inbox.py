@@ -15,9 +15,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import school_member_required
-from accounts.networks.base import NetworkError
-from accounts.networks.registry import get_network
 from accounts.permissions import Perm, has_perm
+from networks.base import NetworkError
+from networks.registry import get_network
 
 from . import inbox, incidents, selectors_inbox
 from .forms_inbox import (

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "audit",
     "accounts",
+    "networks",
     "consent",
     "moderation",
     "posts",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", portal_views.audit_log, name="audit_log"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("networks.urls")),
     path("consent/", include("consent.urls")),
     path("posts/", include("posts.urls")),
     path("policy/", include("moderation.urls")),

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost, SocialAccount
-from accounts.networks.local import post_url as local_post_url
+from accounts.models import SocialAccount
+from networks.local.adapter import post_url as local_post_url
+from networks.local.models import LocalNetworkPost
 
 from .models import PostImage
 from .services import EMPTY_POST, MAX_ALT_TEXT_CHARS

@@ -36,9 +36,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from accounts.networks import local
-from accounts.networks.base import NetworkError, PostNotFound
-from accounts.networks.registry import get_network, network_class
+from networks.base import NetworkError, PostNotFound
+from networks.local import adapter as local
+from networks.registry import get_network, network_class
 
 from .models import OutsideContent, Post, PostStatus
 from .tweet_text import url_spans
@@ -544,7 +544,7 @@ def outside_label(row: OutsideContent) -> str:
     return f"the preview of {row.url}"
 
 
-# The local network's timeline shows each published post's link cards (accounts.networks.local).
+# The local network's timeline shows each published post's link cards (networks.local.adapter).
 
 
 def _local_link_cards(posts) -> dict[int, list[local.LinkCard]]:

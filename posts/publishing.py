@@ -36,7 +36,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import SocialAccount
-from accounts.networks.base import (
+from audit.services import record
+from consent.checks import Stage
+from networks.base import (
     ExternalRef,
     Network,
     NetworkError,
@@ -44,9 +46,7 @@ from accounts.networks.base import (
     PostPayload,
     ReconnectNeeded,
 )
-from accounts.networks.registry import get_network
-from audit.services import record
-from consent.checks import Stage
+from networks.registry import get_network
 
 from . import notifications
 from .forms import parse_quote_url

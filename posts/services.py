@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Membership, SocialAccount
-from accounts.networks.base import NetworkError, PostNotFound
-from accounts.networks.registry import get_network
 from accounts.permissions import may_approve_for, may_draft_for
 from audit.services import record
 from consent.checks import ConsentCheck, Stage, check_post_consent
+from networks.base import NetworkError, PostNotFound
+from networks.registry import get_network
 
 from . import notifications
 from .images import prepare_image

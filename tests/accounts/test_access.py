@@ -159,7 +159,7 @@ VIEWS = {
     ),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
-PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
+PORTAL_APPS = ("accounts", "networks", "portal", "consent", "posts", "moderation", "audit")
 
 
 @pytest.fixture(autouse=True)

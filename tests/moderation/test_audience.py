@@ -15,14 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from accounts.models import LocalNetworkFollow, LocalNetworkRelation
-from accounts.networks import local, registry
-from accounts.networks.base import Network, NetworkError, NetworkUser
-from accounts.networks.local import LocalNetwork
 from audit.models import AuditEvent
 from moderation import audience
 from moderation.models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
 from moderation.tasks import sync_audience
+from networks import registry
+from networks.base import Network, NetworkError, NetworkUser
+from networks.local import adapter as local
+from networks.local.adapter import LocalNetwork
+from networks.local.models import LocalNetworkFollow, LocalNetworkRelation
 
 NOW = timezone.now()
 
@@ -695,7 +696,7 @@ def test_the_dashboard_counts_followers_waiting(client_for, staff, synced):
 def test_the_demo_has_followers_to_review_and_mentions_for_the_inbox(db):
     from django.core.management import call_command
 
-    from accounts.models import LocalNetworkMention
+    from networks.local.models import LocalNetworkMention
 
     call_command("seed_demo", "--password", "pw-for-demo")
     call_command("seed_demo", "--password", "pw-for-demo")  # idempotent

@@ -1,7 +1,7 @@
 """The mentions inbox: mentions fetched through the adapter and screened with the school's rules,
 and every decision about one (fine, hide, mute, block, reported, escalate) with its audit entry.
 
-Mentions come from the local network's simulated people (accounts.networks.local); a small fake
+Mentions come from the local network's simulated people (networks.local.adapter); a small fake
 adapter stands in for a network that cannot do something (X outside its paid tiers)."""
 
 from datetime import timedelta
@@ -14,15 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LocalNetworkMention, LocalNetworkPost, LocalNetworkRelation
-from accounts.networks import registry
-from accounts.networks.base import Capabilities, LengthRule, Mention, NetworkError, NetworkUser, OwnPost, PostPayload
-from accounts.networks.local import LocalNetwork, simulate_mention, simulate_person
 from audit.models import AuditEvent
 from moderation import inbox
 from moderation.models import BlockedAccount, Incident, MentionItem, MentionStatus, MentionSync
 from moderation.services import seed_default_rules
 from moderation.tasks import fetch_mentions_of_account
+from networks import registry
+from networks.base import Capabilities, LengthRule, Mention, NetworkError, NetworkUser, OwnPost, PostPayload
+from networks.local.adapter import LocalNetwork, simulate_mention, simulate_person
+from networks.local.models import LocalNetworkMention, LocalNetworkPost, LocalNetworkRelation
 
 ABUSE = "@alpha_school what a shit school, run by idiots"
 KIND = "@alpha_school Lovely to see the volcanoes, well done Year 3!"

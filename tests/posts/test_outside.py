@@ -15,11 +15,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.networks.base import PostPayload
-from accounts.networks.local import post_url
-from accounts.networks.registry import get_network
 from audit.models import AuditEvent
 from consent.checks import Stage, check_post_consent
+from networks.base import PostPayload
+from networks.local.adapter import post_url
+from networks.registry import get_network
 from posts import delegation, outside, publishing, selectors, services
 from posts.models import OutsideContent, Post, PostImage, PostStatus
 from posts.publishing import Outcome

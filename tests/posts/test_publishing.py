@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost, SocialAccount
-from accounts.networks.base import (
+from accounts.models import SocialAccount
+from audit.models import AuditEvent
+from consent.models import Pupil
+from networks.base import (
     Capabilities,
     DuplicateContent,
     ExternalRef,
@@ -20,10 +22,9 @@ from accounts.networks.base import (
     PostPayload,
     ReconnectNeeded,
 )
-from accounts.networks.local import post_url
-from accounts.networks.registry import get_network
-from audit.models import AuditEvent
-from consent.models import Pupil
+from networks.local.adapter import post_url
+from networks.local.models import LocalNetworkPost
+from networks.registry import get_network
 from posts import publishing, services
 from posts.models import OutsideContent, Post, PostComment, PostStatus
 from posts.publishing import Outcome

@@ -29,10 +29,10 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from accounts.models import LocalNetworkMedia, LocalNetworkPost
-from accounts.networks.local import post_url
 from consent.checks import Stage
 from consent.models import Pupil
+from networks.local.adapter import post_url
+from networks.local.models import LocalNetworkMedia, LocalNetworkPost
 from posts import publishing, services
 from posts.models import Post, PostStatus
 from posts.services_photos import face_add, face_resolve, photo_tag

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from accounts.models import SocialAccount
 
 NETWORKS = {
-    "local": "accounts.networks.local.LocalNetwork",
-    "x": "accounts.networks.x.XNetwork",
+    "local": "networks.local.adapter.LocalNetwork",
+    "x": "networks.x.adapter.XNetwork",
 }
 
 # How "not set up" messages name a network.

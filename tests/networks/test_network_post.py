@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from accounts.models import LocalNetworkPost
+from networks.local.models import LocalNetworkPost
 
 
 def jpeg_file(tmp_path):

@@ -14,17 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from accounts.models import (
-    LocalNetworkFollow,
-    LocalNetworkMedia,
-    LocalNetworkMention,
-    LocalNetworkPost,
-    LocalNetworkRelation,
-    LocalNetworkUser,
-    SocialAccount,
-)
-
-from .base import (
+from accounts.models import SocialAccount
+from networks.base import (
     Capabilities,
     ExternalRef,
     FetchedPost,
@@ -37,6 +28,14 @@ from .base import (
     OwnPost,
     PostNotFound,
     PostPayload,
+)
+from networks.local.models import (
+    LocalNetworkFollow,
+    LocalNetworkMedia,
+    LocalNetworkMention,
+    LocalNetworkPost,
+    LocalNetworkRelation,
+    LocalNetworkUser,
 )
 
 FOLLOWERS_PAGE_SIZE = 100
@@ -138,7 +137,7 @@ class LocalNetwork(Network):
         media.save()
         return str(media.pk)
 
-    # The audience: simulated people (accounts.models.LocalNetworkUser) who follow and mention
+    # The audience: simulated people (networks.local.models.LocalNetworkUser) who follow and mention
     # the school's accounts. Ids are the rows' pks, as strings, like X's numeric ids.
 
     def mentions(self, since: str | None = None) -> list[Mention]:

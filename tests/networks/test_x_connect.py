@@ -16,9 +16,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import x_connect
 from accounts.models import SocialAccount
 from audit.models import AuditEvent
+from networks.x import connect as x_connect
 from posts.models import Post, PostStatus
 
 from ..factories import make_account

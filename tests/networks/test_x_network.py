@@ -10,15 +10,15 @@ from django.db import connection
 from PIL import Image
 
 from accounts.models import SocialAccount
-from accounts.networks.base import (
+from networks.base import (
     DuplicateContent,
     NetworkError,
     PostNotFound,
     PostPayload,
     ReconnectNeeded,
 )
-from accounts.networks.registry import get_network
-from accounts.networks.x import XNetwork, tier_capabilities
+from networks.registry import get_network
+from networks.x.adapter import XNetwork, tier_capabilities
 from tests.factories import make_account
 from tests.xstub import CLIENT_FORBIDDEN_BODY
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from accounts.models import SocialAccount
-from accounts.networks.base import PostPayload
-from accounts.networks.registry import get_network
+from networks.base import PostPayload
+from networks.registry import get_network
 
 from .test_networks import jpeg, media_root  # noqa: F401 (media_root is an autouse fixture)
 

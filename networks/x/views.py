@@ -1,5 +1,5 @@
 """The account page's connection to X: connect (OAuth 2.0 with PKCE, or existing OAuth 1.0a
-tokens), disconnect, check, and the health panel. Thin: the work is in `accounts.x_connect`."""
+tokens), disconnect, check, and the health panel. Thin: the work is in `networks.x.connect`."""
 
 import secrets
 
@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import x_connect
-from .decorators import school_member_required
-from .models import Network, SocialAccount
-from .permissions import Perm
+from accounts.decorators import school_member_required
+from accounts.models import Network, SocialAccount
+from accounts.permissions import Perm
+
+from . import connect as x_connect
 
 # What the callback needs from the start of the flow, kept server-side in the session
 # (one connection at a time per signed-in person; a new start replaces an unfinished one).

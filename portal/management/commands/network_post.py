@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Network as NetworkName
 from accounts.models import SocialAccount
-from accounts.networks.base import Network, NetworkError, PostPayload
-from accounts.networks.registry import get_network
+from networks.base import Network, NetworkError, PostPayload
+from networks.registry import get_network
 
 
 class Command(BaseCommand):

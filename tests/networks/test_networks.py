@@ -7,12 +7,13 @@ import sys
 import pytest
 from PIL import Image
 
-import accounts.networks as accounts_networks
-from accounts.models import LocalNetworkMedia, LocalNetworkPost, SocialAccount
-from accounts.networks import registry
-from accounts.networks.base import LengthRule, Network, NetworkError, PostNotFound, PostPayload
-from accounts.networks.local import LocalNetwork
-from accounts.networks.registry import get_network
+import networks.local as local_package
+from accounts.models import SocialAccount
+from networks import registry
+from networks.base import LengthRule, Network, NetworkError, PostNotFound, PostPayload
+from networks.local.adapter import LocalNetwork
+from networks.local.models import LocalNetworkMedia, LocalNetworkPost
+from networks.registry import get_network
 
 
 def jpeg(width: int = 40, height: int = 30, colour: str = "teal") -> bytes:
@@ -49,13 +50,13 @@ def test_local_account_gets_the_local_adapter(accounts):
 
 def test_registry_imports_an_adapter_on_first_use_and_only_once(accounts, monkeypatch, fresh_registry):
     # Forget the module (the import system rebinds the package attribute, so restore that too).
-    monkeypatch.setattr(accounts_networks, "local", sys.modules["accounts.networks.local"])
-    monkeypatch.delitem(sys.modules, "accounts.networks.local")
+    monkeypatch.setattr(local_package, "adapter", sys.modules["networks.local.adapter"])
+    monkeypatch.delitem(sys.modules, "networks.local.adapter")
 
     first = get_network(accounts.whole_school)
 
-    assert "accounts.networks.local" in sys.modules
-    assert type(first) is sys.modules["accounts.networks.local"].LocalNetwork
+    assert "networks.local.adapter" in sys.modules
+    assert type(first) is sys.modules["networks.local.adapter"].LocalNetwork
     get_network(accounts.year3)
     assert registry.network_class.cache_info().hits == 1
 
@@ -73,7 +74,7 @@ def test_unknown_network_is_a_permanent_error(accounts):
 
 def test_x_account_without_the_x_adapter_says_it_is_not_set_up(school, monkeypatch, fresh_registry):
     # None in sys.modules makes the import fail whether or not x.py exists yet.
-    monkeypatch.setitem(sys.modules, "accounts.networks.x", None)
+    monkeypatch.setitem(sys.modules, "networks.x.adapter", None)
     account = SocialAccount.objects.create(
         school=school, kind="whole_school", network="x", handle="alpha_on_x", display_name="Alpha"
     )
@@ -87,7 +88,7 @@ def test_x_account_without_the_x_adapter_says_it_is_not_set_up(school, monkeypat
 
 def test_an_import_failure_other_than_the_adapter_module_itself_is_not_hidden(accounts, monkeypatch, fresh_registry):
     # As when an adapter's client library is not installed: an installation fault, not "not set up".
-    monkeypatch.setitem(registry.NETWORKS, "local", "accounts.networks.no_such_package.adapter.LocalNetwork")
+    monkeypatch.setitem(registry.NETWORKS, "local", "networks.no_such_package.adapter.LocalNetwork")
 
     with pytest.raises(ModuleNotFoundError):
         get_network(accounts.whole_school)

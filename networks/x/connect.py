@@ -1,6 +1,6 @@
 """Connecting a school's X account to the portal, disconnecting it, and how healthy the connection is.
 
-Two ways in, both ending in the credentials format `accounts.networks.x` reads:
+Two ways in, both ending in the credentials format `networks.x.adapter` reads:
 - OAuth 2.0 with PKCE ("Connect to X"): the headteacher signs in on X and approves the portal's
   app; X sends them back with a code, exchanged here for an access token and a refresh token.
 - OAuth 1.0a user tokens, for a school that already holds them from an app of its own; they
@@ -29,12 +29,11 @@ from django.db.models import Q
 from django.utils import timezone
 from requests_oauthlib import OAuth1
 
+from accounts.models import Membership, Network, SocialAccount
+from accounts.permissions import Perm, has_perm
 from audit.services import record
-
-from .models import Membership, Network, SocialAccount
-from .networks.base import NetworkError, NetworkUser
-from .networks.registry import get_network
-from .permissions import Perm, has_perm
+from networks.base import NetworkError, NetworkUser
+from networks.registry import get_network
 
 # What the portal asks X for, by X's scope names (the OAuth2UserToken scheme in X's OpenAPI
 # description): posting and media, reading mentions and followers, following, muting,

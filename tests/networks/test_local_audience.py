@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from accounts.models import LocalNetworkFollow, LocalNetworkRelation
-from accounts.networks import local
-from accounts.networks.base import NetworkError, PostNotFound, PostPayload
-from accounts.networks.registry import get_network
+from networks.base import NetworkError, PostNotFound, PostPayload
+from networks.local import adapter as local
+from networks.local.models import LocalNetworkFollow, LocalNetworkRelation
+from networks.registry import get_network
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from .models import LocalNetworkMedia, LocalNetworkUser, SocialAccount
-from .networks import local
+from accounts.models import SocialAccount
+
+from . import adapter as local
+from .models import LocalNetworkMedia, LocalNetworkUser
 
 PAGE_SIZE = 30
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from accounts.models import SocialAccount
-from accounts.networks.base import PostPayload
-from accounts.networks.x import XNetwork
+from networks.base import PostPayload
+from networks.x.adapter import XNetwork
 
 
 class _Http(requests.Session):

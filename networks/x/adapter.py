@@ -28,8 +28,7 @@ from requests_oauthlib import OAuth1
 from urllib3.exceptions import NewConnectionError
 
 from accounts.models import SocialAccount
-
-from .base import (
+from networks.base import (
     Capabilities,
     DuplicateContent,
     ExternalRef,
