@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "consent",
     "moderation",
     "posts",
+    "community",
     "portal",
 ]
 
@@ -229,9 +230,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-expired-consent": {"task": "posts.tasks.sweep_expired_consent", "schedule": timedelta(hours=6)},
     "remind-policy-review": {"task": "moderation.tasks.remind_policy_review", "schedule": timedelta(days=1)},
     # New mentions of every account, screened for the mentions inbox (issue 7).
-    "fetch-mentions": {"task": "moderation.tasks.fetch_all_mentions", "schedule": timedelta(minutes=5)},
+    "fetch-mentions": {"task": "community.tasks.fetch_all_mentions", "schedule": timedelta(minutes=5)},
     # Followers of every account, screened for the office admin's review queue (issue 7).
-    "sync-audience": {"task": "moderation.tasks.sync_audience", "schedule": timedelta(minutes=15)},
+    "sync-audience": {"task": "community.tasks.sync_audience", "schedule": timedelta(minutes=15)},
     # Due posts, retries and stuck posts are found by this sweep, not by long countdowns.
     "publish-due-posts": {"task": "posts.tasks.sweep_publishing", "schedule": timedelta(minutes=1)},
     "delete-expired-photo-originals": {"task": "posts.tasks.delete_expired_originals", "schedule": timedelta(days=1)},

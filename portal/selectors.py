@@ -4,9 +4,9 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from community.selectors_audience import followers_waiting
+from community.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
 from moderation.selectors import policy_dashboard_panels
-from moderation.selectors_audience import followers_waiting
-from moderation.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
 from posts.delegation import active_delegations
 from posts.models import Post, PostStatus, TakeDownRequest
 

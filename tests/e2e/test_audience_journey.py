@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from moderation.audience import sync_followers
-from moderation.models import BlockedAccount
+from community.audience import sync_followers
+from community.models import BlockedAccount
 from moderation.services import seed_default_rules
 from networks.local import adapter as local
 from networks.local.models import LocalNetworkRelation

@@ -7,8 +7,8 @@ import re
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from moderation.inbox import fetch_mentions
-from moderation.models import Incident, MentionItem
+from community.inbox import fetch_mentions
+from community.models import Incident, MentionItem
 from moderation.services import seed_default_rules
 from networks.local.adapter import simulate_mention, simulate_person
 

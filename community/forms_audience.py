@@ -1,4 +1,4 @@
-"""Forms of the audience pages. They only read what was sent; the decisions are in moderation.audience."""
+"""Forms of the audience pages. They only read what was sent; the decisions are in community.audience."""
 
 from django import forms
 

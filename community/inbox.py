@@ -18,12 +18,12 @@ from django.utils import timezone
 from accounts.models import Membership, SocialAccount
 from accounts.permissions import Perm, has_perm
 from audit.services import record
+from moderation.engine import check_text
+from moderation.rules import RuleType
 from networks.base import Mention, Network, NetworkError, NetworkUser
 from networks.registry import get_network
 
-from .engine import check_text
-from .models_inbox import Incident, MentionItem, MentionStatus, MentionSync, is_reply
-from .rules import RuleType
+from .models import Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ def mention_hide_reply(*, actor: Membership, mention: MentionItem, note: str = "
 
 
 def _follower(mention: MentionItem):
-    """The author as one of the account's followers, when they are one (moderation.audience)."""
+    """The author as one of the account's followers, when they are one (community.audience)."""
     from .models import Follower
 
     return Follower.objects.filter(account=mention.account, network_user_id=mention.author_id).first()
@@ -279,7 +279,7 @@ def mention_mute_author(*, actor: Membership, mention: MentionItem, note: str = 
 
 def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str, request=None):
     """Block the author, on the same blocked-accounts list as blocked followers
-    (`moderation.audience.block_user`): through the network where it allows, otherwise muted
+    (`community.audience.block_user`): through the network where it allows, otherwise muted
     there, recorded here, and left for the admin to block by hand at the link given. Returns the
     mention and the audience service's BlockOutcome (the block, and what the admin reads next)."""
     from .audience import AudienceError, block_user

@@ -1,7 +1,7 @@
 """The audience pages: the followers review queue and the blocked accounts (the headteacher and
 the office admin, Perm.REVIEW_AUDIENCE), and the accounts the school follows (every member of
 staff proposes; the headteacher decides, Perm.APPROVE_FOLLOWING). Thin: the decisions are in
-moderation.audience, the reads in moderation.selectors_audience."""
+community.audience, the reads in community.selectors_audience."""
 
 import csv
 import io
@@ -63,7 +63,7 @@ def audience_followers(request):
     followers = list(followers[: QUEUE_PAGE + 1])
     return render(
         request,
-        "moderation/audience_followers.html",
+        "community/audience_followers.html",
         {
             "accounts": accounts,
             "chosen": account,
@@ -136,7 +136,7 @@ def audience_blocked(request):
     lifted = request.GET.get("show") == "lifted"
     return render(
         request,
-        "moderation/audience_blocked.html",
+        "community/audience_blocked.html",
         {
             "blocks": selectors.blocked_accounts(school=request.school, lifted=lifted),
             "lifted": lifted,
@@ -265,7 +265,7 @@ def _following_page(request, *, propose_form: FollowProposeForm, status: int = 2
     requests = list(selectors.follow_requests(school=request.school).select_related("unfollowed_by"))
     return render(
         request,
-        "moderation/audience_following.html",
+        "community/audience_following.html",
         {
             "following": [r for r in requests if r.status == FollowRequest.Status.FOLLOWED],
             "waiting": [

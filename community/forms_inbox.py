@@ -1,10 +1,10 @@
 """Forms of the mentions inbox, concerns and incidents. Each only collects what was typed; the
-services in moderation.inbox and moderation.incidents decide."""
+services in community.inbox and community.incidents decide."""
 
 from django import forms
 from django.utils import timezone
 
-from .models_inbox import IncidentSeverity
+from .models import IncidentSeverity
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MAX_NOTE_CHARS = 5000

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from audit.models import AuditEvent
-from moderation import incidents
-from moderation.models import Concern, Incident, IncidentEntry, MentionItem, MentionSync
+from community import incidents
+from community.models import Concern, Incident, IncidentEntry, MentionItem, MentionSync
 from posts.models import Post
 
 from ..factories import make_class, make_member

@@ -25,12 +25,12 @@ from django.utils import timezone
 from accounts.models import Membership, School, SocialAccount
 from accounts.permissions import Perm, has_perm
 from audit.services import record as audit_record
+from moderation.engine import check_text
+from moderation.rules import RuleType
 from networks.base import Network, NetworkError, NetworkUser, PostNotFound
 from networks.registry import get_network
 
-from .engine import check_text
 from .models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
-from .rules import RuleType
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from audit.models import AuditEvent
-from moderation import audience
-from moderation.models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
-from moderation.tasks import sync_audience
+from community import audience
+from community.models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
+from community.tasks import sync_audience
 from networks import registry
 from networks.base import Network, NetworkError, NetworkUser
 from networks.local import adapter as local
@@ -941,7 +941,7 @@ def test_the_admin_lists_the_audience_but_cannot_add_change_or_delete(
         actor=staff.office, follower=Follower.objects.get(handle="angry_neighbour"), reason="Abusive bio"
     )
     row = model.objects.first()
-    name = f"admin:moderation_{model._meta.model_name}"
+    name = f"admin:community_{model._meta.model_name}"
 
     assert admin_client.get(reverse(f"{name}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"{name}_change", args=[row.pk])).status_code == 200

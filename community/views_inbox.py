@@ -34,8 +34,7 @@ from .forms_inbox import (
     MentionEscalateForm,
     MentionNoteForm,
 )
-from .models import BlockedAccount
-from .models_inbox import Concern, Incident, MentionItem, MentionStatus
+from .models import BlockedAccount, Concern, Incident, MentionItem, MentionStatus
 
 INBOX_PAGE_SIZE = 50
 # The concern page has two forms with a note: their fields need their own ids.
@@ -114,7 +113,7 @@ def inbox_list(request):
     statuses = [(selectors_inbox.WAITING, "Waiting for a decision"), *MentionStatus.choices, ("", "All")]
     return render(
         request,
-        "moderation/inbox_list.html",
+        "community/inbox_list.html",
         {
             "rows": rows,
             "page": page,
@@ -277,7 +276,7 @@ def concern_raise(request):
         else:
             messages.success(request, "Thank you. Your concern has been sent to the headteacher.")
             return redirect("dashboard")
-    return render(request, "moderation/concern_form.html", {"form": form, "post": post, "mention": mention})
+    return render(request, "community/concern_form.html", {"form": form, "post": post, "mention": mention})
 
 
 def _concern_or_404(request, pk: int) -> Concern:
@@ -292,7 +291,7 @@ def _concern_or_404(request, pk: int) -> Concern:
 def concern_list(request):
     concerns = selectors_inbox.concerns(school=request.school)
     page = Paginator(concerns, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "moderation/concern_list.html", {"page": page})
+    return render(request, "community/concern_list.html", {"page": page})
 
 
 def _add_to_incident_form(request, data=None) -> ConcernAddToIncidentForm:
@@ -323,7 +322,7 @@ def _concern_page(request, concern: Concern, **forms) -> dict:
 @school_member_required(Perm.VIEW_INCIDENTS)
 def concern_detail(request, pk: int):
     concern = _concern_or_404(request, pk)
-    return render(request, "moderation/concern_detail.html", _concern_page(request, concern))
+    return render(request, "community/concern_detail.html", _concern_page(request, concern))
 
 
 @require_POST
@@ -341,9 +340,7 @@ def concern_open_incident(request, pk: int):
         else:
             messages.success(request, f"Incident opened: {incident.title}.")
             return redirect("incident_detail", incident.pk)
-    return render(
-        request, "moderation/concern_detail.html", _concern_page(request, concern, open_form=form), status=400
-    )
+    return render(request, "community/concern_detail.html", _concern_page(request, concern, open_form=form), status=400)
 
 
 @require_POST
@@ -364,7 +361,7 @@ def concern_add_to_incident(request, pk: int):
         else:
             messages.success(request, f"The concern is added to the incident {incident.title}.")
             return redirect(f"{reverse('incident_detail', args=[incident.pk])}#timeline")
-    return render(request, "moderation/concern_detail.html", _concern_page(request, concern, add_form=form), status=400)
+    return render(request, "community/concern_detail.html", _concern_page(request, concern, add_form=form), status=400)
 
 
 @require_POST
@@ -383,7 +380,7 @@ def concern_resolve(request, pk: int):
             messages.success(request, "The concern is closed with your note. Nothing more needs doing.")
             return redirect("concern_detail", concern.pk)
     return render(
-        request, "moderation/concern_detail.html", _concern_page(request, concern, resolve_form=form), status=400
+        request, "community/concern_detail.html", _concern_page(request, concern, resolve_form=form), status=400
     )
 
 
@@ -403,7 +400,7 @@ def incident_list(request):
     page = Paginator(selectors_inbox.incidents(school=request.school), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "moderation/incident_list.html", {"page": page})
+    return render(request, "community/incident_list.html", {"page": page})
 
 
 @require_http_methods(["GET", "POST"])
@@ -414,7 +411,7 @@ def incident_create(request):
         incident = incidents.incident_open(actor=request.membership, request=request, **form.cleaned_data)
         messages.success(request, f"Incident opened: {incident.title}.")
         return redirect("incident_detail", incident.pk)
-    return render(request, "moderation/incident_form.html", {"form": form})
+    return render(request, "community/incident_form.html", {"form": form})
 
 
 def _incident_page(request, incident: Incident, status: int = 200, **forms):
@@ -430,7 +427,7 @@ def _incident_page(request, incident: Incident, status: int = 200, **forms):
         "close_form": forms.get("close_form") or IncidentCloseForm(),
         "reopen_form": forms.get("reopen_form") or IncidentReopenForm(),
     }
-    return render(request, "moderation/incident_detail.html", context, status=status)
+    return render(request, "community/incident_detail.html", context, status=status)
 
 
 @require_GET

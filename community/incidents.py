@@ -21,7 +21,7 @@ from accounts.models import Membership, Role
 from accounts.permissions import Perm, has_perm, may_approve_for, may_draft_for
 from audit.services import record
 
-from .models_inbox import Concern, EntryKind, Incident, IncidentEntry, IncidentSeverity, IncidentStatus, MentionItem
+from .models import Concern, EntryKind, Incident, IncidentEntry, IncidentSeverity, IncidentStatus, MentionItem
 
 _PREVIEW_CHARS = 280
 
@@ -316,7 +316,7 @@ def concern_add_to_incident(*, actor: Membership, concern: Concern, incident: In
 def open_incident_for_mention(
     *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
 ) -> Incident:
-    """For `moderation.inbox.mention_escalate`, which has checked the actor works the inbox: the
+    """For `community.inbox.mention_escalate`, which has checked the actor works the inbox: the
     office admin escalates, so the headteachers are told as for a concern."""
     title = _clean_title_and_severity(title, severity)
     opening = f"Escalated from the mentions inbox by {actor.user}."

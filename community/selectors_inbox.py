@@ -4,7 +4,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import School, SocialAccount
 
-from .models_inbox import Concern, Incident, IncidentStatus, MentionItem, MentionStatus, MentionSync
+from .models import Concern, Incident, IncidentStatus, MentionItem, MentionStatus, MentionSync
 
 _MOST_SERIOUS_FIRST = ["critical", "high", "medium", "low"]
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from moderation import inbox
-from moderation.models import BlockedAccount, Incident, MentionItem, MentionStatus, MentionSync
+from community import inbox
+from community.models import BlockedAccount, Incident, MentionItem, MentionStatus, MentionSync
+from community.tasks import fetch_mentions_of_account
 from moderation.services import seed_default_rules
-from moderation.tasks import fetch_mentions_of_account
 from networks import registry
 from networks.base import Capabilities, LengthRule, Mention, NetworkError, NetworkUser, OwnPost, PostPayload
 from networks.local.adapter import LocalNetwork, simulate_mention, simulate_person
