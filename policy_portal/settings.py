@@ -261,7 +261,7 @@ X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
 # read its own network; turn this on only for a test or demo run on one machine.
 LINK_PREVIEW_ALLOW_PRIVATE_HOSTS = env.bool("LINK_PREVIEW_ALLOW_PRIVATE_HOSTS", default=False)
 
-# Publishing (posts.publishing). A post left in "publishing" this long (a worker killed
+# Publishing (posts.services.publishing). A post left in "publishing" this long (a worker killed
 # mid-call) is reconciled by the sweeper; it must exceed the longest publish (a few network
 # calls of X_TIMEOUT_SECONDS each). Each account publishes at most PUBLISH_MAX_PER_WINDOW
 # posts per PUBLISH_WINDOW_SECONDS, below X's per-user write limit, so a burst of approvals

@@ -46,7 +46,7 @@ class Post(models.Model):
     external_url = models.URLField(blank=True, max_length=500)
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
-    # Publishing bookkeeping (posts.publishing): attempts so far, when the current attempt
+    # Publishing bookkeeping (posts.services.publishing): attempts so far, when the current attempt
     # began (the stuck-post sweeper's clock), when a deferred or failed attempt may run
     # again, and the last transient error, shown while the portal keeps trying.
     publish_attempts = models.PositiveSmallIntegerField(default=0)

@@ -38,7 +38,7 @@ def _headteacher_emails(post: Post) -> list[str]:
 
 
 def _was_approved_on_trip(post: Post) -> bool:
-    """Nobody approves their own post, except on a trip (posts.delegation), where the delegate does."""
+    """Nobody approves their own post, except on a trip (posts.services.trip_mode), where the delegate does."""
     return post.decided_by_id is not None and post.decided_by_id == post.author_id
 
 

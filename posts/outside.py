@@ -41,6 +41,7 @@ from networks.local import adapter as local
 from networks.registry import get_network, network_class
 
 from .models import OutsideContent, Post, PostStatus
+from .quote_links import QuotedPost, parse_quote_url
 from .tweet_text import url_spans
 
 log = logging.getLogger(__name__)
@@ -376,10 +377,8 @@ def outside_links(post: Post) -> list[_Wanted]:
 
 
 def _quoted_post(url: str):
-    """The post a link points to (posts.forms.parse_quote_url), including a post on the local
+    """The post a link points to (posts.quote_links.parse_quote_url), including a post on the local
     timeline that has since been deleted: reading it then says so, rather than "not a post"."""
-    from .forms import QuotedPost, parse_quote_url  # posts.forms imports posts.services, which imports this
-
     quoted = parse_quote_url(url)
     if quoted is not None:
         return quoted

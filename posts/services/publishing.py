@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import SocialAccount
+from accounts.permissions import may_approve_for
 from audit.services import record
 from consent.checks import Stage
 from networks.base import (
@@ -48,12 +50,15 @@ from networks.base import (
 )
 from networks.registry import get_network
 
-from . import notifications
-from .forms import parse_quote_url
-from .models import OutsideContent, Post, PostComment, PostStatus
-from .outside import post_read_outside_content
-from .services import _consent_check, rules_findings
-from .services_photos import photo_render_for_publishing
+# Module imports, not names: the tasks call this module, and consent_changes reaches review,
+# which hands approved posts to this module.
+from .. import consent_changes, notifications, tasks
+from ..models import OutsideContent, Post, PostComment, PostStatus
+from ..outside import post_read_outside_content
+from ..quote_links import parse_quote_url
+from .checks import consent_check, rules_findings
+from .photos import photo_render_for_publishing
+from .transitions import transition
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +81,7 @@ class Outcome:
 def enqueue_after_commit(post_id: int) -> None:
     """Ask a worker to publish this post once the current transaction has committed (at once
     when there is none). A lost message costs at most a minute: the beat sweep finds the post."""
-    from .tasks import publish_post
-
-    transaction.on_commit(lambda: publish_post.delay(post_id))
+    transaction.on_commit(lambda: tasks.publish_post.delay(post_id))
 
 
 def due_posts(now: datetime | None = None):
@@ -98,15 +101,13 @@ def stuck_posts(now: datetime | None = None):
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """The beat task's work: reconcile stuck posts, then hand every due post to a worker."""
-    from .tasks import publish_post
-
     reconciled = 0
     for post in stuck_posts(now).select_related("account"):
         reconcile_stuck(post)
         reconciled += 1
     due_ids = list(due_posts(now).order_by("publish_at", "decided_at").values_list("pk", flat=True)[:500])
     for post_id in due_ids:
-        publish_post.delay(post_id)
+        tasks.publish_post.delay(post_id)
     return {"enqueued": len(due_ids), "stuck_reconciled": reconciled}
 
 
@@ -174,18 +175,18 @@ def _claim_for_publishing(post_id: int) -> Post | str:
                 ),
             )
             return Outcome.DEFERRED
-        claimed = (
-            due_posts(now)
-            .filter(pk=post_id)
-            .update(
-                status=PostStatus.PUBLISHING,
-                publishing_started_at=now,
-                publish_attempts=F("publish_attempts") + 1,
-                retry_at=None,
-                updated_at=now,
-            )
+        claimed = transition(
+            post,
+            from_statuses=DUE_STATUSES,
+            to=PostStatus.PUBLISHING,
+            among=due_posts(now),
+            missing_ok=True,
+            publishing_started_at=now,
+            publish_attempts=F("publish_attempts") + 1,
+            retry_at=None,
+            updated_at=now,
         )
-        if claimed != 1:
+        if not claimed:
             return Outcome.NOT_DUE
     post.refresh_from_db()
     return post
@@ -227,7 +228,7 @@ def _publish_time_refusal(post: Post) -> str:
     """Why the post may not go out now (consent, the school's rules, the account), or ""."""
     if post.account.status == SocialAccount.Status.DISABLED:
         return f"The account @{post.account.handle} is disabled, so nothing is published to it."
-    check = _consent_check(post, Stage.PUBLISH)
+    check = consent_check(post, Stage.PUBLISH)
     blocks = [p for p in check.problems if p.severity == "block"]
     if blocks:
         return f"Consent changed after approval: {blocks[0].message}"
@@ -240,14 +241,18 @@ def _publish_time_refusal(post: Post) -> str:
 
 def _stop(post: Post, reason: str) -> None:
     with transaction.atomic():
-        if not Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.DRAFT, publishing_started_at=None, updated_at=timezone.now()
+        if not transition(
+            post,
+            from_statuses=[PostStatus.PUBLISHING],
+            to=PostStatus.DRAFT,
+            action="post.stopped_at_publish",
+            data={"reason": reason},
+            missing_ok=True,
+            publishing_started_at=None,
         ):
             return
-        post.status = PostStatus.DRAFT
         body = f"Not published. {reason} Change the post, then submit it again."
         PostComment.objects.create(post=post, kind=PostComment.Kind.SYSTEM, body=body)
-        record(action="post.stopped_at_publish", school=post.account.school, target=post, data={"reason": reason})
         notifications.notify_decision(post, decision="was stopped before publishing", note=reason)
 
 
@@ -332,32 +337,23 @@ def reconcile_stuck(post: Post) -> str:
 
 
 def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False) -> None:
-    from .consent_changes import recheck_after_publish
-
     now = timezone.now()
     with transaction.atomic():
-        updated = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.PUBLISHED,
-            external_id=ref.id,
-            external_url=ref.url,
-            published_at=now,
+        published = {"external_id": ref.id, "external_url": ref.url, "published_at": now}
+        if not transition(
+            post,
+            from_statuses=[PostStatus.PUBLISHING],
+            to=PostStatus.PUBLISHED,
+            missing_ok=True,
             publishing_started_at=None,
             last_publish_error="",
             failure_reason="",
             updated_at=now,
-        )
-        if updated != 1:
+            **published,
+        ):
             # Someone marked it failed meanwhile: the network has it, so the record must say so.
             log.error("Post %s was published as %s but was no longer publishing here", post.pk, ref.id)
-            Post.objects.filter(pk=post.pk).update(
-                status=PostStatus.PUBLISHED, external_id=ref.id, external_url=ref.url, published_at=now
-            )
-        post.status, post.external_id, post.external_url, post.published_at = (
-            PostStatus.PUBLISHED,
-            ref.id,
-            ref.url,
-            now,
-        )
+            transition(post, from_statuses=PostStatus.values, to=PostStatus.PUBLISHED, network_has_it=True, **published)
         SocialAccount.objects.filter(pk=post.account_id, status=SocialAccount.Status.ERROR).update(
             status=SocialAccount.Status.ACTIVE, last_error=""
         )
@@ -368,7 +364,7 @@ def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False)
             data={"external_id": ref.id, "url": ref.url, "attempts": post.publish_attempts, "reconciled": reconciled},
         )
         notifications.notify_published(post)
-    recheck_after_publish(post)
+    consent_changes.recheck_after_publish(post)
 
 
 def _after_error(post: Post, network: Network | None, exc: NetworkError) -> str:
@@ -411,48 +407,41 @@ def _retry_or_fail(post: Post, message: str, *, retry_after: float | None = None
 
 
 def _schedule_retry(post: Post, message: str, *, delay: float) -> None:
-    from .tasks import publish_post
-
     retry_at = timezone.now() + timedelta(seconds=delay)
     with transaction.atomic():
-        moved = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.SCHEDULED,
+        moved = transition(
+            post,
+            from_statuses=[PostStatus.PUBLISHING],
+            to=PostStatus.SCHEDULED,
+            action="post.publish_retry",
+            data={"error": message, "attempt": post.publish_attempts, "retry_at": retry_at.isoformat()},
+            missing_ok=True,
             retry_at=retry_at,
             publishing_started_at=None,
             last_publish_error=message,
-            updated_at=timezone.now(),
         )
         if not moved:
             return
-        record(
-            action="post.publish_retry",
-            school=post.account.school,
-            target=post,
-            data={"error": message, "attempt": post.publish_attempts, "retry_at": retry_at.isoformat()},
-        )
         # Short waits go straight to a worker; long ones (a rate-limit reset) to the sweep.
         if delay <= 15 * 60:
-            transaction.on_commit(lambda: publish_post.apply_async((post.pk,), countdown=delay))
+            transaction.on_commit(lambda: tasks.publish_post.apply_async((post.pk,), countdown=delay))
 
 
 def _fail(post: Post, reason: str) -> None:
     with transaction.atomic():
-        moved = Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING).update(
-            status=PostStatus.FAILED,
+        moved = transition(
+            post,
+            from_statuses=[PostStatus.PUBLISHING],
+            to=PostStatus.FAILED,
+            action="post.publish_failed",
+            data={"reason": reason, "attempts": post.publish_attempts},
+            missing_ok=True,
             failure_reason=reason,
             publishing_started_at=None,
             retry_at=None,
-            updated_at=timezone.now(),
         )
         if not moved:
             return
-        post.status, post.failure_reason = PostStatus.FAILED, reason
-        record(
-            action="post.publish_failed",
-            school=post.account.school,
-            target=post,
-            data={"reason": reason, "attempts": post.publish_attempts},
-        )
         notifications.notify_failed(post)
 
 
@@ -468,27 +457,22 @@ class RetryResult:
 def post_retry_publish(*, actor, post: Post) -> RetryResult:
     """The headteacher's "Try again" on a failed post: back in the queue at once, same approval.
     Consent and rules are checked again when the worker takes it."""
-    from django.core.exceptions import PermissionDenied
-
-    from accounts.permissions import may_approve_for
-
-    from .services import TransitionError
-
     if not may_approve_for(actor, post.account):
         raise PermissionDenied("Only the headteacher or a senior leader can retry publishing.")
     with transaction.atomic():
-        moved = Post.objects.filter(pk=post.pk, status=PostStatus.FAILED).update(
-            status=PostStatus.APPROVED,
+        transition(
+            post,
+            from_statuses=[PostStatus.FAILED],
+            to=PostStatus.APPROVED,
+            action="post.publish_retried",
+            actor=actor,
+            refusal="This post is no longer marked as failed. Reload the page to see where it is.",
             publish_at=None,
             retry_at=None,
             publish_attempts=0,
             failure_reason="",
             last_publish_error="",
-            updated_at=timezone.now(),
         )
-        if not moved:
-            raise TransitionError("This post is no longer marked as failed. Reload the page to see where it is.")
-        record(action="post.publish_retried", actor=actor.user, school=post.account.school, target=post)
         enqueue_after_commit(post.pk)
     post.refresh_from_db()
     return RetryResult(post=post, message=f"Trying again now to publish on @{post.account.handle}.")

@@ -26,8 +26,8 @@ from accounts.permissions import may_approve_for, may_draft_for
 from audit.services import record
 from consent.models import Pupil
 
-from .images import redact
-from .models import FaceRegion, Post, PostImage, PostStatus
+from ..images import redact
+from ..models import FaceRegion, Post, PostImage, PostStatus
 
 WAITING_FOR_APPROVAL = (
     "This post is waiting for approval. Open it in the editor to change it: it goes back to your drafts."

@@ -21,9 +21,12 @@ from accounts.permissions import Perm, has_perm
 from audit.services import record
 from consent.checks import Stage
 
-from . import notifications
-from .models import Delegation, Post, PostComment
-from .outside import outside_label, unread_outside
+from .. import notifications
+from ..models import Delegation, Post, PostComment
+from ..outside import outside_label, unread_outside
+from .checks import ContentProblem, PostBlocked, consent_check, post_content_problems, refuse_if_blocked, rules_findings
+from .review import approve_and_hand_over, authors_time
+from .transitions import TransitionError
 
 # Posts skip approval while trip mode is on, so it is kept to the length of a trip.
 MAX_DAYS = 14
@@ -202,7 +205,7 @@ def delegation_revoke(*, actor: Membership, delegation: Delegation) -> None:
 
 
 def post_approve_if_on_trip(*, actor: Membership, post: Post) -> bool:
-    """Called by posts.services.post_submit inside its transaction, once the post is submitted:
+    """Called by posts.services.compose.post_submit inside its transaction, once the post is submitted:
     if the author is on a trip for the post's account today, approve it now and return True."""
     delegation = active_delegation(actor, post.account)
     if delegation is None:
@@ -210,7 +213,7 @@ def post_approve_if_on_trip(*, actor: Membership, post: Post) -> bool:
     unread = unread_outside(post)
     if unread:
         # Nobody has read these words for pupils, and on a trip nobody else looks before it goes
-        # out: an approver must open them and say so (posts.services.post_approve), so it waits.
+        # out: an approver must open them and say so (posts.services.review.post_approve), so it waits.
         what = ", ".join(outside_label(row) for row in unread)
         PostComment.objects.create(
             post=post,
@@ -237,8 +240,6 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     PostBlocked lists what stops it (the caller's transaction rolls the submission back, so
     the author gets their draft and the reasons, as with any refused submission).
     """
-    from . import services
-
     if post.author_id != actor.user_id or delegation.delegate_id != actor.user_id:
         raise PermissionDenied("Only the person named for the trip can post this way.")
     if delegation.account_id != post.account_id:
@@ -246,29 +247,29 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     # There is no approver to catch what the author's checks missed, so the post's own content
     # and the school's blocking rules are checked again here, whichever way it was submitted.
     current = Post.objects.select_related("account__school").get(pk=post.pk)
-    problems = services.post_content_problems(current)
-    findings = services.rules_findings(text=current.text, account=current.account, has_images=current.images.exists())
-    problems += [services.ContentProblem(f"rule:{f.rule}", f.message) for f in findings or () if f.severity == "block"]
+    problems = post_content_problems(current)
+    findings = rules_findings(text=current.text, account=current.account, has_images=current.images.exists())
+    problems += [ContentProblem(f"rule:{f.rule}", f.message) for f in findings or () if f.severity == "block"]
     if problems:
-        raise services.PostBlocked(" ".join(p.message for p in problems), problems)
-    check = services._consent_check(post, Stage.APPROVE)
-    services._refuse_if_blocked(check)
+        raise PostBlocked(" ".join(p.message for p in problems), problems)
+    check = consent_check(post, Stage.APPROVE)
+    refuse_if_blocked(check)
     unread = unread_outside(post)
     if unread:
         # Only an approver can confirm they opened what the portal could not read.
         what = ", ".join(outside_label(row) for row in unread)
-        raise services.TransitionError(
+        raise TransitionError(
             f"Trip mode cannot approve this post: the portal could not read {what}. An approver must open it "
             "and approve the post."
         )
 
     moment = timezone.now()
     with transaction.atomic():
-        services.approve_and_hand_over(
+        approve_and_hand_over(
             actor=actor,
             post=post,
             check=check,
-            when=services.authors_time(post, moment),
+            when=authors_time(post, moment),
             moment=moment,
             action="post.approved_on_trip",
             data={"delegation_id": delegation.pk},
