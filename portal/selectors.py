@@ -4,11 +4,11 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from accounts.trip_grants import active_delegations
 from community.selectors_audience import followers_waiting
 from community.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
 from moderation.selectors import policy_dashboard_panels
 from posts.models import Post, PostStatus, TakeDownRequest
-from posts.services.trip_mode import active_delegations
 
 # Panels that list things show at most this many; their pages have the rest.
 DASHBOARD_ROWS = 5

@@ -10,11 +10,10 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import school_member_required
-from accounts.models import SocialAccount
+from accounts.models import Delegation, SocialAccount
 from accounts.permissions import Perm
 
 from .forms_delegation import DelegationForm
-from .models import Delegation
 from .services import trip_mode as trips
 
 PAST_SHOWN = 20

@@ -16,13 +16,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.models import Membership, SocialAccount
+from accounts.models import Delegation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm
+from accounts.trip_grants import active_delegation, active_delegations
 from audit.services import record
 from consent.checks import Stage
 
 from .. import notifications
-from ..models import Delegation, Post, PostComment
+from ..models import Post, PostComment
 from ..outside import outside_label, unread_outside
 from .checks import ContentProblem, PostBlocked, consent_check, post_content_problems, refuse_if_blocked, rules_findings
 from .review import approve_and_hand_over, authors_time
@@ -45,29 +46,6 @@ def _day(value: date) -> str:
 
 
 # Reads
-
-
-def active_delegations(*, account: SocialAccount | None = None, school=None, on: date | None = None) -> QuerySet:
-    """Delegations in force on `on` (today, school time) for an account or a whole school."""
-    on = on or timezone.localdate()
-    delegations = Delegation.objects.filter(revoked_at__isnull=True, starts_on__lte=on, ends_on__gte=on)
-    if account is not None:
-        delegations = delegations.filter(account=account)
-    if school is not None:
-        delegations = delegations.filter(account__school=school)
-    return delegations
-
-
-def active_delegation(membership: Membership | None, account: SocialAccount, on: date | None = None):
-    """The delegation that lets this person post for `account` without approval today, or None."""
-    if (
-        membership is None
-        or not membership.is_active
-        or account.kind != SocialAccount.Kind.WHOLE_SCHOOL
-        or account.school_id != membership.school_id
-    ):
-        return None
-    return active_delegations(account=account, on=on).filter(delegate_id=membership.user_id).first()
 
 
 def delegations_for_school(*, school) -> QuerySet:

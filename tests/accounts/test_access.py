@@ -9,11 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Invitation, Membership, Role, SocialAccount
+from accounts.models import Delegation, Invitation, Membership, Role, SocialAccount
 from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.models import Rule
-from posts.models import Delegation, Post, PostImage
+from posts.models import Post, PostImage
 
 ALL_ROLES = list(Role)
 

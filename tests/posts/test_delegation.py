@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Delegation, Role
 from accounts.permissions import may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from audit.models import AuditEvent
 from networks.local.models import LocalNetworkPost
 from posts import services
-from posts.models import Delegation, FaceRegion, Post, PostImage, PostStatus
+from posts.models import FaceRegion, Post, PostImage, PostStatus
 from posts.services import checks
 from posts.services import trip_mode as trips
 
