@@ -10,9 +10,10 @@ from django.db import transaction
 
 from accounts.models import ClassGroup, School, SocialAccount
 from consent.models import Pupil
+from moderation import engine, spelling
+from moderation.services import rulebook_changed, seed_default_rules
 
-from . import engine, spelling
-from .services import rulebook_changed, seed_default_rules
+from .timing import percentile, timed
 
 _FIRST_NAMES = (
     "Amara", "Oliver", "Isla", "Noah", "Ava", "Muhammad", "Freya", "Leo", "Zainab", "Arthur", "Mia", "Oscar", "Ivy",
@@ -60,9 +61,9 @@ def bench_check_text(pupils: int = 2000, repeats: int = 200) -> dict:
         "text_length": len(text),
         "findings": len(findings),
         "median_ms": round(statistics.median(same), 3),
-        "p95_ms": round(_percentile(same, 95), 3),
+        "p95_ms": round(percentile(same, 95), 3),
         "new_word_median_ms": round(statistics.median(varied), 3),
-        "new_word_p95_ms": round(_percentile(varied, 95), 3),
+        "new_word_p95_ms": round(percentile(varied, 95), 3),
         "rulebook_build_ms": round(build_ms, 1),
         "dictionary_load_ms": round(load_ms, 1),
     }
@@ -95,13 +96,12 @@ def _school_with_register(pupils: int) -> tuple[School, SocialAccount]:
 
 
 def _timings(text_for, school: School, account: SocialAccount, repeats: int) -> list[float]:
-    timings = []
-    for number in range(repeats):
-        text = text_for(number)
-        started = time.perf_counter()
-        engine.check_text(text, school=school, account=account, has_images=True)
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
+    numbers = iter(range(repeats))
+
+    def check() -> None:
+        engine.check_text(text_for(next(numbers)), school=school, account=account, has_images=True)
+
+    return timed(check, repeats=repeats, warm_up=False)
 
 
 def _unseen_word(number: int) -> str:
@@ -111,8 +111,3 @@ def _unseen_word(number: int) -> str:
         number, digit = divmod(number, 26)
         letters.append(string.ascii_lowercase[digit])
     return "wonderf" + "".join(letters)
-
-
-def _percentile(values: list[float], percent: int) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
 from consent.models import ConsentDecision, ConsentPurpose, ConsentRecord, Pupil
+from posts.models import FaceRegion, Post, PostImage, PostStatus
 
-from .models import FaceRegion, Post, PostImage, PostStatus
+from .timing import rolled_back, summary, timed
 
 _PUPILS_PER_CLASS = 10
 
@@ -30,9 +31,6 @@ def bench_review_queue(*, quick: bool) -> dict:
 
 
 def bench_review_queue_with(*, posts: int, accounts: int, repeats: int) -> dict:
-    # Imported here: portal.bench gathers every app's benchmarks, this one included.
-    from portal.bench import _summary, _timed, rolled_back
-
     with rolled_back():
         approver = _school_with_queue(posts=posts, accounts=accounts)
         client = Client()
@@ -57,9 +55,9 @@ def bench_review_queue_with(*, posts: int, accounts: int, repeats: int) -> dict:
             dashboard_queries = len(captured)
             if response.status_code != 200:
                 raise RuntimeError(f"The dashboard answered {response.status_code}, not 200.")
-            queue = _summary(_timed(lambda: client.get(queue_url, secure=True), repeats=repeats))
-            dashboard = _summary(_timed(lambda: client.get(dashboard_url, secure=True), repeats=repeats))
-            health = _summary(_timed(lambda: client.get(health_url, secure=True), repeats=repeats))
+            queue = summary(timed(lambda: client.get(queue_url, secure=True), repeats=repeats))
+            dashboard = summary(timed(lambda: client.get(dashboard_url, secure=True), repeats=repeats))
+            health = summary(timed(lambda: client.get(health_url, secure=True), repeats=repeats))
     return {
         "posts": posts,
         "accounts": accounts,

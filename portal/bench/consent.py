@@ -1,96 +1,10 @@
-"""Benchmarks that print figures (`python manage.py bench --json`). Tests never time anything;
-these measure on the machine they run on, against the configured database, and leave nothing
-behind (every row they make is rolled back)."""
+"""The consent check on a large register, and the MIS import."""
 
 import io
 import random
-import statistics
 import time
-from collections.abc import Callable
-from contextlib import contextmanager
 
-from django.db import transaction
-
-
-def _timed(fn: Callable[[], object], *, repeats: int) -> list[float]:
-    """Wall-clock milliseconds of each of `repeats` calls, after one warm-up call."""
-    fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
-
-
-def _summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(ordered), 3),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 3),
-        "calls": len(ordered),
-    }
-
-
-@contextmanager
-def rolled_back():
-    """Rows made inside are never committed."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def _photo_like(width: int, height: int, seed: int = 7):
-    """A noisy, photo-sized picture: compresses like a camera JPEG rather than a flat test card."""
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    gradient = np.linspace(40, 215, width, dtype=np.float32)[None, :, None]
-    noise = rng.normal(0, 28, (height, width, 3)).astype(np.float32)
-    pixels = np.clip(gradient + noise, 0, 255).astype(np.uint8)
-    return Image.fromarray(pixels, "RGB")
-
-
-def bench_prepare_image(*, quick: bool) -> dict:
-    """`prepare_image` next to a plain Pillow open → save of the same bytes, as a ratio."""
-    import pillow_heif
-    from PIL import Image
-
-    from posts.images import prepare_image
-
-    pillow_heif.register_heif_opener()
-    results = {}
-    sizes = {"jpeg": (4032, 3024), "heic": (1008, 756) if quick else (4032, 3024)}
-    for kind, (width, height) in sizes.items():
-        picture = _photo_like(width, height)
-        buffer = io.BytesIO()
-        picture.save(buffer, format="JPEG" if kind == "jpeg" else "HEIF", quality=90)
-        data = buffer.getvalue()
-
-        def plain(data=data):
-            out = io.BytesIO()
-            Image.open(io.BytesIO(data)).convert("RGB").save(out, format="JPEG", quality=85)
-
-        repeats = 3 if quick else 7
-        ours = _summary(_timed(lambda data=data: prepare_image(data), repeats=repeats))
-        baseline = _summary(_timed(plain, repeats=repeats))
-        results[kind] = {
-            "size": f"{width}x{height}",
-            "bytes": len(data),
-            "prepare_image": ours,
-            "plain_pillow": baseline,
-            "ratio": round(ours["median_ms"] / baseline["median_ms"], 2),
-        }
-    return results
-
-
-def bench_weighted_length(*, quick: bool) -> dict:
-    from posts.tweet_text import weighted_length
-
-    text = ("Year 3 built volcanoes 🌋 today! See https://example.org/science 👩🏽‍🔬 #science " * 4)[:280]
-    return _summary(_timed(lambda: weighted_length(text), repeats=200 if quick else 2000))
-
+from .timing import rolled_back, summary, timed
 
 _BENCH_FIRST_NAMES = (
     "Ava",
@@ -388,8 +302,8 @@ def bench_consent_check(*, quick: bool) -> dict:
             )
             results[f"pupils_{size}"] = {
                 "text_chars": len(text),
-                **_summary(
-                    _timed(lambda content=content: check_post_consent(content, stage=Stage.APPROVE), repeats=repeats)
+                **summary(
+                    timed(lambda content=content: check_post_consent(content, stage=Stage.APPROVE), repeats=repeats)
                 ),
             }
             identity.forget(school.pk)
@@ -427,25 +341,3 @@ def bench_mis_import(*, quick: bool) -> dict:
         result = apply_import(actor=office, parsed=parsed, mapping=mapping)
         seconds = time.perf_counter() - start
     return {"rows": rows, "consents": result.consents_recorded, "seconds": round(seconds, 2)}
-
-
-def bench_check_text(*, quick: bool) -> dict:
-    """The rules engine on a 280-character post with a register of 2,000 pupils."""
-    from moderation.bench import bench_check_text as measure
-
-    return measure(pupils=2000, repeats=50 if quick else 200)
-
-
-def run(*, quick: bool) -> dict:
-    from posts.bench import bench_review_queue
-    from posts.bench_publishing import bench_publishing
-
-    return {
-        "publishing": bench_publishing(quick=quick),
-        "review_queue": bench_review_queue(quick=quick),
-        "check_text": bench_check_text(quick=quick),
-        "weighted_length": bench_weighted_length(quick=quick),
-        "consent_check": bench_consent_check(quick=quick),
-        "prepare_image": bench_prepare_image(quick=quick),
-        "mis_import": bench_mis_import(quick=quick),
-    }

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from portal.bench import _summary
+from .timing import summary
 
 
 def bench_publishing(*, quick: bool) -> dict:
@@ -201,7 +201,7 @@ def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
         "worker": "1 Celery worker process (solo pool)",
         "network": "stub X server over HTTP (real tweepy)" if network == "x" else "local network",
         "published_per_second": round(len(published) / span, 2) if span > 0 else None,
-        "approve_to_published": _summary(latencies),
+        "approve_to_published": summary(latencies),
     }
 
 
@@ -230,7 +230,7 @@ def _one_at_a_time(people: dict, accounts: list, *, repeats: int) -> dict:
             latencies.append((row["published_at"] - row["decided_at"]).total_seconds() * 1000)
     if not latencies:
         return {"error": "none published"}
-    return _summary(latencies)
+    return summary(latencies)
 
 
 def _settled(row: dict) -> bool:

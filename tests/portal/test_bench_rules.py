@@ -1,5 +1,5 @@
 from consent.models import Pupil
-from moderation.bench import bench_check_text
+from portal.bench.rules import bench_check_text
 
 
 def test_the_benchmark_reports_figures_and_leaves_nothing_behind(db):
