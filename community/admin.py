@@ -7,7 +7,7 @@ unfollowed account keeps its row."""
 from django.contrib import admin
 from django.db import models
 
-from accounts.admin import ViewOnlyModelAdmin
+from audit.admin import ViewOnlyModelAdmin
 
 from .models import (
     AudienceSync,

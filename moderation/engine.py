@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from consent import identity
+from networks.x.tweet_text import weighted_length
 
 from . import spelling
 from .matching import PhraseIndex, phrase_words
@@ -748,12 +749,8 @@ def _same_case(word: str, like: str) -> str:
 
 @cache
 def _length_counter(length_rule: str) -> tuple[Callable[[str], int], str]:
-    """How to count for a network: X's weighted length where posts.tweet_text has it, else characters."""
+    """How to count for a network: X's weighted length for X's rule, else characters."""
     if length_rule == "x_weighted":
-        try:
-            from posts.tweet_text import weighted_length
-        except ImportError:
-            return len, "characters"
         return weighted_length, "characters as X counts them"
     return len, "characters"
 

@@ -39,10 +39,10 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from networks.base import NetworkError, PostNotFound
 from networks.local import adapter as local
 from networks.registry import get_network, network_class
+from networks.x.tweet_text import url_spans
 
 from .models import OutsideContent, Post, PostStatus
 from .quote_links import QuotedPost, parse_quote_url
-from .tweet_text import url_spans
 
 log = logging.getLogger(__name__)
 

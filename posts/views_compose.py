@@ -28,6 +28,7 @@ from accounts.decorators import school_member_required
 from accounts.permissions import Perm, may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from moderation.decorators import policy_acknowledged_required
+from networks.x.tweet_text import weighted_length
 
 from . import services
 from .forms import MAX_TEXT_CHARS, PostForm
@@ -36,7 +37,6 @@ from .images import MAX_UPLOAD_BYTES, ImageRejected
 from .models import Post, PostComment, PostImage, PostStatus
 from .selectors import posts_for_school
 from .services.photos import photo_render_for_publishing, photo_thumbnail_as_published
-from .tweet_text import weighted_length
 
 TOO_BIG = (
     "This photo is too big to upload (the limit is {limit} MB). "

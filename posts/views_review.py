@@ -18,13 +18,13 @@ from accounts.decorators import school_member_required
 from accounts.permissions import Perm, may_approve_for
 from accounts.selectors import social_accounts_for_school
 from consent.checks import Stage, check_post_consent
+from networks.x.tweet_text import TWITTER_TEXT_V3, weighted_length
 
 from . import selectors, services
 from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
 from .getters import get_post
 from .models import OutsideContent, Post, PostStatus
 from .outside import outside_label
-from .tweet_text import TWITTER_TEXT_V3, weighted_length
 
 QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
 

@@ -51,7 +51,7 @@ def bench_prepare_image(*, quick: bool) -> dict:
 
 
 def bench_weighted_length(*, quick: bool) -> dict:
-    from posts.tweet_text import weighted_length
+    from networks.x.tweet_text import weighted_length
 
     text = ("Year 3 built volcanoes 🌋 today! See https://example.org/science 👩🏽‍🔬 #science " * 4)[:280]
     return summary(timed(lambda: weighted_length(text), repeats=200 if quick else 2000))

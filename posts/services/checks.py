@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from accounts.models import SocialAccount
 from consent.checks import ConsentCheck, Stage, check_post_consent
 from moderation.engine import check_text
+from networks.x.tweet_text import TWITTER_TEXT_V3, is_valid_length, weighted_length
 
 from ..models import (
     Post,
 )
 from ..outside import post_read_outside_content
 from ..selectors import consent_content, with_content
-from ..tweet_text import TWITTER_TEXT_V3, is_valid_length, weighted_length
 
 
 class PostBlocked(Exception):
