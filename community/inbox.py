@@ -22,8 +22,10 @@ from moderation.engine import check_text
 from moderation.rules import RuleType
 from networks.base import Mention, Network, NetworkError, NetworkUser
 from networks.registry import get_network
+from posts.models import Post
 
-from .models import Incident, MentionItem, MentionStatus, MentionSync, is_reply
+from . import audience, incidents
+from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +110,6 @@ def fetch_mentions(account: SocialAccount) -> int:
 def _our_conversations(account: SocialAccount, network: Network, mentions: list[Mention]) -> set[str]:
     """Which of the mentions' conversations our account started: the portal's own published
     posts first, then (for posts made outside the portal) the account's recent posts."""
-    from posts.models import Post
-
     wanted = {
         mention.conversation_id
         for mention in mentions
@@ -250,8 +250,6 @@ def mention_hide_reply(*, actor: Membership, mention: MentionItem, note: str = "
 
 def _follower(mention: MentionItem):
     """The author as one of the account's followers, when they are one (community.audience)."""
-    from .models import Follower
-
     return Follower.objects.filter(account=mention.account, network_user_id=mention.author_id).first()
 
 
@@ -259,18 +257,16 @@ def mention_mute_author(*, actor: Membership, mention: MentionItem, note: str = 
     """Mute the author through the network: their posts stop reaching the account's timeline
     (their mentions still reach this inbox). An author who follows the account is muted through
     the followers queue's service, so the queue shows them muted too."""
-    from .audience import AudienceError, follower_mute
-
     _check(actor, mention)
     follower = _follower(mention)
     try:
         if follower is not None:
-            follower_mute(
+            audience.follower_mute(
                 actor=actor, follower=follower, reason=note or "Muted from the mentions inbox.", request=request
             )
         else:
             get_network(mention.account).mute(mention.author_id)
-    except AudienceError as error:
+    except audience.AudienceError as error:
         raise MentionActionRefused(error.message) from error
     except NetworkError as error:
         raise MentionActionRefused(f"@{mention.author_handle} was not muted: {error.message}") from error
@@ -282,8 +278,6 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
     (`community.audience.block_user`): through the network where it allows, otherwise muted
     there, recorded here, and left for the admin to block by hand at the link given. Returns the
     mention and the audience service's BlockOutcome (the block, and what the admin reads next)."""
-    from .audience import AudienceError, block_user
-
     _check(actor, mention)
     reason = reason.strip()
     if not reason:
@@ -293,7 +287,7 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
     )
     post = {"text": mention.text, "url": mention.url, "created_at": mention.created_at.isoformat()}
     try:
-        outcome = block_user(
+        outcome = audience.block_user(
             actor=actor,
             account=mention.account,
             user=user,
@@ -302,7 +296,7 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
             follower=_follower(mention),
             request=request,
         )
-    except AudienceError as error:
+    except audience.AudienceError as error:
         raise MentionActionRefused(error.message) from error
     blocked = outcome.blocked
     data = {"blocked_account": blocked.pk, "how": blocked.how, "block_url": blocked.block_url}
@@ -338,13 +332,11 @@ def mention_escalate(
     *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
 ) -> Incident:
     """Open an incident for the headteacher with the mention, as it is now, as its evidence."""
-    from .incidents import open_incident_for_mention
-
     _check(actor, mention)
     if mention.incident_id is not None:
         raise MentionActionRefused("This mention is already part of an incident.")
     with transaction.atomic():
-        incident = open_incident_for_mention(
+        incident = incidents.open_incident_for_mention(
             actor=actor, mention=mention, title=title, severity=severity, note=note, request=request
         )
         _decide(

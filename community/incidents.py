@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Membership, Role
 from accounts.permissions import Perm, has_perm, may_approve_for, may_draft_for
 from audit.services import record
+from posts.models import Post, PostStatus
 
 from .models import Concern, EntryKind, Incident, IncidentEntry, IncidentSeverity, IncidentStatus, MentionItem
 
@@ -73,8 +74,6 @@ def concern_subject(concern: Concern) -> str:
 
 def _match_url(school, url: str) -> tuple[MentionItem | None, object | None]:
     """The mention or our own post that lives at `url`, when the portal knows it."""
-    from posts.models import Post
-
     mention = MentionItem.objects.filter(account__school=school, url=url).select_related("account").first()
     if mention is not None:
         return mention, None
@@ -85,8 +84,6 @@ def may_raise_concern_about_post(actor: Membership, post) -> bool:
     """A published (or taken-down) post is public anyway; a draft only for those who may see it
     (its author, its account's drafters and the approvers), so the form cannot be used to read
     another class's drafts."""
-    from posts.models import PostStatus
-
     if post.account.school_id != actor.school_id:
         return False
     if post.status in (PostStatus.PUBLISHED, PostStatus.TAKEN_DOWN) or post.author_id == actor.user_id:

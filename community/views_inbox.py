@@ -18,6 +18,7 @@ from accounts.decorators import school_member_required
 from accounts.permissions import Perm, has_perm
 from networks.base import NetworkError
 from networks.registry import get_network
+from posts.models import Post
 
 from . import inbox, incidents, selectors_inbox
 from .forms_inbox import (
@@ -252,8 +253,6 @@ def concern_raise(request):
     post = mention = None
     post_id, mention_id = _int_or_none(source.get("post")), _int_or_none(source.get("mention"))
     if post_id is not None:
-        from posts.models import Post
-
         post = Post.objects.select_related("account").filter(account__school=request.school, pk=post_id).first()
         if post is None or not incidents.may_raise_concern_about_post(request.membership, post):
             raise Http404("No such post.")

@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -16,8 +17,6 @@ DASHBOARD_ROWS = 5
 
 def dashboard_panels(*, membership: Membership) -> dict:
     """What waits for this person, by what their roles let them do."""
-    from allauth.mfa.models import Authenticator
-
     school = membership.school
     panels: dict = {"drafting_accounts": social_accounts_for_drafting(membership=membership)}
     if has_perm(membership, Perm.INVITE_STAFF):

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 
 from accounts.models import ApprovalEmails, Membership, Role
 
-from .models import Post
+from .models import Post, PostStatus
 
 _APPROVER_ROLES = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 
@@ -164,8 +164,6 @@ def notify_delegation_created(delegation) -> None:
 def send_approval_digests() -> int:
     """One email to each approver who chose the morning digest, listing the posts waiting for
     them; nobody is emailed when nothing waits. Returns the number of emails sent."""
-    from .models import PostStatus
-
     approvers = list(
         Membership.objects.filter(
             is_active=True, approval_emails=ApprovalEmails.DIGEST, role_assignments__role__in=_APPROVER_ROLES

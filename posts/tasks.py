@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord, Pupil
 
-from . import consent_changes
+from . import consent_changes, notifications, retention
 from .services import publishing
 
 # Consent that ran out while the workers were down is still caught, for this many days.
@@ -28,9 +28,7 @@ def sweep_publishing() -> dict[str, int]:
 @shared_task
 def delete_expired_originals() -> int:
     """Once a day: photos' private originals go once their post is settled and the retention time has passed."""
-    from .retention import delete_expired_originals as delete
-
-    return delete()
+    return retention.delete_expired_originals()
 
 
 @shared_task
@@ -60,6 +58,4 @@ def sweep_expired_consent() -> dict[str, int]:
 def send_approval_digests() -> int:
     """Each morning (beat, 07:30 school time): one email per approver who chose the digest,
     listing the posts waiting for them."""
-    from .notifications import send_approval_digests as send
-
-    return send()
+    return notifications.send_approval_digests()

@@ -1,8 +1,15 @@
 """The consent check on a large register, and the MIS import."""
 
+import csv
 import io
 import random
 import time
+
+from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
+from consent import identity
+from consent.checks import PhotoInput, PostContent, Stage, check_post_consent
+from consent.imports import apply_import, read_csv, suggest_mapping
+from consent.models import Pupil
 
 from .timing import rolled_back, summary, timed
 
@@ -253,11 +260,6 @@ def bench_consent_check(*, quick: bool) -> dict:
     text with emoji sequences and a full name at the end. Pupils have realistic, repeated
     names (apostrophes, hyphens, accents), so the matcher meets shared first names.
     """
-    from accounts.models import ClassGroup, School, SocialAccount
-    from consent import identity
-    from consent.checks import PhotoInput, PostContent, Stage, check_post_consent
-    from consent.models import Pupil
-
     rng = random.Random(4)  # noqa: S311 - benchmark data
     repeats = 20 if quick else 100
     results = {}
@@ -312,11 +314,6 @@ def bench_consent_check(*, quick: bool) -> dict:
 
 def bench_mis_import(*, quick: bool) -> dict:
     """Apply an MIS import of N new pupils with four consent answers each."""
-    import csv
-
-    from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, User
-    from consent.imports import apply_import, read_csv, suggest_mapping
-
     rows = 500 if quick else 5000
     with rolled_back():
         school = School.objects.create(name="Bench Primary", slug="bench-primary-import")

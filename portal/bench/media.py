@@ -2,14 +2,18 @@
 
 import io
 
+import numpy as np
+import pillow_heif
+from PIL import Image
+
+from networks.x.tweet_text import weighted_length
+from posts.images import prepare_image
+
 from .timing import summary, timed
 
 
 def _photo_like(width: int, height: int, seed: int = 7):
     """A noisy, photo-sized picture: compresses like a camera JPEG rather than a flat test card."""
-    import numpy as np
-    from PIL import Image
-
     rng = np.random.default_rng(seed)
     gradient = np.linspace(40, 215, width, dtype=np.float32)[None, :, None]
     noise = rng.normal(0, 28, (height, width, 3)).astype(np.float32)
@@ -19,11 +23,6 @@ def _photo_like(width: int, height: int, seed: int = 7):
 
 def bench_prepare_image(*, quick: bool) -> dict:
     """`prepare_image` next to a plain Pillow open → save of the same bytes, as a ratio."""
-    import pillow_heif
-    from PIL import Image
-
-    from posts.images import prepare_image
-
     pillow_heif.register_heif_opener()
     results = {}
     sizes = {"jpeg": (4032, 3024), "heic": (1008, 756) if quick else (4032, 3024)}
@@ -51,7 +50,5 @@ def bench_prepare_image(*, quick: bool) -> dict:
 
 
 def bench_weighted_length(*, quick: bool) -> dict:
-    from networks.x.tweet_text import weighted_length
-
     text = ("Year 3 built volcanoes 🌋 today! See https://example.org/science 👩🏽‍🔬 #science " * 4)[:280]
     return summary(timed(lambda: weighted_length(text), repeats=200 if quick else 2000))

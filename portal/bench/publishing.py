@@ -21,7 +21,14 @@ import time
 import uuid
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
+from posts import services
+from posts.models import Post, PostStatus
 
 from .timing import summary
 
@@ -64,17 +71,12 @@ def _run_child(*, network: str, posts: int) -> dict:
 
 
 def _fernet_key() -> str:
-    from cryptography.fernet import Fernet
-
     return Fernet.generate_key().decode()
 
 
 def run_in_scratch_database(*, network: str, posts: int) -> dict:
     """The child's work: migrate the scratch database, start a worker (and the stub X server),
     approve `posts` posts across 10 accounts at once, wait until every one is published."""
-    from django.core.management import call_command
-    from django.db import connection
-
     if connection.vendor != "sqlite" or "portal-bench-" not in str(connection.settings_dict["NAME"]):
         raise RuntimeError("bench_publishing_run only runs on the scratch database `manage.py bench` gives it.")
     call_command("migrate", verbosity=0)
@@ -84,6 +86,7 @@ def run_in_scratch_database(*, network: str, posts: int) -> dict:
     log_path = Path(connection.settings_dict["NAME"]).with_name("worker.log")
     if network == "x":
         try:
+            # tests/ is there only in a source checkout: without it this figure is skipped.
             from tests.xstub import XStub, description_path, load_description
 
             stub = XStub(load_description(description_path()))
@@ -128,8 +131,6 @@ def run_in_scratch_database(*, network: str, posts: int) -> dict:
 
 def _bench_school(*, network: str, stub) -> tuple[dict, list]:
     """A headteacher, a class teacher and 10 class accounts on the network."""
-    from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
-
     school = School.objects.create(name="Bench Primary", slug="bench-primary")
     people = {}
     for email, role in (("head@bench.test", Role.HEADTEACHER), ("teacher@bench.test", Role.CLASS_TEACHER)):
@@ -160,10 +161,6 @@ def _bench_school(*, network: str, stub) -> tuple[dict, list]:
 
 
 def _approve_burst(people: dict, accounts: list, *, posts: int) -> list[int]:
-    from accounts.models import Role
-    from posts import services
-    from posts.models import Post
-
     drafts = [
         Post.objects.create(
             account=accounts[n % len(accounts)],
@@ -179,8 +176,6 @@ def _approve_burst(people: dict, accounts: list, *, posts: int) -> list[int]:
 
 
 def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
-    from posts.models import Post, PostStatus
-
     rows = _poll(
         lambda: list(Post.objects.filter(pk__in=post_ids).values("status", "decided_at", "published_at")),
         lambda rows: all(_settled(row) for row in rows),
@@ -207,10 +202,6 @@ def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
 
 def _one_at_a_time(people: dict, accounts: list, *, repeats: int) -> dict:
     """Approval to published for a post approved while the worker is idle (no queue ahead)."""
-    from accounts.models import Role
-    from posts import services
-    from posts.models import Post
-
     latencies = []
     for n in range(repeats):
         post = Post.objects.create(

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 
 from accounts.models import Delegation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm
+from accounts.selectors import staff_for_school
 from accounts.trip_grants import active_delegation, active_delegations
 from audit.services import record
 from consent.checks import Stage
@@ -71,8 +72,6 @@ def may_be_delegate(membership: Membership) -> bool:
 
 def possible_delegates(*, actor: Membership) -> list[Membership]:
     """Staff the headteacher may name: active, at the school, allowed to draft posts, not themself."""
-    from accounts.selectors import staff_for_school
-
     return [m for m in staff_for_school(school=actor.school).exclude(pk=actor.pk) if may_be_delegate(m)]
 
 

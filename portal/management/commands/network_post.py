@@ -15,6 +15,7 @@ from accounts.models import Network as NetworkName
 from accounts.models import SocialAccount
 from networks.base import Network, NetworkError, PostPayload
 from networks.registry import get_network
+from posts.images import ImageRejected, prepare_image
 
 
 class Command(BaseCommand):
@@ -63,8 +64,6 @@ class Command(BaseCommand):
     def _prepared(self, path: Path) -> bytes:
         # posts sits above accounts (DESIGN.md); this command is an entry point, so it may reach up
         # for the image pipeline without making accounts depend on posts.
-        from posts.images import ImageRejected, prepare_image
-
         try:
             data = path.read_bytes()
         except OSError as exc:
