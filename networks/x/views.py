@@ -40,7 +40,7 @@ def x_connection(request, pk: int):
     """The connection panel: embedded in the account page through htmx, or a page of its own."""
     account = _account_or_404(request, pk)
     context = {"account": account, "health": x_connect.connection_health(account), "callback_url": callback_url()}
-    template = "accounts/x_connection_panel.html" if request.htmx else "accounts/x_connection.html"
+    template = "networks/x/connection_panel.html" if request.htmx else "networks/x/connection.html"
     return render(request, template, context)
 
 
@@ -76,7 +76,7 @@ def x_connect_callback(request):
         or not secrets.compare_digest(state, pending["state"])
         or pending["school_id"] != request.school.pk
     ):
-        return render(request, "accounts/x_callback_invalid.html", status=400)
+        return render(request, "networks/x/callback_invalid.html", status=400)
     account = _account_or_404(request, pending["account_id"])
 
     error = request.GET.get("error", "")
@@ -94,7 +94,7 @@ def x_connect_callback(request):
 
     code = request.GET.get("code", "")
     if not code:
-        return render(request, "accounts/x_callback_invalid.html", status=400)
+        return render(request, "networks/x/callback_invalid.html", status=400)
     try:
         account = x_connect.finish_connection(
             actor=request.membership,
@@ -151,7 +151,7 @@ def x_connect_oauth1(request, pk: int):
             return _back_to_account(account)
     return render(
         request,
-        "accounts/x_oauth1_form.html",
+        "networks/x/oauth1_form.html",
         {"account": account, "form": form, "available": x_connect.oauth1_configured()},
     )
 
@@ -166,7 +166,7 @@ def x_disconnect(request, pk: int):
         return _back_to_account(account)
     if request.method == "GET":
         health = x_connect.connection_health(account)
-        return render(request, "accounts/x_disconnect_confirm.html", {"account": account, "health": health})
+        return render(request, "networks/x/disconnect_confirm.html", {"account": account, "health": health})
     result = x_connect.disconnect(actor=request.membership, account=account, request=request)
     if result.revoked:
         messages.success(
