@@ -3,8 +3,11 @@ whom it follows; mentions of its accounts; concerns and incidents.
 
 Nothing here is ever deleted: rows are kept as the record of what was seen and decided, every
 foreign key protects what it points at, and the admin shows these rows without delete buttons.
-State changes only in `community.audience`, `community.inbox` and `community.incidents`, which check permission and
-write the audit trail.
+State changes only in `community.audience`, `community.inbox` and `community.incidents`, which
+check permission and write the audit trail.
+
+They were born in `moderation` and keep its table names (`db_table`), so moving them here changed
+no database table (see community/migrations/0001_initial.py).
 """
 
 from django.conf import settings
