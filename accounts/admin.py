@@ -1,20 +1,8 @@
 from django.contrib import admin
 
+from audit.admin import ViewOnlyModelAdmin
+
 from .models import ClassGroup, Invitation, Membership, School, SocialAccount, User
-
-
-class ViewOnlyModelAdmin(admin.ModelAdmin):
-    """For rows whose changes must go through a service (permission check + audit entry):
-    the Django admin shows them and nothing more."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -6,4 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Schools and staff"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready (Django\'s place for connecting receivers):
+        # at import time the models they listen to are not loaded yet.
         from . import receivers  # noqa: F401

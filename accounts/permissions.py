@@ -7,6 +7,7 @@ A `membership` is the person's place at the request's school (None when they hav
 from enum import StrEnum
 
 from .models import Membership, Role, SocialAccount
+from .trip_grants import active_delegations
 
 
 class Perm(StrEnum):
@@ -84,7 +85,7 @@ def grantable_roles(membership: Membership | None) -> list[str]:
 
 def may_draft_for(membership: Membership | None, account: SocialAccount) -> bool:
     """Class accounts: that class's teachers and assistants. Whole-school: senior leadership, and
-    during a trip (posts.delegation) the member of staff the headteacher named."""
+    during a trip (posts.services.trip_mode) the member of staff the headteacher named."""
     if membership is None or not membership.is_active or account.school_id != membership.school_id:
         return False
     if account.kind == SocialAccount.Kind.WHOLE_SCHOOL:
@@ -97,11 +98,8 @@ def may_draft_for(membership: Membership | None, account: SocialAccount) -> bool
 
 
 def _on_trip_for(membership: Membership, account: SocialAccount) -> bool:
-    """Trip mode (posts.delegation): the headteacher has lent this person the whole-school
-    account for today. One query. Imported here, not at the top, because posts depends on
-    accounts and not the other way round."""
-    from posts.delegation import active_delegations
-
+    """Trip mode (accounts.trip_grants): the headteacher has lent this person the whole-school
+    account for today. One query."""
     return active_delegations(account=account).filter(delegate_id=membership.user_id).exists()
 
 

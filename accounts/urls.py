@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_preferences, views_timeline, views_x
+from . import views, views_preferences
 
 urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
@@ -14,14 +14,4 @@ urlpatterns = [
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
     path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),
-    path("social-accounts/<int:pk>/x/", views_x.x_connection, name="x_connection"),
-    path("social-accounts/<int:pk>/x/connect/", views_x.x_connect_start, name="x_connect_start"),
-    path("social-accounts/<int:pk>/x/tokens/", views_x.x_connect_oauth1, name="x_connect_oauth1"),
-    path("social-accounts/<int:pk>/x/disconnect/", views_x.x_disconnect, name="x_disconnect"),
-    path("social-accounts/<int:pk>/x/check/", views_x.x_check_connection, name="x_check_connection"),
-    # The one callback address registered with X for every account (SITE_URL + this path).
-    path("social-accounts/x/callback/", views_x.x_connect_callback, name="x_connect_callback"),
-    path("local/people/<str:handle>/", views_timeline.local_person, name="local_person"),
-    path("local/<str:handle>/", views_timeline.local_timeline, name="local_timeline"),
-    path("local/media/<int:pk>/", views_timeline.local_network_media, name="local_network_media"),
 ]

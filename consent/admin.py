@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import ViewOnlyModelAdmin
+from audit.admin import ViewOnlyModelAdmin
 
 from .models import ConsentRecord, Pupil
 

@@ -40,6 +40,11 @@ from itertools import product
 
 from anyascii import anyascii
 from django.db import IntegrityError, transaction
+from spellchecker import SpellChecker
+
+from accounts.models import ClassGroup
+
+from .models import Pupil, RegisterVersion
 
 REBUILD_AFTER_SECONDS = 120
 _SCHOOLS_KEPT = 256
@@ -369,8 +374,6 @@ def _english(share: float) -> frozenset[str]:
     """English words at least this common (a share of all words in pyspellchecker's corpus):
     at 50 per million the commonest few hundred ("will", "may", "hope"), at 5 per million
     everyday nouns too ("grant", "brown", "king")."""
-    from spellchecker import SpellChecker
-
     frequency = SpellChecker(language="en").word_frequency
     threshold = frequency.total_words * share
     return frozenset(word for word, count in frequency.dictionary.items() if count >= threshold)
@@ -755,8 +758,6 @@ _cache_lock = threading.Lock()
 def register_changed(*, school_id: int) -> str:
     """Tell every process that the school's pupils or classes changed (in the changing
     transaction). Returns the new token."""
-    from .models import RegisterVersion
-
     token = uuid.uuid4().hex
     if RegisterVersion.objects.filter(school_id=school_id).update(token=token):
         return token
@@ -770,8 +771,6 @@ def register_changed(*, school_id: int) -> str:
 
 def index_for(school_id: int) -> IdentityIndex:
     """The school's index, rebuilt when its register changed (one query when it has not)."""
-    from .models import RegisterVersion
-
     token = RegisterVersion.objects.filter(school_id=school_id).values_list("token", flat=True).first()
     now = time.monotonic()
     if token is not None:
@@ -797,10 +796,6 @@ def forget(school_id: int) -> None:
 
 
 def build_school_index(school_id: int) -> IdentityIndex:
-    from accounts.models import ClassGroup
-
-    from .models import Pupil
-
     # Only names and where pupils are: never the never-publish flag or its reason.
     pupils = Pupil.objects.filter(school_id=school_id).values_list(
         "pk", "class_group_id", "year_group", "first_name", "preferred_name", "other_names", "surname", "leaving_date"

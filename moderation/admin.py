@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import ViewOnlyModelAdmin
+from audit.admin import ViewOnlyModelAdmin
 
 from .models import PolicyVersion, Rule
 
@@ -32,7 +32,3 @@ class RuleAdmin(ViewOnlyModelAdmin):
 class PolicyVersionAdmin(ViewOnlyModelAdmin):
     list_display = ["school", "number", "adopted_on", "review_due", "signed_off_by", "signed_off_at"]
     list_filter = ["school"]
-
-
-# Followers, blocks, follows, mentions, concerns and incidents (issue 7): view only, never deleted.
-from . import admin_audience, admin_inbox  # noqa: E402,F401

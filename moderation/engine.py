@@ -26,12 +26,19 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import ClassGroup, School, SocialAccount
 from consent import identity
+from consent.models import Pupil
+from networks.base import NetworkError
+from networks.registry import network_class
+from networks.x.tweet_text import weighted_length
 
 from . import spelling
 from .matching import PhraseIndex, phrase_words
+from .models import Rule
 from .profanity import OffensiveMatcher, standard_list
 from .rules import DEFAULT_RULES, RuleType, Scope, clean_parameters
+from .selectors import rulebook_token
 from .text import Analysis, analyse, fold
 from .wordlists import (
     ABBREVIATIONS,
@@ -174,8 +181,6 @@ _cache_lock = threading.Lock()
 
 def rulebook_for(school_id: int) -> Rulebook:
     """The school's prepared rulebook, rebuilt if anything it depends on changed."""
-    from .selectors import rulebook_token
-
     token = rulebook_token(school_id=school_id)
     if token is None:
         return build_rulebook(school_id)  # a school made without its token: nothing to know it is current by
@@ -201,11 +206,6 @@ def forget_rulebook(school_id: int) -> None:
 
 
 def build_rulebook(school_id: int, *, on: date | None = None) -> Rulebook:
-    from accounts.models import ClassGroup, School, SocialAccount
-    from consent.models import Pupil
-
-    from .models import Rule
-
     on = on or timezone.localdate()
     rules = tuple(
         _compile(rule.pk, rule.type, rule.severity, rule.scope, rule.account_id, rule.policy_paragraph, rule.parameters)
@@ -748,22 +748,13 @@ def _same_case(word: str, like: str) -> str:
 
 @cache
 def _length_counter(length_rule: str) -> tuple[Callable[[str], int], str]:
-    """How to count for a network: X's weighted length where posts.tweet_text has it, else characters."""
+    """How to count for a network: X's weighted length for X's rule, else characters."""
     if length_rule == "x_weighted":
-        try:
-            from posts.tweet_text import weighted_length
-        except ImportError:
-            return len, "characters"
         return weighted_length, "characters as X counts them"
     return len, "characters"
 
 
 def _network_limits(account: SocialAccount) -> tuple[int, str]:
-    try:
-        from accounts.networks.base import NetworkError
-        from accounts.networks.registry import network_class
-    except ImportError:
-        return _NETWORK_FALLBACK
     try:
         capabilities = network_class(account.network).capabilities
     except NetworkError:

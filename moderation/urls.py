@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_audience, views_inbox
+from . import views
 
 urlpatterns = [
     path("", views.policy_current, name="policy_current"),
@@ -12,39 +12,4 @@ urlpatterns = [
     path("rules/try/", views.rules_try, name="rules_try"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
-    # The audience (issue 7): followers, blocks, follows.
-    path("audience/followers/", views_audience.audience_followers, name="audience_followers"),
-    path("audience/followers/check/", views_audience.audience_sync_now, name="audience_sync_now"),
-    path("audience/followers/<int:pk>/", views_audience.audience_follower_decide, name="audience_follower_decide"),
-    path("audience/blocked/", views_audience.audience_blocked, name="audience_blocked"),
-    path("audience/blocked.csv", views_audience.audience_blocked_csv, name="audience_blocked_csv"),
-    path("audience/blocked/<int:pk>/done/", views_audience.audience_block_done, name="audience_block_done"),
-    path("audience/blocked/<int:pk>/lift/", views_audience.audience_block_lift, name="audience_block_lift"),
-    path("audience/following/", views_audience.audience_following, name="audience_following"),
-    path("audience/following/propose/", views_audience.audience_follow_propose, name="audience_follow_propose"),
-    path("audience/following/<int:pk>/", views_audience.audience_follow_decide, name="audience_follow_decide"),
-    path("audience/following/<int:pk>/stop/", views_audience.audience_unfollow, name="audience_unfollow"),
-    # Mentions inbox, concerns and incidents (issue 7).
-    path("mentions/", views_inbox.inbox_list, name="inbox_list"),
-    path("mentions/check/", views_inbox.inbox_fetch, name="inbox_fetch"),
-    path("mentions/<int:pk>/ok/", views_inbox.mention_mark_ok, name="mention_mark_ok"),
-    path("mentions/<int:pk>/hide/", views_inbox.mention_hide_reply, name="mention_hide_reply"),
-    path("mentions/<int:pk>/mute/", views_inbox.mention_mute_author, name="mention_mute_author"),
-    path("mentions/<int:pk>/block/", views_inbox.mention_block_author, name="mention_block_author"),
-    path("mentions/<int:pk>/reported/", views_inbox.mention_mark_reported, name="mention_mark_reported"),
-    path("mentions/<int:pk>/escalate/", views_inbox.mention_escalate, name="mention_escalate"),
-    path("concerns/", views_inbox.concern_list, name="concern_list"),
-    path("concerns/new/", views_inbox.concern_raise, name="concern_raise"),
-    path("concerns/<int:pk>/", views_inbox.concern_detail, name="concern_detail"),
-    path("concerns/<int:pk>/incident/", views_inbox.concern_open_incident, name="concern_open_incident"),
-    path("concerns/<int:pk>/add-to-incident/", views_inbox.concern_add_to_incident, name="concern_add_to_incident"),
-    path("concerns/<int:pk>/resolve/", views_inbox.concern_resolve, name="concern_resolve"),
-    path("incidents/", views_inbox.incident_list, name="incident_list"),
-    path("incidents/new/", views_inbox.incident_create, name="incident_create"),
-    path("incidents/<int:pk>/", views_inbox.incident_detail, name="incident_detail"),
-    path("incidents/<int:pk>/timeline/", views_inbox.incident_add_entry, name="incident_add_entry"),
-    path("incidents/<int:pk>/referral/", views_inbox.incident_refer, name="incident_refer"),
-    path("incidents/<int:pk>/severity/", views_inbox.incident_set_severity, name="incident_set_severity"),
-    path("incidents/<int:pk>/close/", views_inbox.incident_close, name="incident_close"),
-    path("incidents/<int:pk>/reopen/", views_inbox.incident_reopen, name="incident_reopen"),
 ]

@@ -70,9 +70,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "audit",
     "accounts",
+    "networks",
     "consent",
     "moderation",
     "posts",
+    "community",
     "portal",
 ]
 
@@ -228,9 +230,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-expired-consent": {"task": "posts.tasks.sweep_expired_consent", "schedule": timedelta(hours=6)},
     "remind-policy-review": {"task": "moderation.tasks.remind_policy_review", "schedule": timedelta(days=1)},
     # New mentions of every account, screened for the mentions inbox (issue 7).
-    "fetch-mentions": {"task": "moderation.tasks.fetch_all_mentions", "schedule": timedelta(minutes=5)},
+    "fetch-mentions": {"task": "community.tasks.fetch_all_mentions", "schedule": timedelta(minutes=5)},
     # Followers of every account, screened for the office admin's review queue (issue 7).
-    "sync-audience": {"task": "moderation.tasks.sync_audience", "schedule": timedelta(minutes=15)},
+    "sync-audience": {"task": "community.tasks.sync_audience", "schedule": timedelta(minutes=15)},
     # Due posts, retries and stuck posts are found by this sweep, not by long countdowns.
     "publish-due-posts": {"task": "posts.tasks.sweep_publishing", "schedule": timedelta(minutes=1)},
     "delete-expired-photo-originals": {"task": "posts.tasks.delete_expired_originals", "schedule": timedelta(days=1)},
@@ -259,7 +261,7 @@ X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
 # read its own network; turn this on only for a test or demo run on one machine.
 LINK_PREVIEW_ALLOW_PRIVATE_HOSTS = env.bool("LINK_PREVIEW_ALLOW_PRIVATE_HOSTS", default=False)
 
-# Publishing (posts.publishing). A post left in "publishing" this long (a worker killed
+# Publishing (posts.services.publishing). A post left in "publishing" this long (a worker killed
 # mid-call) is reconciled by the sweeper; it must exceed the longest publish (a few network
 # calls of X_TIMEOUT_SECONDS each). Each account publishes at most PUBLISH_MAX_PER_WINDOW
 # posts per PUBLISH_WINDOW_SECONDS, below X's per-user write limit, so a burst of approvals

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from portal import views as portal_views
 
@@ -10,9 +11,16 @@ urlpatterns = [
     path("audit/", portal_views.audit_log, name="audit_log"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("networks.urls")),
     path("consent/", include("consent.urls")),
     path("posts/", include("posts.urls")),
     path("policy/", include("moderation.urls")),
+    path("community/", include("community.urls")),
+    # The community's pages lived under /policy/ until issue 13: old links and bookmarks still work.
+    re_path(
+        r"^policy/(?P<rest>(?:audience|mentions|concerns|incidents)/.*)$",
+        RedirectView.as_view(url="/community/%(rest)s", permanent=True, query_string=True),
+    ),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

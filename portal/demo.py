@@ -10,24 +10,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import (
-    ClassGroup,
-    LocalNetworkMention,
-    LocalNetworkRelation,
-    Membership,
-    Role,
-    RoleAssignment,
-    School,
-    SocialAccount,
-)
-from accounts.networks import local
+from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount
 from accounts.selectors import memberships_with_roles
 from audit.services import record
+from community.audience import sync_followers
+from community.inbox import fetch_mentions
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
-from moderation.audience import sync_followers
-from moderation.inbox import fetch_mentions
 from moderation.services import policy_seed_default, seed_default_rules
+from networks.local import adapter as local
+from networks.local.models import LocalNetworkMention, LocalNetworkRelation
 
 User = get_user_model()
 

@@ -1,13 +1,14 @@
+from allauth.mfa.models import Authenticator
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
 from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from accounts.trip_grants import active_delegations
+from community.selectors_audience import followers_waiting
+from community.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
 from moderation.selectors import policy_dashboard_panels
-from moderation.selectors_audience import followers_waiting
-from moderation.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
-from posts.delegation import active_delegations
 from posts.models import Post, PostStatus, TakeDownRequest
 
 # Panels that list things show at most this many; their pages have the rest.
@@ -16,8 +17,6 @@ DASHBOARD_ROWS = 5
 
 def dashboard_panels(*, membership: Membership) -> dict:
     """What waits for this person, by what their roles let them do."""
-    from allauth.mfa.models import Authenticator
-
     school = membership.school
     panels: dict = {"drafting_accounts": social_accounts_for_drafting(membership=membership)}
     if has_perm(membership, Perm.INVITE_STAFF):

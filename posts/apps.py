@@ -6,6 +6,8 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready (Django's place for connecting receivers):
+        # at import time the models they listen to are not loaded yet.
         from . import (
             outside,  # noqa: F401  (gives the local network's timeline its link cards)
             receivers,  # noqa: F401

@@ -16,7 +16,7 @@ from consent.models import Pupil
 
 from .models import PENDING_STATUSES, Post, PostStatus, TakeDownRequest
 from .selectors import consent_content, with_content
-from .services import post_stop_for_consent
+from .services.review import post_stop_for_consent
 
 
 def posts_showing_or_naming(*, school_id: int, pupil_ids: list[int]):

@@ -1,11 +1,11 @@
 """The trip mode page's form (posts/views_delegation.py). It only collects what the headteacher
-chose; posts.delegation decides whether the delegation may be made."""
+chose; posts.services.trip_mode decides whether the delegation may be made."""
 
 from django import forms
 
 from accounts.models import Membership, SocialAccount
 
-from .delegation import MAX_DAYS
+from .services.trip_mode import MAX_DAYS
 
 
 class _StaffChoice(forms.ModelChoiceField):

@@ -46,7 +46,7 @@ class Post(models.Model):
     external_url = models.URLField(blank=True, max_length=500)
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
-    # Publishing bookkeeping (posts.publishing): attempts so far, when the current attempt
+    # Publishing bookkeeping (posts.services.publishing): attempts so far, when the current attempt
     # began (the stuck-post sweeper's clock), when a deferred or failed attempt may run
     # again, and the last transient error, shown while the portal keeps trying.
     publish_attempts = models.PositiveSmallIntegerField(default=0)
@@ -253,34 +253,3 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} changed on post {self.post_id}"
-
-
-class Delegation(models.Model):
-    """Trip mode: the headteacher lets a named member of staff post for the whole-school account
-    without waiting for approval, between two school days (both included), e.g. on a residential.
-
-    The delegate's posts still go through every check; only the wait for an approver is skipped,
-    and the headteachers are emailed about each one. Revoked, never deleted, so history keeps it.
-    """
-
-    account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="delegations")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    note = models.CharField(max_length=200, blank=True, help_text="What it is for, e.g. “Year 6 residential”.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-starts_on", "-pk"]
-        indexes = [models.Index(fields=["account", "ends_on"])]
-        constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_ends_after_start"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Trip mode for {self.delegate} on @{self.account.handle}, {self.starts_on} to {self.ends_on}"

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 
 from accounts.models import ApprovalEmails, Membership, Role
 
-from .models import Post
+from .models import Post, PostStatus
 
 _APPROVER_ROLES = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 
@@ -38,7 +38,7 @@ def _headteacher_emails(post: Post) -> list[str]:
 
 
 def _was_approved_on_trip(post: Post) -> bool:
-    """Nobody approves their own post, except on a trip (posts.delegation), where the delegate does."""
+    """Nobody approves their own post, except on a trip (posts.services.trip_mode), where the delegate does."""
     return post.decided_by_id is not None and post.decided_by_id == post.author_id
 
 
@@ -164,8 +164,6 @@ def notify_delegation_created(delegation) -> None:
 def send_approval_digests() -> int:
     """One email to each approver who chose the morning digest, listing the posts waiting for
     them; nobody is emailed when nothing waits. Returns the number of emails sent."""
-    from .models import PostStatus
-
     approvers = list(
         Membership.objects.filter(
             is_active=True, approval_emails=ApprovalEmails.DIGEST, role_assignments__role__in=_APPROVER_ROLES

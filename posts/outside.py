@@ -36,12 +36,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
-from accounts.networks import local
-from accounts.networks.base import NetworkError, PostNotFound
-from accounts.networks.registry import get_network, network_class
+from networks.base import NetworkError, PostNotFound
+from networks.local import adapter as local
+from networks.registry import get_network, network_class
+from networks.x.tweet_text import url_spans
 
 from .models import OutsideContent, Post, PostStatus
-from .tweet_text import url_spans
+from .quote_links import QuotedPost, parse_quote_url
 
 log = logging.getLogger(__name__)
 
@@ -376,10 +377,8 @@ def outside_links(post: Post) -> list[_Wanted]:
 
 
 def _quoted_post(url: str):
-    """The post a link points to (posts.forms.parse_quote_url), including a post on the local
+    """The post a link points to (posts.quote_links.parse_quote_url), including a post on the local
     timeline that has since been deleted: reading it then says so, rather than "not a post"."""
-    from .forms import QuotedPost, parse_quote_url  # posts.forms imports posts.services, which imports this
-
     quoted = parse_quote_url(url)
     if quoted is not None:
         return quoted
@@ -544,7 +543,7 @@ def outside_label(row: OutsideContent) -> str:
     return f"the preview of {row.url}"
 
 
-# The local network's timeline shows each published post's link cards (accounts.networks.local).
+# The local network's timeline shows each published post's link cards (networks.local.adapter).
 
 
 def _local_link_cards(posts) -> dict[int, list[local.LinkCard]]:

@@ -255,6 +255,11 @@ def _faces_with_pupils() -> QuerySet[FaceRegion]:
 
 def post_for_review(*, school, pk: int) -> Post:
     """One of the school's posts with everything the review page shows. Another school's post is not found."""
+    return posts_for_review(school=school).get(pk=pk)
+
+
+def posts_for_review(*, school) -> QuerySet[Post]:
+    """The school's posts with everything the review page shows."""
     return (
         posts_for_school(school=school)
         .defer("account__credentials")
@@ -271,7 +276,6 @@ def post_for_review(*, school, pk: int) -> Post:
             Prefetch("revisions", queryset=PostRevision.objects.select_related("edited_by")),
             Prefetch("outside_content", queryset=OutsideContent.objects.order_by("pk")),
         )
-        .get(pk=pk)
     )
 
 

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from consent.models import ConsentRecord, Pupil
 
-from . import publishing
-from .consent_changes import react_to_narrowed_consent
+from . import consent_changes, notifications, retention
+from .services import publishing
 
 # Consent that ran out while the workers were down is still caught, for this many days.
 EXPIRY_LOOKBACK = timedelta(days=7)
@@ -14,7 +14,7 @@ EXPIRY_LOOKBACK = timedelta(days=7)
 
 @shared_task
 def publish_post(post_id: int) -> str:
-    """Publish one post if it is due and unclaimed (posts.publishing explains the steps).
+    """Publish one post if it is due and unclaimed (posts.services.publishing explains the steps).
     Safe to deliver twice: the claim lets one delivery through."""
     return publishing.publish(post_id)
 
@@ -28,9 +28,7 @@ def sweep_publishing() -> dict[str, int]:
 @shared_task
 def delete_expired_originals() -> int:
     """Once a day: photos' private originals go once their post is settled and the retention time has passed."""
-    from .retention import delete_expired_originals as delete
-
-    return delete()
+    return retention.delete_expired_originals()
 
 
 @shared_task
@@ -48,7 +46,7 @@ def sweep_expired_consent() -> dict[str, int]:
             by_school.setdefault(school_id, set()).add(pupil_id)
     totals = {"stopped": 0, "take_down_requested": 0}
     for school_id, pupil_ids in by_school.items():
-        outcome = react_to_narrowed_consent(
+        outcome = consent_changes.react_to_narrowed_consent(
             school_id=school_id, pupil_ids=sorted(pupil_ids), reason="Consent has run out (end date or leaving date)."
         )
         for key, value in outcome.items():
@@ -60,6 +58,4 @@ def sweep_expired_consent() -> dict[str, int]:
 def send_approval_digests() -> int:
     """Each morning (beat, 07:30 school time): one email per approver who chose the digest,
     listing the posts waiting for them."""
-    from .notifications import send_approval_digests as send
-
-    return send()
+    return notifications.send_approval_digests()

@@ -1,12 +1,14 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import school_member_required
 from accounts.permissions import Perm
 
-from . import publishing, services
+from . import services
+from .getters import get_post
 from .models import Post, TakeDownRequest
+from .services import publishing
 
 
 @require_GET
@@ -26,7 +28,7 @@ def take_down_list(request):
 @require_POST
 @school_member_required(Perm.APPROVE_POSTS)
 def post_take_down(request, pk: int):
-    post = get_object_or_404(Post.objects.select_related("account"), account__school=request.school, pk=pk)
+    post = get_post(request, pk, queryset=Post.objects.select_related("account"))
     try:
         services.post_take_down(actor=request.membership, post=post)
     except (services.TakeDownFailed, services.TransitionError) as exc:
@@ -40,7 +42,7 @@ def post_take_down(request, pk: int):
 @school_member_required(Perm.APPROVE_POSTS)
 def post_retry_publish(request, pk: int):
     """The dashboard's "Try again" on a post that failed to publish."""
-    post = get_object_or_404(Post.objects.select_related("account"), account__school=request.school, pk=pk)
+    post = get_post(request, pk, queryset=Post.objects.select_related("account"))
     try:
         result = publishing.post_retry_publish(actor=request.membership, post=post)
     except services.TransitionError as exc:

@@ -18,24 +18,25 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import school_member_required
-from accounts.permissions import Perm, may_approve_for, may_draft_for
+from accounts.permissions import Perm, may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from moderation.decorators import policy_acknowledged_required
+from networks.x.tweet_text import weighted_length
 
 from . import services
 from .forms import MAX_TEXT_CHARS, PostForm
+from .getters import authored, authored_to_change, get_image, get_post, works_on
 from .images import MAX_UPLOAD_BYTES, ImageRejected
 from .models import Post, PostComment, PostImage, PostStatus
 from .selectors import posts_for_school
-from .services_photos import photo_render_for_publishing, photo_thumbnail_as_published
-from .tweet_text import weighted_length
+from .services.photos import photo_render_for_publishing, photo_thumbnail_as_published
 
 TOO_BIG = (
     "This photo is too big to upload (the limit is {limit} MB). "
@@ -212,12 +213,8 @@ def post_text_feedback(request):
 def _own_post(request, pk: int, *, to_change: bool = True) -> Post:
     """The person's own post at this school: another school's is not found, someone else's is
     refused, and so is a change by someone who no longer posts for its account."""
-    post = get_object_or_404(posts_for_school(school=request.school).defer("account__credentials"), pk=pk)
-    if post.author_id != request.user.pk:
-        raise PermissionDenied("Only the author can change this post.")
-    if to_change and not may_draft_for(request.membership, post.account):
-        raise PermissionDenied("You no longer post for this account, so you cannot change this post.")
-    return post
+    queryset = posts_for_school(school=request.school).defer("account__credentials")
+    return get_post(request, pk, queryset=queryset, check=authored_to_change if to_change else authored)
 
 
 def _may_change(request, post: Post) -> bool:
@@ -225,11 +222,7 @@ def _may_change(request, post: Post) -> bool:
 
 
 def _own_image(request, pk: int) -> PostImage:
-    image = get_object_or_404(
-        PostImage.objects.select_related("post__account").filter(post__account__school=request.school), pk=pk
-    )
-    _own_post(request, image.post_id)
-    return image
+    return get_image(request, pk, check=authored_to_change)
 
 
 def _photos(post: Post) -> list[PostImage]:
@@ -489,16 +482,7 @@ def post_image_file(request, pk: int, kind: str = "rendition"):
     """A photo's thumbnail or its publishable rendition, for staff of the school who work on
     the post: its author, whoever drafts for its account, and the approvers. Never cached by
     the browser or a proxy. The original upload has no address at all."""
-    image = get_object_or_404(
-        PostImage.objects.select_related("post__account").filter(post__account__school=request.school), pk=pk
-    )
-    account, membership = image.post.account, request.membership
-    if not (
-        image.post.author_id == request.user.pk
-        or may_draft_for(membership, account)
-        or may_approve_for(membership, account)
-    ):
-        raise PermissionDenied("Only the staff who work on this post can see its photos.")
+    image = get_image(request, pk, check=works_on)
     if kind not in PHOTO_FILE_KINDS:  # above all, never "original"
         raise Http404("There is no such file for a photo.")
     stored = (image.thumbnail or image.rendition) if kind == "thumbnail" else image.rendition

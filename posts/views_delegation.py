@@ -1,5 +1,5 @@
 """Trip mode pages for the headteacher: who may post for the whole-school account without
-approval, on which days; turning it on and ending it. Thin: posts.delegation decides."""
+approval, on which days; turning it on and ending it. Thin: posts.services.trip_mode decides."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -10,12 +10,11 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import school_member_required
-from accounts.models import SocialAccount
+from accounts.models import Delegation, SocialAccount
 from accounts.permissions import Perm
 
-from . import delegation as trips
 from .forms_delegation import DelegationForm
-from .models import Delegation
+from .services import trip_mode as trips
 
 PAST_SHOWN = 20
 

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import school_member_required
 from accounts.models import Membership, SocialAccount
-from accounts.permissions import Perm, may_approve_for
+from accounts.permissions import Perm
 from consent.models import ConsentPurpose, Pupil
 from consent.selectors import ConsentState, ConsentStatus, effective_consent, pupils_for_school
 
-from . import services_photos as services
+from .getters import author_or_approver, get_post
 from .models import FaceRegion, Post, PostImage
+from .services import photos as services
 
 # How many pupils a search of the whole school lists at once (a class is always listed in full).
 MAX_CHOICES = 40
@@ -36,20 +37,8 @@ MAX_CHOICES = 40
 # Reading: who may see the page, and what it shows.
 
 
-def _post_or_404(request, pk: int) -> Post:
-    return get_object_or_404(Post.objects.select_related("account__school"), account__school=request.school, pk=pk)
-
-
-def _check_may_view(membership: Membership, post: Post) -> None:
-    """The author and the approvers of the post's account; nobody else at the school."""
-    if post.author_id != membership.user_id and not may_approve_for(membership, post.account):
-        raise PermissionDenied("Only the author and the headteacher or senior leaders can see this post's photos.")
-
-
 def _viewable_post(request, pk: int) -> Post:
-    post = _post_or_404(request, pk)
-    _check_may_view(request.membership, post)
-    return post
+    return get_post(request, pk, check=author_or_approver)
 
 
 @dataclass(frozen=True)

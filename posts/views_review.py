@@ -8,7 +8,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,12 +18,13 @@ from accounts.decorators import school_member_required
 from accounts.permissions import Perm, may_approve_for
 from accounts.selectors import social_accounts_for_school
 from consent.checks import Stage, check_post_consent
+from networks.x.tweet_text import TWITTER_TEXT_V3, weighted_length
 
 from . import selectors, services
 from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
+from .getters import get_post
 from .models import OutsideContent, Post, PostStatus
 from .outside import outside_label
-from .tweet_text import TWITTER_TEXT_V3, weighted_length
 
 QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
 
@@ -114,10 +114,7 @@ def _review_outside(post: Post) -> list[ReviewOutside]:
 
 
 def _post_or_404(request, pk: int) -> Post:
-    try:
-        return selectors.post_for_review(school=request.school, pk=pk)
-    except Post.DoesNotExist as exc:
-        raise Http404("No such post at this school.") from exc
+    return get_post(request, pk, queryset=selectors.posts_for_review(school=request.school))
 
 
 def _render_review(request, post: Post, *, status: int = 200, blocked=None, **forms):

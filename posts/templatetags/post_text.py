@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from posts.tweet_text import url_spans
+from networks.x.tweet_text import url_spans
 
 register = template.Library()
 

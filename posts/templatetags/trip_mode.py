@@ -3,7 +3,7 @@ posts for the whole-school account go out without waiting for approval, and unti
 
 from django import template
 
-from posts.delegation import delegations_for_delegate
+from posts.services.trip_mode import delegations_for_delegate
 
 register = template.Library()
 

@@ -9,19 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Invitation, Membership, Role, SocialAccount
+from accounts.models import Delegation, Invitation, Membership, Role, SocialAccount
+from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
-from moderation.models import (
-    BlockedAccount,
-    Concern,
-    Follower,
-    FollowRequest,
-    Incident,
-    IncidentEntry,
-    MentionItem,
-    Rule,
-)
-from posts.models import Delegation, Post, PostImage
+from moderation.models import Rule
+from posts.models import Post, PostImage
 
 ALL_ROLES = list(Role)
 
@@ -159,7 +151,7 @@ VIEWS = {
     ),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
-PORTAL_APPS = ("accounts", "portal", "consent", "posts", "moderation", "audit")
+PORTAL_APPS = ("accounts", "networks", "portal", "consent", "posts", "moderation", "community", "audit")
 
 
 @pytest.fixture(autouse=True)

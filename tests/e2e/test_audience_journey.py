@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.models import LocalNetworkRelation
-from accounts.networks import local
-from moderation.audience import sync_followers
-from moderation.models import BlockedAccount
+from community.audience import sync_followers
+from community.models import BlockedAccount
 from moderation.services import seed_default_rules
+from networks.local import adapter as local
+from networks.local.models import LocalNetworkRelation
 
 from .ipad import assert_fits_the_ipad
 from .test_consent_journey import open_from_menu, sign_in_with_code

@@ -7,9 +7,9 @@ import re
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.networks.base import PostPayload
-from accounts.networks.local import LocalNetwork
 from consent.models import Pupil
+from networks.base import PostPayload
+from networks.local.adapter import LocalNetwork
 from posts.models import Post, PostImage, PostStatus
 from posts.services import post_create
 

@@ -7,10 +7,10 @@ import re
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from accounts.networks.local import simulate_mention, simulate_person
-from moderation.inbox import fetch_mentions
-from moderation.models import Incident, MentionItem
+from community.inbox import fetch_mentions
+from community.models import Incident, MentionItem
 from moderation.services import seed_default_rules
+from networks.local.adapter import simulate_mention, simulate_person
 
 from .ipad import assert_fits_the_ipad
 from .test_consent_journey import open_from_menu, sign_in_with_code

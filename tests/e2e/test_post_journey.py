@@ -12,10 +12,10 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import Locator, Page, expect
 
-from accounts.models import LocalNetworkMedia
-from accounts.networks.local import LocalNetwork
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.services import policy_acknowledge, policy_seed_default
+from networks.local.adapter import LocalNetwork
+from networks.local.models import LocalNetworkMedia
 from posts.images import REDACTION_COLOUR
 from posts.models import FaceRegion, Post, PostComment, PostStatus
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost
+from networks.local.models import LocalNetworkPost
 from posts import services
 from posts.models import Post, PostStatus
 from posts.tasks import sweep_publishing

@@ -61,8 +61,7 @@ def test_seed_demo_is_idempotent(db):
 
 
 def test_the_demo_audience_waits_for_review_with_the_abusive_mention_flagged(db):
-    from moderation.models import Follower
-    from moderation.models_inbox import MentionItem
+    from community.models import Follower, MentionItem
 
     call_command("seed_demo", "--password", "pw-for-demo")
     call_command("seed_demo", "--password", "pw-for-demo")  # still one of each

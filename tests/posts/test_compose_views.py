@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.models import LocalNetworkPost
-from accounts.networks.local import post_url
+from networks.local.adapter import post_url
+from networks.local.models import LocalNetworkPost
 from posts import faces, services, views_compose
 from posts.models import FaceRegion, Post, PostComment, PostImage, PostStatus
 

@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost, Role
+from accounts.models import Delegation, Role
 from accounts.permissions import may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from audit.models import AuditEvent
-from posts import delegation as trips
+from networks.local.models import LocalNetworkPost
 from posts import services
-from posts.models import Delegation, FaceRegion, Post, PostImage, PostStatus
+from posts.models import FaceRegion, Post, PostImage, PostStatus
+from posts.services import checks
+from posts.services import trip_mode as trips
 
 from ..factories import make_member
 
@@ -137,7 +139,7 @@ def test_a_trip_post_with_a_blocking_rule_finding_is_still_refused(staff, trip, 
     def blocks(text, **kwargs):
         return [Finding(rule="offensive", severity="block", message="Take out the word “rubbish”.", start=0, end=7)]
 
-    monkeypatch.setattr(services, "_check_text", blocks)
+    monkeypatch.setattr(checks, "check_text", blocks)
     post = trip_post("Rubbish weather but great fun")
     with pytest.raises(services.PostBlocked) as refused:
         services.post_send_for_approval(actor=staff.teacher, post=post)

@@ -106,7 +106,7 @@ def test_the_digest_goes_out_each_morning_at_half_past_seven_school_time(setting
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
 
 
-# Published and failed: called by the publisher (posts.publishing) once the post's fate is known.
+# Published and failed: called by the publisher (posts.services.publishing) once the post's fate is known.
 
 
 def _as(post, **fields):

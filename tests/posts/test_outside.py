@@ -15,14 +15,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.networks.base import PostPayload
-from accounts.networks.local import post_url
-from accounts.networks.registry import get_network
 from audit.models import AuditEvent
 from consent.checks import Stage, check_post_consent
-from posts import delegation, outside, publishing, selectors, services
+from networks.base import PostPayload
+from networks.local.adapter import post_url
+from networks.registry import get_network
+from posts import outside, selectors, services
 from posts.models import OutsideContent, Post, PostImage, PostStatus
-from posts.publishing import Outcome
+from posts.services import publishing
+from posts.services import trip_mode as delegation
+from posts.services.publishing import Outcome
 
 OG_PAGE = b"""<!doctype html><html><head>
 <meta charset="utf-8">

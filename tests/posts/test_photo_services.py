@@ -1,4 +1,4 @@
-"""Faces and tags on a post's photo (posts.services_photos): who may change them, what each change
+"""Faces and tags on a post's photo (posts.services.photos): who may change them, what each change
 does, and the JPEG the publisher sends, with covered faces burned in as solid blocks."""
 
 import io
@@ -12,10 +12,10 @@ from PIL import Image
 from accounts.models import Role
 from audit.models import AuditEvent
 from consent.models import Pupil
-from posts import services_photos as photos
 from posts.images import REDACTION_COLOUR
 from posts.models import FaceRegion, Post, PostImage, PostStatus
-from posts.services_photos import WAITING_FOR_APPROVAL
+from posts.services import photos
+from posts.services.photos import WAITING_FOR_APPROVAL
 from tests.factories import make_class, make_member
 
 WIDTH, HEIGHT = 240, 160

@@ -13,7 +13,7 @@ from PIL import Image
 from accounts.models import Role
 from consent.models import Pupil
 from posts.models import FaceRegion, Post, PostImage, PostStatus
-from posts.services_photos import WAITING_FOR_APPROVAL
+from posts.services.photos import WAITING_FOR_APPROVAL
 from tests.factories import make_class, make_member
 
 NEVER_PUBLISH_REASON = "Lives with foster carers under a court order"

@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost, SocialAccount
-from accounts.networks.base import (
+from accounts.models import SocialAccount
+from audit.models import AuditEvent
+from consent.models import Pupil
+from networks.base import (
     Capabilities,
     DuplicateContent,
     ExternalRef,
@@ -20,13 +22,13 @@ from accounts.networks.base import (
     PostPayload,
     ReconnectNeeded,
 )
-from accounts.networks.local import post_url
-from accounts.networks.registry import get_network
-from audit.models import AuditEvent
-from consent.models import Pupil
-from posts import publishing, services
+from networks.local.adapter import post_url
+from networks.local.models import LocalNetworkPost
+from networks.registry import get_network
+from posts import services
 from posts.models import OutsideContent, Post, PostComment, PostStatus
-from posts.publishing import Outcome
+from posts.services import publishing
+from posts.services.publishing import Outcome
 
 
 @pytest.fixture
@@ -385,9 +387,9 @@ def test_publishing_reads_the_quoted_post_again_before_the_consent_check(staff, 
     assert OutsideContent.objects.get(post=post).error == ""
     network.delete(quoted.id)
     order = []
-    real_read, real_check = publishing.post_read_outside_content, publishing._consent_check
+    real_read, real_check = publishing.post_read_outside_content, publishing.consent_check
     monkeypatch.setattr(publishing, "post_read_outside_content", lambda **kw: order.append("read") or real_read(**kw))
-    monkeypatch.setattr(publishing, "_consent_check", lambda *a: order.append("check") or real_check(*a))
+    monkeypatch.setattr(publishing, "consent_check", lambda *a: order.append("check") or real_check(*a))
 
     assert publishing.publish(post.pk) == Outcome.FAILED  # the local network refuses a quote of a deleted post
 

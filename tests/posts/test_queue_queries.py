@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.checks import Stage, check_post_consent
+from portal.bench.review_queue import bench_review_queue_with
 from posts import selectors
-from posts.bench import bench_review_queue_with
 from posts.models import FaceRegion, Post, PostImage, PostStatus
 
 # The codes of the consent check that are about photos (the queue's glance leaves names to the review page).

@@ -5,12 +5,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LocalNetworkPost
-from accounts.networks.base import NetworkError, PostPayload
-from accounts.networks.local import LocalNetwork
 from audit.models import AuditEvent
 from consent.models import ConsentPurpose, ConsentRecord
 from consent.services import consent_withdraw, pupil_set_never_publish
+from networks.base import NetworkError, PostPayload
+from networks.local.adapter import LocalNetwork
+from networks.local.models import LocalNetworkPost
 from posts import services
 from posts.models import Post, PostStatus, TakeDownRequest
 

@@ -3,7 +3,7 @@
 The author (the senior leader for the whole-school account, the class teacher for a class
 account) creates a draft, writes the text, adds photos (small generated JPEGs) with their
 descriptions, tags pupils and marks or resolves faces, and sends it for approval; the
-headteacher opens the review page and approves; the publisher (`posts.publishing.publish`,
+headteacher opens the review page and approves; the publisher (`posts.services.publishing.publish`,
 what the worker runs) sends it to the local network. The scenario then asserts what a user
 sees:
 
@@ -29,13 +29,14 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from accounts.models import LocalNetworkMedia, LocalNetworkPost
-from accounts.networks.local import post_url
 from consent.checks import Stage
 from consent.models import Pupil
-from posts import publishing, services
+from networks.local.adapter import post_url
+from networks.local.models import LocalNetworkMedia, LocalNetworkPost
+from posts import services
 from posts.models import Post, PostStatus
-from posts.services_photos import face_add, face_resolve, photo_tag
+from posts.services import publishing
+from posts.services.photos import face_add, face_resolve, photo_tag
 from tests.posts.test_images import face_picture
 
 BLOCKED, WARNED, PUBLISHED = "BLOCKED", "WARNED", "PUBLISHED"
@@ -316,7 +317,7 @@ def check_outcome(case: Case, world, journey: Journey) -> None:
                 # The school's wording rules stopped it first (they name no pupil, and a school can
                 # turn them down to a warning). The consent check, which approval and publishing
                 # run whatever the rules say, must stop it on its own too.
-                blocks = [p for p in services._consent_check(post, Stage.APPROVE).problems if p.severity == "block"]
+                blocks = [p for p in services.consent_check(post, Stage.APPROVE).problems if p.severity == "block"]
             listed = {p.pupil_id for p in blocks}
             missing = [key for key in case.about if pupils[key].pk not in listed]
             assert not missing, f"the consent check does not block for {missing}: {_describe(blocks)}"

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from posts.bench_publishing import run_in_scratch_database
+from portal.bench.publishing import run_in_scratch_database
 
 
 class Command(BaseCommand):

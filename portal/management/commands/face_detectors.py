@@ -103,6 +103,7 @@ def detectors() -> dict[str, Detector]:
 
 def compare(names: list[str] | None = None, repeats: int = 1) -> dict:
     try:
+        # tests/ is there only in a source checkout: without it the comparison is skipped.
         from tests.posts import face_set
     except ImportError as exc:
         return {"skipped": f"the labelled set needs tests/posts/face_set.py from the source tree: {exc}"}

@@ -1,2 +1,0 @@
-"""Network adapters: one small class per network behind `base.Network`, found through
-`registry.get_network(account)`. See DESIGN.md, "Network adapters"."""

@@ -1,0 +1,57 @@
+"""Forms of the audience pages. They only read what was sent; the decisions are in community.audience."""
+
+from django import forms
+
+from accounts.models import School, SocialAccount
+
+_REASON_WIDGET = forms.Textarea(attrs={"rows": 2, "maxlength": 1000})
+
+
+class FollowerDecisionForm(forms.Form):
+    DECISIONS = [("accept", "Accept"), ("watch", "Watch"), ("mute", "Mute"), ("block", "Block")]
+
+    decision = forms.ChoiceField(choices=DECISIONS)
+    reason = forms.CharField(required=False, max_length=1000, widget=_REASON_WIDGET)
+
+
+class BlockLiftForm(forms.Form):
+    reason = forms.CharField(
+        label="Why lift the block?", max_length=1000, widget=_REASON_WIDGET, help_text="Kept with the block's record."
+    )
+
+
+class FollowProposeForm(forms.Form):
+    account = forms.ModelChoiceField(queryset=SocialAccount.objects.none(), label="Which of the school's accounts")
+    handle = forms.CharField(
+        label="Account to follow",
+        max_length=65,
+        help_text="Its handle, e.g. @booktrust.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}),
+    )
+    why = forms.CharField(
+        label="Why follow it?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        help_text="The headteacher decides; say what it posts that is useful to the school.",
+    )
+
+    def __init__(self, *args, school: School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = SocialAccount.objects.filter(school=school).exclude(
+            status=SocialAccount.Status.DISABLED
+        )
+
+
+class FollowDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    note = forms.CharField(required=False, max_length=1000, widget=_REASON_WIDGET)
+
+
+class UnfollowForm(forms.Form):
+    reason = forms.CharField(
+        label="Why stop following?",
+        max_length=1000,
+        widget=_REASON_WIDGET,
+        help_text="Kept with the account's record.",
+        error_messages={"required": "Say why the school should stop following this account: the reason is kept."},
+    )

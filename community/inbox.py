@@ -1,0 +1,352 @@
+"""The mentions inbox: fetch what mentions the school's accounts, screen it with the school's
+rules, and record what the office admin or headteacher decided about each.
+
+Network calls happen outside any database transaction (claim, call, record): an action first
+checks permission and what the network allows, then calls the network, then records the outcome
+and its audit entry in one transaction. A network that refuses gives a message staff can read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, SocialAccount
+from accounts.permissions import Perm, has_perm
+from audit.services import record
+from moderation.engine import check_text
+from moderation.rules import RuleType
+from networks.base import Mention, Network, NetworkError, NetworkUser
+from networks.registry import get_network
+from posts.models import Post
+
+from . import audience, incidents
+from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
+
+logger = logging.getLogger(__name__)
+
+# The rules that say something about someone else's post. The others are about how the school
+# writes (spelling, grammar, length, required hashtags, which accounts we mention) and would
+# find something in nearly every mention: every mention of us names our account, for one.
+SCREENING_RULES = frozenset(
+    {RuleType.OFFENSIVE_LANGUAGE, RuleType.PUPIL_FULL_NAMES, RuleType.PUPIL_FIRST_NAMES, RuleType.TONE}
+)
+
+# How many of the account's own recent posts are read to recognise its conversations.
+_OWN_POSTS_LOOKED_AT = 100
+
+
+class MentionActionRefused(Exception):
+    """The action cannot be done on this mention (or the network refused it); `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# Screening.
+
+
+def screen_mention(text: str, *, school) -> tuple[list[dict], bool]:
+    """The findings worth showing about a mention, and whether it needs attention first: anything
+    the school's rules would block, or any offensive language at all."""
+    findings = [finding for finding in check_text(text, school=school) if finding.rule in SCREENING_RULES]
+    flagged = any(finding.severity == "block" or finding.rule == RuleType.OFFENSIVE_LANGUAGE for finding in findings)
+    stored = [
+        {
+            "rule": finding.rule,
+            "severity": finding.severity,
+            "message": finding.message,
+            "start": finding.start,
+            "end": finding.end,
+        }
+        for finding in findings
+    ]
+    return stored, flagged
+
+
+# Fetching.
+
+
+def fetch_mentions(account: SocialAccount) -> int:
+    """Fetch the account's new mentions from its network, screen them and add them to the inbox.
+    Returns how many were new. A network that cannot give mentions (not offered, not on the
+    school's plan, a broken connection) leaves its message on the account's MentionSync and
+    returns 0: this runs from beat, where an exception helps nobody."""
+    sync, _ = MentionSync.objects.get_or_create(account=account)
+    started = timezone.now()
+    try:
+        network = get_network(account)
+        mentions = network.mentions(since=sync.since_id or None)
+        ours = _our_conversations(account, network, mentions)
+    except NetworkError as error:
+        sync.last_run_at = started
+        sync.last_error = error.message
+        sync.unsupported = error.permanent
+        sync.save(update_fields=["last_run_at", "last_error", "unsupported"])
+        logger.info("Mentions of @%s not fetched: %s", account.handle, error.message)
+        return 0
+
+    created = 0
+    with transaction.atomic():
+        # Two fetches of one account at once (beat and the "check now" button) take turns here,
+        # so the second finds the first's mentions stored instead of colliding with them.
+        sync = MentionSync.objects.select_for_update().get(pk=sync.pk)
+        for mention in mentions:
+            created += _store(account, mention, ours)
+        if mentions:
+            sync.since_id = mentions[-1].id
+        sync.last_run_at = sync.last_success_at = started
+        sync.last_error = ""
+        sync.unsupported = False
+        sync.save(update_fields=["since_id", "last_run_at", "last_success_at", "last_error", "unsupported"])
+    return created
+
+
+def _our_conversations(account: SocialAccount, network: Network, mentions: list[Mention]) -> set[str]:
+    """Which of the mentions' conversations our account started: the portal's own published
+    posts first, then (for posts made outside the portal) the account's recent posts."""
+    wanted = {
+        mention.conversation_id
+        for mention in mentions
+        if is_reply(mention.id, mention.in_reply_to, mention.conversation_id)
+    }
+    if not wanted:
+        return set()
+    ours = set(Post.objects.filter(account=account, external_id__in=wanted).values_list("external_id", flat=True))
+    if wanted - ours:
+        try:
+            ours |= {post.id for post in network.recent_own_posts(limit=_OWN_POSTS_LOOKED_AT)} & wanted
+        except NetworkError as error:
+            logger.info("Could not read @%s's own posts: %s", account.handle, error.message)
+    return ours
+
+
+def _store(account: SocialAccount, mention: Mention, ours: set[str]) -> int:
+    if MentionItem.objects.filter(account=account, network_id=mention.id).exists():
+        return 0
+    findings, flagged = screen_mention(mention.text, school=account.school)
+    author = mention.author
+    MentionItem.objects.create(
+        account=account,
+        network_id=mention.id,
+        author_id=author.id,
+        author_handle=author.handle,
+        author_name=author.display_name,
+        author_url=author.url,
+        text=mention.text,
+        url=mention.url,
+        created_at=mention.created_at,
+        in_reply_to=mention.in_reply_to or "",
+        conversation_id=mention.conversation_id or "",
+        is_reply_to_our_conversation=is_reply(mention.id, mention.in_reply_to, mention.conversation_id)
+        and mention.conversation_id in ours,
+        findings=findings,
+        flagged=flagged,
+    )
+    return 1
+
+
+# What the network allows, for the page to offer only what will work.
+
+
+@dataclass(frozen=True)
+class HideReplyCheck:
+    allowed: bool
+    reason: str = ""
+
+
+def hide_reply_check(mention: MentionItem, network: Network | None = None) -> HideReplyCheck:
+    try:
+        network = network or get_network(mention.account)
+    except NetworkError as error:
+        return HideReplyCheck(False, error.message)
+    if not network.capabilities.supports_hide_reply:
+        return HideReplyCheck(False, f"Hiding replies is not available on {network.label}.")
+    if not mention.is_reply:
+        return HideReplyCheck(False, "This is not a reply, so there is nothing to hide it from.")
+    if not mention.is_reply_to_our_conversation:
+        return HideReplyCheck(
+            False, f"Only replies in conversations @{mention.account.handle} started can be hidden. This one is not."
+        )
+    return HideReplyCheck(True)
+
+
+def report_help(mention: MentionItem) -> str:
+    """How staff report this post on its network (the portal cannot do it for them)."""
+    if mention.account.network == "x":
+        return "Open the post on X, press the ··· menu on it and choose “Report post”."
+    return "Open the post on its network and use the network's own report option."
+
+
+# Actions.
+
+
+def _check(actor: Membership, mention: MentionItem) -> None:
+    if mention.account.school_id != actor.school_id or not has_perm(actor, Perm.REVIEW_AUDIENCE):
+        raise PermissionDenied("Only the headteacher and the office admin work the mentions inbox.")
+
+
+def _decide(
+    actor: Membership,
+    mention: MentionItem,
+    *,
+    status: str,
+    action: str,
+    note: str = "",
+    data: dict | None = None,
+    request=None,
+    **fields,
+) -> MentionItem:
+    with transaction.atomic():
+        current = MentionItem.objects.select_for_update().get(pk=mention.pk)
+        previous = current.status
+        current.status = status
+        current.decided_by = actor.user
+        current.decided_at = timezone.now()
+        current.note = note.strip()
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save(update_fields=["status", "decided_by", "decided_at", "note", *fields])
+        record(
+            action=f"mention.{action}",
+            actor=actor.user,
+            school=actor.school,
+            target=current,
+            data={
+                "account": current.account.handle,
+                "author": current.author_handle,
+                "from": previous,
+                "note": current.note,
+                **(data or {}),
+            },
+            request=request,
+        )
+    mention.refresh_from_db()
+    return mention
+
+
+def mention_mark_ok(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
+    _check(actor, mention)
+    return _decide(actor, mention, status=MentionStatus.OK, action="mark_ok", note=note, request=request)
+
+
+def mention_hide_reply(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
+    _check(actor, mention)
+    network = get_network(mention.account)
+    allowed = hide_reply_check(mention, network)
+    if not allowed.allowed:
+        raise MentionActionRefused(allowed.reason)
+    try:
+        network.hide_reply(mention.network_id)
+    except NetworkError as error:
+        raise MentionActionRefused(f"The reply was not hidden: {error.message}") from error
+    return _decide(actor, mention, status=MentionStatus.HIDDEN, action="hide_reply", note=note, request=request)
+
+
+def _follower(mention: MentionItem):
+    """The author as one of the account's followers, when they are one (community.audience)."""
+    return Follower.objects.filter(account=mention.account, network_user_id=mention.author_id).first()
+
+
+def mention_mute_author(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
+    """Mute the author through the network: their posts stop reaching the account's timeline
+    (their mentions still reach this inbox). An author who follows the account is muted through
+    the followers queue's service, so the queue shows them muted too."""
+    _check(actor, mention)
+    follower = _follower(mention)
+    try:
+        if follower is not None:
+            audience.follower_mute(
+                actor=actor, follower=follower, reason=note or "Muted from the mentions inbox.", request=request
+            )
+        else:
+            get_network(mention.account).mute(mention.author_id)
+    except audience.AudienceError as error:
+        raise MentionActionRefused(error.message) from error
+    except NetworkError as error:
+        raise MentionActionRefused(f"@{mention.author_handle} was not muted: {error.message}") from error
+    return _decide(actor, mention, status=MentionStatus.AUTHOR_MUTED, action="mute_author", note=note, request=request)
+
+
+def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str, request=None):
+    """Block the author, on the same blocked-accounts list as blocked followers
+    (`community.audience.block_user`): through the network where it allows, otherwise muted
+    there, recorded here, and left for the admin to block by hand at the link given. Returns the
+    mention and the audience service's BlockOutcome (the block, and what the admin reads next)."""
+    _check(actor, mention)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why you are blocking this account: the reason is kept with the block."})
+    user = NetworkUser(
+        id=mention.author_id, handle=mention.author_handle, display_name=mention.author_name, url=mention.author_url
+    )
+    post = {"text": mention.text, "url": mention.url, "created_at": mention.created_at.isoformat()}
+    try:
+        outcome = audience.block_user(
+            actor=actor,
+            account=mention.account,
+            user=user,
+            reason=reason,
+            evidence={"posts": [post], "findings": mention.findings},
+            follower=_follower(mention),
+            request=request,
+        )
+    except audience.AudienceError as error:
+        raise MentionActionRefused(error.message) from error
+    blocked = outcome.blocked
+    data = {"blocked_account": blocked.pk, "how": blocked.how, "block_url": blocked.block_url}
+    mention = _decide(
+        actor,
+        mention,
+        status=MentionStatus.AUTHOR_BLOCKED,
+        action="block_author",
+        note=reason,
+        data=data,
+        request=request,
+    )
+    return mention, outcome
+
+
+def mention_mark_reported(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
+    """Record that a member of staff reported the post on the network (by hand: no network lets
+    an account report through its API)."""
+    _check(actor, mention)
+    return _decide(
+        actor,
+        mention,
+        status=MentionStatus.REPORTED,
+        action="mark_reported",
+        note=note,
+        data={"url": mention.url},
+        request=request,
+        reported_at=timezone.now(),
+    )
+
+
+def mention_escalate(
+    *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
+) -> Incident:
+    """Open an incident for the headteacher with the mention, as it is now, as its evidence."""
+    _check(actor, mention)
+    if mention.incident_id is not None:
+        raise MentionActionRefused("This mention is already part of an incident.")
+    with transaction.atomic():
+        incident = incidents.open_incident_for_mention(
+            actor=actor, mention=mention, title=title, severity=severity, note=note, request=request
+        )
+        _decide(
+            actor,
+            mention,
+            status=MentionStatus.ESCALATED,
+            action="escalate",
+            note=note,
+            data={"incident": incident.pk},
+            request=request,
+            incident=incident,
+        )
+    return incident

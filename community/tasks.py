@@ -1,0 +1,77 @@
+"""The community's background work: reading followers and mentions of every connected account."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import SocialAccount
+
+from . import audience, inbox
+from .models import AudienceSync
+
+logger = logging.getLogger(__name__)
+
+
+# The audience (issue 7).
+
+
+@shared_task
+def sync_audience() -> int:
+    """Every 15 minutes (beat): read the followers of every active account, one task per account
+    so one slow network does not hold up the others. Returns how many were enqueued."""
+    account_ids = list(SocialAccount.objects.filter(status=SocialAccount.Status.ACTIVE).values_list("pk", flat=True))
+    for account_id in account_ids:
+        sync_followers_of_account.delay(account_id)
+    return len(account_ids)
+
+
+@shared_task
+def sync_followers_of_account(account_id: int) -> str:
+    """Read one account's followers. Never fails the task: a network problem is stored on the
+    account's AudienceSync by the service, and anything unexpected is logged and stored too."""
+    account = SocialAccount.objects.select_related("school").filter(pk=account_id).first()
+    if account is None:
+        return "gone"
+    try:
+        sync = audience.sync_followers(account)
+    except Exception:
+        logger.exception("Reading the followers of account %s failed", account_id)
+        AudienceSync.objects.update_or_create(
+            account=account,
+            kind=AudienceSync.Kind.FOLLOWERS,
+            defaults={
+                "last_run": timezone.now(),
+                "last_error": "Something went wrong reading the followers; it is logged.",
+            },
+        )
+        return "error"
+    return "unsupported" if sync.unsupported else ("error" if sync.last_error else "ok")
+
+
+# The mentions inbox (issue 7).
+
+
+@shared_task
+def fetch_all_mentions() -> int:
+    """Every 5 minutes (beat): one task per connected account, so one slow network does not hold
+    up the others. Returns how many were enqueued."""
+    account_ids = list(SocialAccount.objects.filter(status=SocialAccount.Status.ACTIVE).values_list("pk", flat=True))
+    for account_id in account_ids:
+        fetch_mentions_of_account.delay(account_id)
+    return len(account_ids)
+
+
+@shared_task
+def fetch_mentions_of_account(account_id: int) -> int:
+    """New mentions of one account, screened and added to the inbox. Never fails the task: a
+    network that cannot give mentions leaves its message on the inbox page (MentionSync), and
+    anything unexpected is logged. Returns how many mentions were new."""
+    account = SocialAccount.objects.select_related("school").filter(pk=account_id).first()
+    if account is None:
+        return 0
+    try:
+        return inbox.fetch_mentions(account)
+    except Exception:
+        logger.exception("Fetching the mentions of account %s failed", account_id)
+        return 0

@@ -1,0 +1,19 @@
+# Django looks for an app's models in its `models` module: each network that stores rows keeps
+# them in its own package, named here so Django finds them.
+from networks.local.models import (
+    LocalNetworkFollow,
+    LocalNetworkMedia,
+    LocalNetworkMention,
+    LocalNetworkPost,
+    LocalNetworkRelation,
+    LocalNetworkUser,
+)
+
+__all__ = [
+    "LocalNetworkFollow",
+    "LocalNetworkMedia",
+    "LocalNetworkMention",
+    "LocalNetworkPost",
+    "LocalNetworkRelation",
+    "LocalNetworkUser",
+]

@@ -1,0 +1,8 @@
+"""Each network's own pages, at the paths they have always had."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("networks.x.urls")),
+    path("", include("networks.local.urls")),
+]

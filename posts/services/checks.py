@@ -1,0 +1,90 @@
+"""What a post must pass before it moves on: its own content (something to say, within X's length,
+every photo described), the school's rules (the rules engine) and the consent check. Shared by
+compose, review, trip mode and the publisher."""
+
+from dataclasses import dataclass
+
+from accounts.models import SocialAccount
+from consent.checks import ConsentCheck, Stage, check_post_consent
+from moderation.engine import check_text
+from networks.x.tweet_text import TWITTER_TEXT_V3, is_valid_length, weighted_length
+
+from ..models import (
+    Post,
+)
+from ..outside import post_read_outside_content
+from ..selectors import consent_content, with_content
+
+
+class PostBlocked(Exception):
+    """The checks refuse the post. `.problems` lists why, each with a message for the author."""
+
+    def __init__(self, message: str, problems):
+        super().__init__(message)
+        self.problems = problems
+
+
+def consent_check(post: Post, stage: Stage) -> ConsentCheck:
+    # A quote or link never read (a post made by a script, or before links were read) is read
+    # now: the check must see every word the post sends out. The compose page and "Send for
+    # approval" have read them already, so this makes no network call on their way.
+    post_read_outside_content(post=post, missing_only=True)
+    post = with_content(Post.objects.filter(pk=post.pk)).select_related("account").get()
+    return check_post_consent(consent_content(post), stage=stage)
+
+
+def refuse_if_blocked(check: ConsentCheck) -> None:
+    if not check.allowed:
+        blocks = [p for p in check.problems if p.severity == "block"]
+        raise PostBlocked(" ".join(p.message for p in blocks), blocks)
+
+
+POST_LENGTH_LIMIT = TWITTER_TEXT_V3.max_weighted_length
+EMPTY_POST = "Write something or add a photo."
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """Something in the post itself that stops it being submitted. Shaped like a consent
+    problem (`.message`, `.severity`), so PostBlocked carries both kinds alike."""
+
+    code: str
+    message: str
+    severity: str = "block"
+
+
+def post_length_problem(text: str) -> str | None:
+    """Why X would refuse this text as a post's text, or None. Empty text is the caller's question."""
+    length = weighted_length(text)
+    if length > POST_LENGTH_LIMIT:
+        over = length - POST_LENGTH_LIMIT
+        return (
+            f"Your post is {length} characters long and the limit is {POST_LENGTH_LIMIT}. "
+            f"Take out {over} character{'s' if over != 1 else ''}."
+        )
+    if text and not is_valid_length(text):
+        return "Your text contains an invisible character that X does not accept. Retype the text, or paste it again."
+    return None
+
+
+def post_content_problems(post: Post) -> list[ContentProblem]:
+    """What must change before the post can be submitted: it says nothing, it is too long, or a
+    photo has no description."""
+    photos = list(post.images.all())
+    problems = []
+    if not post.text.strip() and not photos:
+        problems.append(ContentProblem("empty", EMPTY_POST))
+    too_long = post_length_problem(post.text)
+    if too_long:
+        problems.append(ContentProblem("length", too_long))
+    for number, photo in enumerate(photos, start=1):
+        if not photo.alt_text.strip():
+            problems.append(ContentProblem("alt_text", f"Describe photo {number} for people who cannot see it."))
+    return problems
+
+
+def rules_findings(
+    *, text: str, school=None, account: SocialAccount | None = None, has_images: bool = False
+) -> list | None:
+    """The school's rules' findings about the text (for `account` when given)."""
+    return check_text(text, school=school or account.school, account=account, has_images=has_images)

@@ -1,0 +1,418 @@
+"""The author's side of a post's life: drafts, edits, photos and their descriptions, sending for
+approval (submit) and withdrawing.
+
+The author changes a post while it is a draft. A post waiting for approval can be changed
+too: the change takes it back to the author's drafts (a conditional UPDATE, so an approver
+who acts at the same moment either wins or is told), and it is submitted again. Changes made
+after the first submission are kept as PostRevision rows, so the approver and the author see
+what changed since the approver last looked.
+"""
+
+import uuid
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import Membership, SocialAccount
+from accounts.permissions import may_draft_for
+from audit.services import record
+from consent.checks import ConsentCheck, Stage
+
+from .. import notifications
+from ..images import prepare_image
+from ..models import (
+    PENDING_STATUSES,
+    FaceRegion,
+    Post,
+    PostComment,
+    PostImage,
+    PostRevision,
+    PostStatus,
+)
+from ..outside import FRESH_FOR, post_read_outside_content, text_links
+from .checks import (
+    ContentProblem,
+    PostBlocked,
+    consent_check,
+    post_content_problems,
+    refuse_if_blocked,
+    rules_findings,
+)
+from .transitions import TransitionError, transition
+from .trip_mode import post_approve_if_on_trip
+
+
+def post_create(
+    *,
+    actor: Membership,
+    account: SocialAccount,
+    text: str = "",
+    quote_url: str = "",
+    publish_at: datetime | None = None,
+) -> Post:
+    if not may_draft_for(actor, account):
+        raise PermissionDenied("You do not post for this account.")
+    post = Post(account=account, author=actor.user, text=text, quote_url=quote_url, publish_at=publish_at)
+    with transaction.atomic():
+        post.full_clean()
+        post.save()
+        record(action="post.created", actor=actor.user, school=account.school, target=post)
+    return post
+
+
+def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
+    """Send a draft to the approvers. Consent problems that block stop it here, with reasons."""
+    if post.author_id != actor.user_id or not may_draft_for(actor, post.account):
+        raise PermissionDenied("Only the author can submit this post.")
+    check = consent_check(post, Stage.SUBMIT)
+    refuse_if_blocked(check)
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.DRAFT],
+            to=PostStatus.SUBMITTED,
+            action="post.submitted",
+            actor=actor,
+            submitted_at=timezone.now(),
+        )
+        # Trip mode: approved on the author's authority.
+        if not post_approve_if_on_trip(actor=actor, post=post):
+            notifications.notify_submitted(post)
+    return check
+
+
+def post_withdraw(*, actor: Membership, post: Post) -> None:
+    """The author takes back a post that has not gone out yet."""
+    if post.author_id != actor.user_id:
+        raise PermissionDenied("Only the author can withdraw this post.")
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.DRAFT, *PENDING_STATUSES],
+            to=PostStatus.WITHDRAWN,
+            action="post.withdrawn",
+            actor=actor,
+        )
+
+
+MAX_PHOTOS = 4
+MAX_ALT_TEXT_CHARS = 1000
+TOO_MANY_PHOTOS = "A post can have at most 4 photos."
+_EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED)
+_ORIGINAL_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic", "WEBP": ".webp", "GIF": ".gif"}
+
+
+class ContentRefused(Exception):
+    """The change cannot be made (a fifth photo, a description that is too long); the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def post_draft_create(
+    *,
+    actor: Membership,
+    account: SocialAccount,
+    client_token: uuid.UUID,
+    text: str = "",
+    quote_url: str = "",
+    publish_at: datetime | None = None,
+) -> tuple[Post, bool]:
+    """A new draft from the "New post" form; `(post, created)`.
+
+    The form carries a one-time token, stored on the draft: the same form posted twice (a
+    double tap, a resent request) finds the first draft instead of making a second one.
+    """
+    existing = Post.objects.select_related("account").filter(client_token=client_token).first()
+    if existing is not None:
+        return _same_author(actor, existing), False
+    if not may_draft_for(actor, account):
+        raise PermissionDenied("You do not post for this account.")
+    post = Post(
+        account=account,
+        author=actor.user,
+        text=text,
+        quote_url=quote_url,
+        publish_at=publish_at,
+        client_token=client_token,
+    )
+    post.full_clean(validate_unique=False)  # the token's uniqueness is the database's to decide, below
+    try:
+        with transaction.atomic():
+            post.save()
+            record(action="post.created", actor=actor.user, school=account.school, target=post)
+    except IntegrityError:
+        # The other copy of the request inserted first: its draft is this one.
+        existing = Post.objects.select_related("account").filter(client_token=client_token).first()
+        if existing is None:
+            raise
+        return _same_author(actor, existing), False
+    if post.quote_url or text_links(post.text):
+        post_read_outside_content(post=post, fresh_for=FRESH_FOR)
+    return post, True
+
+
+def _same_author(actor: Membership, post: Post) -> Post:
+    if post.author_id != actor.user_id or post.account.school_id != actor.school_id:
+        raise PermissionDenied("That form belongs to someone else's post.")
+    return post
+
+
+def post_edit_check(*, actor: Membership, post: Post) -> None:
+    """Raise unless `actor` may change this post's text and photos now.
+
+    PermissionDenied: not the author, or no longer posting for the account.
+    TransitionError: the post has gone past approval.
+    """
+    account = post.account
+    if actor is None or not actor.is_active or actor.school_id != account.school_id:
+        raise PermissionDenied("This post belongs to another school.")
+    if post.author_id != actor.user_id:
+        raise PermissionDenied("Only the author can change this post.")
+    if not may_draft_for(actor, account):
+        raise PermissionDenied("You no longer post for this account, so you cannot change this post.")
+    if post.status not in _EDITABLE_STATUSES:
+        raise TransitionError(f"This post is {post.get_status_display().lower()}, so it can no longer be changed.")
+
+
+def _locked_for_edit(actor: Membership, post: Post) -> Post:
+    """Inside a transaction: the post re-read with its row locked, and checked again."""
+    current = Post.objects.select_for_update().select_related("account__school").get(pk=post.pk)
+    post_edit_check(actor=actor, post=current)
+    return current
+
+
+def _reopen_if_submitted(actor: Membership, post: Post) -> None:
+    """A change to a post waiting for approval takes it back to the author's drafts."""
+    if post.status != PostStatus.SUBMITTED:
+        return
+    transition(post, from_statuses=[PostStatus.SUBMITTED], to=PostStatus.DRAFT, action="post.reopened", actor=actor)
+    PostComment.objects.create(
+        post=post,
+        kind=PostComment.Kind.SYSTEM,
+        body=f"{actor.user} changed the post while it was waiting for approval, so it is a draft again "
+        "until they submit it.",
+    )
+
+
+def _revise(post: Post, actor: Membership, changes: list[tuple[str, str, str]]) -> list[PostRevision]:
+    """Keep the changes made after the post was first submitted; earlier drafting is not history."""
+    if post.submitted_at is None or not changes:
+        return []
+    return PostRevision.objects.bulk_create(
+        PostRevision(post=post, edited_by=actor.user, what=what, before=before, after=after)
+        for what, before, after in changes
+    )
+
+
+def _shown_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "As soon as it is approved"
+    return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def post_update(
+    *,
+    actor: Membership,
+    post: Post,
+    text: str,
+    quote_url: str = "",
+    publish_at: datetime | None = None,
+) -> list[PostRevision]:
+    """Change a post's text, quoted post and publish time. Returns the revisions kept (none
+    before the first submission, or when nothing changed)."""
+    with transaction.atomic():
+        current = _locked_for_edit(actor, post)
+        changes = []
+        if current.text != text:
+            changes.append((PostRevision.What.TEXT, current.text, text))
+        if current.quote_url != quote_url:
+            changes.append((PostRevision.What.QUOTE_URL, current.quote_url, quote_url))
+        if current.publish_at != publish_at:
+            changes.append((PostRevision.What.PUBLISH_AT, _shown_time(current.publish_at), _shown_time(publish_at)))
+        if not changes:
+            return []
+        _reopen_if_submitted(actor, current)
+        current.text, current.quote_url, current.publish_at = text, quote_url, publish_at
+        current.full_clean(validate_unique=False)
+        current.save(update_fields=["text", "quote_url", "publish_at", "updated_at"])
+        revisions = _revise(current, actor, changes)
+        record(
+            action="post.edited",
+            actor=actor.user,
+            school=current.account.school,
+            target=current,
+            data={"changed": [what for what, _, _ in changes]},
+        )
+    post.text, post.quote_url, post.publish_at = text, quote_url, publish_at
+    post.status, post.updated_at = current.status, current.updated_at
+    if any(what in (PostRevision.What.TEXT, PostRevision.What.QUOTE_URL) for what, _, _ in changes):
+        # After the commit: reading a link is a network call.
+        post_read_outside_content(post=post, fresh_for=FRESH_FOR)
+    return revisions
+
+
+def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str = "") -> PostImage:
+    """Add a photo: checked and cleaned by `prepare_image` (ImageRejected says why not), kept as
+    the private original, the publishable rendition and a thumbnail, with the faces the
+    detector found waiting to be resolved."""
+    post_edit_check(actor=actor, post=post)
+    if PostImage.objects.filter(post=post).count() >= MAX_PHOTOS:
+        raise ContentRefused(TOO_MANY_PHOTOS)
+    alt_text = _clean_alt_text(alt_text, number=None)
+    prepared = prepare_image(data)  # slow (decoding, faces): before any transaction
+
+    image = PostImage(post=post, width=prepared.width, height=prepared.height, alt_text=alt_text)
+    # Random names: a file name says nothing about the school or the pupils.
+    stem = uuid.uuid4().hex
+    try:
+        image.original.save(stem + _ORIGINAL_EXTENSIONS.get(prepared.source_format, ""), ContentFile(data), save=False)
+        image.rendition.save(f"{stem}.jpg", ContentFile(prepared.jpeg), save=False)
+        if prepared.thumbnail:
+            image.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
+        with transaction.atomic():
+            current = _locked_for_edit(actor, post)
+            count = current.images.count()
+            if count >= MAX_PHOTOS:  # another upload for this post got there first
+                raise ContentRefused(TOO_MANY_PHOTOS)
+            _reopen_if_submitted(actor, current)
+            image.post, image.position = current, count
+            image.save()
+            FaceRegion.objects.bulk_create(
+                FaceRegion(image=image, x=x, y=y, w=w, h=h, source=FaceRegion.Source.DETECTED)
+                for x, y, w, h in prepared.faces
+            )
+            _revise(current, actor, [(PostRevision.What.PHOTO_ADDED, "", f"Photo {count + 1}")])
+            record(
+                action="post.photo_added",
+                actor=actor.user,
+                school=current.account.school,
+                target=current,
+                data={"image_id": image.pk, "faces_found": len(prepared.faces), "format": prepared.source_format},
+            )
+    except BaseException:
+        _delete_files([f.name for f in (image.original, image.rendition, image.thumbnail) if f])
+        raise
+    post.status = current.status
+    return image
+
+
+def post_remove_image(*, actor: Membership, image: PostImage) -> None:
+    """Remove a photo and its files. The photos after it move up one place."""
+    with transaction.atomic():
+        current = _locked_for_edit(actor, image.post)
+        photos = list(current.images.order_by("position", "pk"))
+        removed = next((photo for photo in photos if photo.pk == image.pk), None)
+        if removed is None:  # already removed, by another tab or a repeated request
+            return
+        _reopen_if_submitted(actor, current)
+        number = photos.index(removed) + 1
+        files = [f.name for f in (removed.original, removed.rendition, removed.thumbnail) if f]
+        removed.delete()
+        for position, photo in enumerate(p for p in photos if p.pk != removed.pk):
+            if photo.position != position:
+                PostImage.objects.filter(pk=photo.pk).update(position=position)
+        _revise(current, actor, [(PostRevision.What.PHOTO_REMOVED, _photo_label(number, removed.alt_text), "")])
+        record(
+            action="post.photo_removed",
+            actor=actor.user,
+            school=current.account.school,
+            target=current,
+            data={"image_id": image.pk},
+        )
+        # The files go only once the removal is certain.
+        transaction.on_commit(lambda: _delete_files(files))
+    image.post.status = current.status
+
+
+def post_set_alt_text(*, actor: Membership, image: PostImage, alt_text: str) -> bool:
+    """Describe a photo for people who cannot see it. Returns whether anything changed."""
+    with transaction.atomic():
+        current = _locked_for_edit(actor, image.post)
+        photos = list(current.images.order_by("position", "pk"))
+        photo = next((p for p in photos if p.pk == image.pk), None)
+        if photo is None:
+            raise ContentRefused("That photo has been removed from the post.")
+        number = photos.index(photo) + 1
+        alt_text = _clean_alt_text(alt_text, number=number)
+        if photo.alt_text == alt_text:
+            return False
+        _reopen_if_submitted(actor, current)
+        PostImage.objects.filter(pk=photo.pk).update(alt_text=alt_text)
+        _revise(
+            current,
+            actor,
+            [(PostRevision.What.ALT_TEXT, _photo_label(number, photo.alt_text), _photo_label(number, alt_text))],
+        )
+        record(
+            action="post.alt_text_changed",
+            actor=actor.user,
+            school=current.account.school,
+            target=current,
+            data={"image_id": photo.pk},
+        )
+    image.alt_text = alt_text
+    image.post.status = current.status
+    return True
+
+
+def post_send_for_approval(*, actor: Membership, post: Post) -> ConsentCheck:
+    """Submit from the compose page: the post's own content first (something to say, within
+    the length, every photo described), then the school's rules, then `post_submit` and its
+    consent check. PostBlocked lists every problem found, each with a message for the author.
+
+    First, outside any transaction, whatever the post sends out that has not been read yet
+    (the quoted post, link previews) is read, so the approver sees it."""
+    post_edit_check(actor=actor, post=post)
+    post_read_outside_content(post=post, only_unread=True)
+    with transaction.atomic():
+        # The lock makes an edit in another tab wait until this submission has been decided.
+        current = _locked_for_edit(actor, post)
+        problems = post_content_problems(current)
+        findings = rules_findings(text=current.text, account=current.account, has_images=current.images.exists())
+        if findings is not None:
+            problems += [
+                ContentProblem(f"rule:{finding.rule}", finding.message)
+                for finding in findings
+                if finding.severity == "block"
+            ]
+        if problems:
+            raise PostBlocked(" ".join(problem.message for problem in problems), problems)
+        if findings is not None:
+            current.findings = [
+                {
+                    "rule": finding.rule,
+                    "severity": finding.severity,
+                    "message": finding.message,
+                    "start": finding.start,
+                    "end": finding.end,
+                }
+                for finding in findings
+            ]
+            current.save(update_fields=["findings"])
+        return post_submit(actor=actor, post=post)
+
+
+def _clean_alt_text(alt_text: str, *, number: int | None) -> str:
+    alt_text = alt_text.strip()
+    if len(alt_text) > MAX_ALT_TEXT_CHARS:
+        which = f"photo {number}" if number else "the photo"
+        raise ContentRefused(
+            f"Keep the description of {which} under {MAX_ALT_TEXT_CHARS:,} characters (it is {len(alt_text):,})."
+        )
+    return alt_text
+
+
+def _photo_label(number: int, alt_text: str) -> str:
+    return f"Photo {number}: {alt_text}" if alt_text else f"Photo {number} (no description)"
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -1,0 +1,247 @@
+"""The approvers' side of a post's life: approve (and hand over to the publisher), ask for
+changes, reject, take down a published post, comment; and stopping a post whose consent changed."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.permissions import may_approve_for, may_draft_for
+from audit.services import record
+from consent.checks import ConsentCheck, Stage
+from networks.base import NetworkError, PostNotFound
+from networks.registry import get_network
+
+from .. import notifications
+from ..models import (
+    PENDING_STATUSES,
+    Post,
+    PostComment,
+    PostStatus,
+    TakeDownRequest,
+)
+from ..outside import outside_label, unread_outside
+from . import publishing
+from .checks import consent_check, refuse_if_blocked
+from .transitions import TransitionError, transition
+
+UNREAD_OUTSIDE_CONFIRMATION = (
+    "I have opened the quoted post / linked page myself and it names or shows no pupil without consent"
+)
+
+
+def post_approve(
+    *,
+    actor: Membership,
+    post: Post,
+    publish_at: datetime | None = None,
+    now: bool = False,
+    confirm_unread_outside: bool = False,
+) -> ConsentCheck:
+    """Approve a submitted post, storing the consent it was approved under.
+
+    When the portal could not read something the post sends out (the quoted post, a link's
+    preview), nobody has checked those words for pupils, so the approver must say they have
+    opened it themself (`confirm_unread_outside`); the audit entry records it.
+
+    When it goes out: `now=True` publishes at once (even if the author had chosen a time);
+    `publish_at` schedules it for that time; otherwise the author's chosen time stands, and
+    with no time (or one that has passed) it publishes at once. Publishing itself is the
+    workers' job (posts.services.publishing), started after this transaction commits.
+    """
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("You cannot approve posts for this account.")
+    if post.author_id == actor.user_id:
+        raise PermissionDenied("Nobody approves their own post: ask another senior leader.")
+    moment = timezone.now()
+    if publish_at is not None and publish_at <= moment:
+        raise TransitionError("The publish time has already passed. Choose a later time, or publish now.")
+    check = consent_check(post, Stage.APPROVE)
+    refuse_if_blocked(check)
+    unread = unread_outside(post)
+    if unread and not confirm_unread_outside:
+        raise TransitionError(unread_outside_message(unread))
+    confirmed = {"unread_outside_confirmed": [_unread_entry(row) for row in unread]} if unread else None
+    if now:
+        when = None
+    elif publish_at is not None:
+        when = publish_at
+    else:
+        when = authors_time(post, moment)
+    with transaction.atomic():
+        approve_and_hand_over(actor=actor, post=post, check=check, when=when, moment=moment, data=confirmed)
+        notifications.notify_decision(post, decision="was approved")
+    return check
+
+
+def unread_outside_message(unread) -> str:
+    what = ", ".join(outside_label(row) for row in unread)
+    return (
+        f"The portal could not read {what}, so nobody has checked it for pupils. Open it yourself, then tick "
+        f"“{UNREAD_OUTSIDE_CONFIRMATION}” to approve, or send the post back."
+    )
+
+
+def _unread_entry(row) -> dict:
+    return {"kind": row.kind, "url": row.url, "error": row.error, "text_last_read": row.text}
+
+
+def authors_time(post: Post, moment: datetime) -> datetime | None:
+    """The publish time the author chose, if it is still ahead."""
+    chosen = Post.objects.filter(pk=post.pk).values_list("publish_at", flat=True).first()
+    return chosen if chosen and chosen > moment else None
+
+
+def approve_and_hand_over(
+    *,
+    actor: Membership,
+    post: Post,
+    check: ConsentCheck,
+    when: datetime | None,
+    moment: datetime,
+    action: str = "post.approved",
+    data: dict | None = None,
+) -> None:
+    """What every approval does once its checks have passed (an approver's, or trip mode's):
+    claim the submitted post, store the consent it was approved under, audit it, and hand a
+    post due now to the publisher once the transaction commits."""
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.SUBMITTED],
+            to=PostStatus.SCHEDULED if when else PostStatus.APPROVED,
+            action=action,
+            actor=actor,
+            data={**(data or {}), "publish_at": when.isoformat() if when else None, "consent": check.snapshot},
+            decided_by=actor.user,
+            decided_at=moment,
+            consent_snapshot=check.snapshot,
+            publish_at=when,
+        )
+        if when is None:
+            publishing.enqueue_after_commit(post.pk)
+
+
+def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None:
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("You cannot review posts for this account.")
+    if not comment.strip():
+        raise TransitionError("Say what needs changing, so the author knows what to do.")
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.SUBMITTED],
+            to=PostStatus.DRAFT,
+            action="post.changes_requested",
+            actor=actor,
+            decided_by=actor.user,
+        )
+        PostComment.objects.create(
+            post=post, author=actor.user, kind=PostComment.Kind.CHANGES_REQUESTED, body=comment.strip()
+        )
+        notifications.notify_decision(post, decision="needs changes", note=comment.strip())
+
+
+def post_reject(*, actor: Membership, post: Post, reason: str) -> None:
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("You cannot review posts for this account.")
+    if not reason.strip():
+        raise TransitionError("Give the author a reason for the rejection.")
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.SUBMITTED],
+            to=PostStatus.REJECTED,
+            action="post.rejected",
+            actor=actor,
+            decided_by=actor.user,
+            decided_at=timezone.now(),
+        )
+        PostComment.objects.create(post=post, author=actor.user, kind=PostComment.Kind.REJECTION, body=reason.strip())
+        notifications.notify_decision(post, decision="was not approved", note=reason.strip())
+
+
+def post_stop_for_consent(*, post: Post, reason: str) -> bool:
+    """Consent changed under a post on its way out: send it back to its author as a draft.
+
+    Returns False when the post had already moved on (published or publishing), in which case
+    the publish-time re-check or a take-down request handles it.
+    """
+    with transaction.atomic():
+        if not transition(
+            post,
+            from_statuses=PENDING_STATUSES,
+            to=PostStatus.DRAFT,
+            action="post.stopped_for_consent",
+            data={"reason": reason},
+            missing_ok=True,
+        ):
+            return False
+        PostComment.objects.create(post=post, kind=PostComment.Kind.SYSTEM, body=reason)
+    return True
+
+
+class TakeDownFailed(Exception):
+    """The network would not delete the post; the message says why, the request stays open."""
+
+
+def post_take_down(*, actor: Membership, post: Post) -> None:
+    """Delete a published post from its network, then record it. The network call is made
+    outside any transaction; a post the network no longer has counts as taken down."""
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("Only the headteacher or a senior leader can take a post down.")
+    if post.status != PostStatus.PUBLISHED:
+        raise TransitionError(f"This post is {post.get_status_display().lower()}, not published.")
+    try:
+        get_network(post.account).delete(post.external_id)
+    except PostNotFound:
+        pass
+    except NetworkError as exc:
+        with transaction.atomic():
+            TakeDownRequest.objects.filter(post=post, resolved_at__isnull=True).update(outcome_message=exc.message)
+            record(
+                action="post.take_down_failed",
+                actor=actor.user,
+                school=post.account.school,
+                target=post,
+                data={"error": exc.message, "permanent": exc.permanent},
+            )
+        raise TakeDownFailed(f"The network did not remove the post: {exc.message}") from exc
+    now = timezone.now()
+    with transaction.atomic():
+        transition(
+            post,
+            from_statuses=[PostStatus.PUBLISHED],
+            to=PostStatus.TAKEN_DOWN,
+            action="post.taken_down",
+            actor=actor,
+            taken_down_at=now,
+        )
+        TakeDownRequest.objects.filter(post=post, resolved_at__isnull=True).update(
+            outcome=TakeDownRequest.Outcome.TAKEN_DOWN, outcome_message="", resolved_by=actor.user, resolved_at=now
+        )
+
+
+def post_comment(*, actor: Membership, post: Post, body: str) -> PostComment:
+    """Add to a post's conversation. The author, whoever drafts for its account, and the approvers may."""
+    on_staff = actor.is_active and actor.school_id == post.account.school_id
+    involved = (
+        post.author_id == actor.user_id or may_draft_for(actor, post.account) or may_approve_for(actor, post.account)
+    )
+    if not (on_staff and involved):
+        raise PermissionDenied("Only the author, their class team and the school's approvers can comment on this post.")
+    comment = PostComment(post=post, author=actor.user, kind=PostComment.Kind.COMMENT, body=body.strip())
+    with transaction.atomic():
+        comment.full_clean()
+        comment.save()
+        # The comment's words stay in the thread; the audit trail says only that one was added.
+        record(
+            action="post.commented",
+            actor=actor.user,
+            school=post.account.school,
+            target=post,
+            data={"comment_id": comment.pk},
+        )
+    return comment
