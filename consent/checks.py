@@ -10,7 +10,6 @@ the consent records of the pupils the post shows or names. The never-publish rea
 loaded, so no message or snapshot can carry it.
 """
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -510,57 +509,3 @@ def _described(index: identity.IdentityIndex, pupil_id: int) -> str:
     if year is None:
         return entry.short_name
     return f"{entry.short_name} ({'Reception' if year == 0 else f'Year {year}'})"
-
-
-# Hyphens and apostrophes as they come out of `fold`.
-WORD_GLUE = frozenset("-\u2010'\u2019\u2018\u02bc")
-
-
-def _is_invisible(char: str) -> bool:
-    """Zero-width and formatting characters (soft hyphen, joiners, direction marks) and variation selectors."""
-    code = ord(char)
-    return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
-
-
-def fold(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The text as names are matched against it, and for each of its characters the span it came from.
-
-    Case is folded and compatibility forms normalised (NFKC: "ﬁ", full-width and
-    "mathematical bold" letters become plain ones), invisible characters removed. Each letter is
-    folded with the combining marks that follow it, so every folded character maps back to a
-    whole letter of the original.
-    """
-    pieces = []
-    origins: list[tuple[int, int]] = []
-    start, length = 0, len(text)
-    while start < length:
-        end = start + 1
-        while end < length and unicodedata.combining(text[end]):
-            end += 1
-        letter = text[start:end]
-        if letter.isascii():
-            piece = letter.lower()
-        else:
-            kept = "".join(char for char in letter if not _is_invisible(char))
-            piece = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", kept).casefold())
-        pieces.append(piece)
-        origins += [(start, end)] * len(piece)
-        start = end
-    return "".join(pieces), origins
-
-
-def split_words(folded: str) -> list[tuple[str, int, int]]:
-    """Runs of letters and digits, with the marks that belong to them, and where each run lies."""
-    words = []
-    start = None
-    for position, char in enumerate(folded):
-        kind = unicodedata.category(char)[0]
-        if kind in "LN" or (kind == "M" and start is not None):
-            if start is None:
-                start = position
-        elif start is not None:
-            words.append((folded[start:position], start, position))
-            start = None
-    if start is not None:
-        words.append((folded[start:], start, len(folded)))
-    return words

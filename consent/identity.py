@@ -154,7 +154,7 @@ _SENTENCE_END = frozenset(".!?…\n")
 _NAME_GLUE = frozenset(" \t\r\n\u00a0-\u2010\u2011'\u2019\u2018\u02bc_.,/")
 
 
-def _is_invisible(char: str) -> bool:
+def is_invisible(char: str) -> bool:
     code = ord(char)
     return unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
@@ -178,7 +178,7 @@ _SEPARATOR, _LOWER, _UPPER, _LETTER, _DIGIT, _CARRIED, _OWN_WORD = range(7)
 @lru_cache(maxsize=65536)
 def _character(char: str) -> tuple[str, int]:
     """A character as (folded lower-case ASCII letters and digits, what it is)."""
-    if _is_invisible(char) or unicodedata.combining(char):
+    if is_invisible(char) or unicodedata.combining(char):
         return "", _CARRIED  # part of the word around it: accents, joiners, soft hyphens
     base = unicodedata.normalize("NFKC", char)
     if not base or unicodedata.category(base[0])[0] not in "LN":
@@ -484,7 +484,7 @@ def _glue(previous: Token, token: Token) -> str | None:
     apostrophes, underscores, a full stop after an initial), "," (the surname first, checked by
     the caller), or None when they cannot be one name."""
     rest = "".join(token.gap.split())
-    if rest and len(rest) <= 16 and all(unicodedata.category(char)[0] == "S" or _is_invisible(char) for char in rest):
+    if rest and len(rest) <= 16 and all(unicodedata.category(char)[0] == "S" or is_invisible(char) for char in rest):
         return ""  # emoji between the words of a name ("Ava🇬🇧Patel") still join them
     if len(rest) > 2 or not all(char in _NAME_GLUE for char in rest):
         return None

@@ -159,7 +159,10 @@ def pupil_other_names(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Posts are now checked for {pupil.other_names or 'no other names'} too.")
+        if pupil.other_names:
+            messages.success(request, f"Posts are now checked for {pupil.other_names} as well.")
+        else:
+            messages.success(request, f"{pupil.known_as} has no other names on the register now.")
     return redirect("consent_pupil", pk=pupil.pk)
 
 

@@ -1,21 +1,20 @@
 """One pass over a post's text that every rule reads: words, where they are, and what is special.
 
-Words are found the way the consent check finds pupils' names (`consent.checks`): case and
-compatibility forms folded, invisible characters dropped, runs of letters and digits. Reusing
-its folding means a name the consent check sees, the rules see too, with the same spans.
+Words are case and compatibility forms folded, invisible characters dropped (as the identity
+matcher, `consent.identity`, drops them), runs of letters and digits. Pupils' names are found by
+the identity matcher itself; this analysis serves the other rules.
 
 All the work is linear in the text: no regular expression here can backtrack (each is a single
 character class repeated, or a fixed string).
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
 
-# The consent check's folding and word splitting, so names are found the same way in both.
-from consent.checks import WORD_GLUE, split_words
-from consent.checks import fold as consent_fold
+from consent.identity import is_invisible
 
 from .wordlists import ABBREVIATIONS
 
@@ -144,11 +143,54 @@ def _sentence_end(gap: str) -> str | None:
     return marks[-1]
 
 
+# Hyphens and apostrophes as they come out of `fold`.
+WORD_GLUE = frozenset("-\u2010'\u2019\u2018\u02bc")
+
+
 def fold(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """The consent check's folding, with a shortcut for plain ASCII text that gives the same result."""
+    """The text as the rules read it, and for each of its characters the span it came from.
+
+    Case is folded and compatibility forms normalised (NFKC: "ﬁ", full-width and
+    "mathematical bold" letters become plain ones), invisible characters removed. Each letter is
+    folded with the combining marks that follow it, so every folded character maps back to a
+    whole letter of the original.
+    """
     if text.isascii():
         return text.lower(), [(position, position + 1) for position in range(len(text))]
-    return consent_fold(text)
+    pieces = []
+    origins: list[tuple[int, int]] = []
+    start, length = 0, len(text)
+    while start < length:
+        end = start + 1
+        while end < length and unicodedata.combining(text[end]):
+            end += 1
+        letter = text[start:end]
+        if letter.isascii():
+            piece = letter.lower()
+        else:
+            kept = "".join(char for char in letter if not is_invisible(char))
+            piece = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", kept).casefold())
+        pieces.append(piece)
+        origins += [(start, end)] * len(piece)
+        start = end
+    return "".join(pieces), origins
+
+
+def split_words(folded: str) -> list[tuple[str, int, int]]:
+    """Runs of letters and digits, with the marks that belong to them, and where each run lies."""
+    words = []
+    start = None
+    for position, char in enumerate(folded):
+        kind = unicodedata.category(char)[0]
+        if kind in "LN" or (kind == "M" and start is not None):
+            if start is None:
+                start = position
+        elif start is not None:
+            words.append((folded[start:position], start, position))
+            start = None
+    if start is not None:
+        words.append((folded[start:], start, len(folded)))
+    return words
 
 
 def analyse(text: str) -> Analysis:

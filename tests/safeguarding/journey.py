@@ -18,7 +18,6 @@ sees:
 """
 
 import html
-import importlib.util
 import io
 import re
 import uuid
@@ -41,11 +40,6 @@ from tests.posts.test_images import face_picture
 
 BLOCKED, WARNED, PUBLISHED = "BLOCKED", "WARNED", "PUBLISHED"
 MAY_IDENTIFY = "name_may_identify"
-
-QUOTE_READING_MISSING = importlib.util.find_spec("posts.outside") is None
-quote_reading = pytest.mark.xfail(
-    QUOTE_READING_MISSING, reason="quoted post reading not landed (posts/outside.py)", strict=False
-)
 
 
 @dataclass(frozen=True)

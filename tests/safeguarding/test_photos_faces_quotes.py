@@ -5,7 +5,7 @@ counts as resolved)."""
 
 import pytest
 
-from .journey import BLOCKED, PUBLISHED, Photo, quote_reading, run, scenario
+from .journey import BLOCKED, PUBLISHED, Photo, run, scenario
 
 FULL = "full name"
 CLASSROOM = "Children working together in the classroom"
@@ -185,7 +185,6 @@ CASES = [
         FULL,
         about="ava_patel",
         quote="Congratulations to Ava Patel, county chess champion!",
-        marks=quote_reading,
     ),
     scenario(
         "quote-transliterated-full-name",
@@ -195,7 +194,6 @@ CASES = [
         FULL,
         about="lukasz",
         quote="Lukasz Nowak scored a hat-trick for the under-9s",
-        marks=quote_reading,
     ),
     scenario(
         "quote-hashtag-full-name",
@@ -205,7 +203,6 @@ CASES = [
         FULL,
         about="ruby",
         quote="What a show! #RubyJones",
-        marks=quote_reading,
     ),
     scenario(
         "quote-innocent", "school", "Remember this?", PUBLISHED, quote="Our sunflowers are taller than the fence!"
