@@ -1,12 +1,18 @@
 # The two commands of the README: `make run` (the portal, on this machine) and `make test`.
-PYTHON ?= python3
+# Python 3.11 (Django 5.2 and the pinned wheels): PYTHON=/path/to/python3.11 to choose one,
+# otherwise the first of python3.11, python3 and python on the PATH that is 3.11.
+is_311 = $(shell $(1) -c 'import sys; print(sys.version_info[:2] == (3, 11))' 2>/dev/null)
+PYTHON ?= $(firstword $(foreach candidate,python3.11 python3 python,$(if $(filter True,$(call is_311,$(candidate))),$(candidate))))
+PYTHON_311 = $(if $(filter True,$(call is_311,$(PYTHON))),$(PYTHON),$(error Policy Portal needs Python 3.11 \
+  but $(if $(PYTHON),$(PYTHON) is not 3.11,no python3.11 or python3 or python on the PATH is 3.11). Install \
+  Python 3.11 or run make with PYTHON=/path/to/python3.11))
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON_311) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@

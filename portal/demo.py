@@ -37,6 +37,12 @@ class DemoPerson:
     roles: tuple[str, ...]
     classes: tuple[str, ...] = ()
 
+    @property
+    def description(self) -> str:
+        """What this person does in the demo, for the sign-in list `make run` prints."""
+        roles = ", ".join(Role(role).label.lower() for role in self.roles)
+        return f"{roles}, {' and '.join(self.classes)}" if self.classes else roles
+
 
 PEOPLE = [
     DemoPerson("head@demo.school", "Helen", "Hughes", (Role.HEADTEACHER,)),
@@ -44,6 +50,7 @@ PEOPLE = [
     DemoPerson("teacher3@demo.school", "Tom", "Reid", (Role.CLASS_TEACHER,), ("Year 3",)),
     DemoPerson("teacher2@demo.school", "Grace", "Obi", (Role.CLASS_TEACHER,), ("Year 2",)),
     DemoPerson("teacher4@demo.school", "Owen", "Price", (Role.CLASS_TEACHER,), ("Year 4",)),
+    DemoPerson("ta3@demo.school", "Aisha", "Begum", (Role.TEACHING_ASSISTANT,), ("Year 3",)),
     DemoPerson("office@demo.school", "Olivia", "Fisher", (Role.OFFICE_ADMIN,)),
     DemoPerson("computing@demo.school", "Chris", "Moss", (Role.COMPUTING_LEAD,)),
 ]
@@ -166,6 +173,16 @@ def seed_demo(*, password: str) -> SeedResult:
             policy_seed_default(school=school, signed_off_by=head)
             record(action="demo.seeded", school=school, target=school)
     return SeedResult(school=school, created=created, emails=[p.email for p in PEOPLE])
+
+
+def demo_school() -> School | None:
+    return School.objects.filter(slug=SCHOOL_SLUG).first()
+
+
+def demo_password_works(password: str) -> bool:
+    """Whether the demo sign-ins still use this password (someone may have changed it since)."""
+    user = User.objects.filter(email=PEOPLE[0].email).first()
+    return bool(user and user.check_password(password))
 
 
 def _seed_person(*, school: School, person: DemoPerson, classes: dict, password: str) -> None:

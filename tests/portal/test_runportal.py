@@ -13,6 +13,8 @@ import urllib.request
 import pytest
 from django.conf import settings
 
+from accounts.models import Role
+from portal.demo import PEOPLE
 from tests.polling import wait_for
 
 SERVICE_VARIABLES = ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY")
@@ -64,14 +66,26 @@ def _wait_until(condition, what: str, timeout: float = 90.0):
     wait_for(condition, what=what, timeout=timeout, interval=0.25, ignore=OSError)
 
 
-def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signal_stops_them(portal):
+def _read(path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signal_stops_them(portal, tmp_path):
     process, port, lines = portal
 
     _wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, "web answering")
-    _wait_until(lambda: any(re.search(r"celery@\S+ ready", line) for line in lines), "worker ready")
-    _wait_until(lambda: any("beat: Starting" in line for line in lines), "beat started")
+    _wait_until(lambda: any("Press Ctrl-C" in line for line in lines), "the sign-ins printed")
+    # The worker's and beat's start-up banners go to their log files, not over the sign-ins.
+    worker_log, beat_log = tmp_path / "log" / "worker.log", tmp_path / "log" / "beat.log"
+    _wait_until(lambda: re.search(r"celery@\S+ ready", _read(worker_log)), "worker ready")
+    _wait_until(lambda: "beat: Starting" in _read(beat_log), "beat started")
     output = "".join(lines)
-    assert "head@demo.school" in output and "teacher3@demo.school" in output and "run-command-test" in output
+    assert "celery@" not in output and "beat: Starting" not in output
+    welcome = output[output.index("Policy Portal is running") :]
+    for person in PEOPLE:
+        assert person.email in welcome and person.description in welcome
+    assert "Password for all of them: run-command-test" in welcome
+    assert str(worker_log) in welcome
     pids = [int(pid) for pid in re.findall(r"(?:web|worker|beat) pid (\d+)", output)]
     assert len(pids) == 3
 
@@ -80,3 +94,10 @@ def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signa
 
     _wait_until(lambda: not any(_alive(pid) for pid in pids), "every child stopped", timeout=30)
     assert "Stopped web, worker and beat." in "".join(lines)
+
+
+def test_the_demo_people_cover_every_role():
+    assert {role for person in PEOPLE for role in person.roles} == set(Role.values)
+    assert [person.description for person in PEOPLE if person.email == "ta3@demo.school"] == [
+        "teaching assistant, Year 3"
+    ]
