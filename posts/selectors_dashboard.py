@@ -1,0 +1,133 @@
+"""Reads for the dashboard: what waits for an approver, and where a person's own posts are.
+
+Each function costs a fixed number of queries whatever the number of posts; lists hold at most
+`rows` posts, and the counts beside them say how many there are in all. The navigation can use
+the counts alone (`waiting_for_approval(...).count`, `authors_posts(...).sent_back_count`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Post, PostComment, PostStatus
+
+# What an author reads under a post that came back to them: an approver's request, or the
+# portal's note (consent changed, or they reopened it while it waited).
+SENT_BACK_NOTE_KINDS = (PostComment.Kind.CHANGES_REQUESTED, PostComment.Kind.SYSTEM)
+# An author's posts that are approved but not out yet, or that did not go out.
+ON_THE_WAY_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.FAILED)
+RECENTLY_PUBLISHED_DAYS = 14
+
+
+def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """What a dashboard row shows: the account, the author and how many photos (`photo_count`)."""
+    return posts.select_related("account", "author").defer("account__credentials").annotate(photo_count=Count("images"))
+
+
+@dataclass(frozen=True)
+class WaitingForApproval:
+    count: int
+    oldest_submitted_at: datetime | None
+    posts: list[Post] = field(default_factory=list)  # oldest first
+
+
+def waiting_for_approval(*, school, approver, rows: int) -> WaitingForApproval:
+    """Posts at the school waiting for this approver: every submitted post but their own (nobody
+    approves their own post). Two queries: the count with the oldest, then the oldest `rows`."""
+    waiting = Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED).exclude(author=approver)
+    totals = waiting.aggregate(count=Count("pk"), oldest=Min("submitted_at"))
+    if not totals["count"]:
+        return WaitingForApproval(count=0, oldest_submitted_at=None)
+    posts = list(_listed(waiting).order_by("submitted_at", "pk")[:rows])
+    return WaitingForApproval(count=totals["count"], oldest_submitted_at=totals["oldest"], posts=posts)
+
+
+@dataclass(frozen=True)
+class AuthorsPosts:
+    """One person's posts at one school, by what they need next. Each list holds at most `rows`."""
+
+    sent_back: list[Post]  # drafts that were in the queue and came back; each with `notes`, newest first
+    sent_back_count: int
+    drafts: list[Post]  # drafts never sent for approval, last changed first
+    drafts_count: int
+    waiting: list[Post]  # waiting for approval, oldest first
+    waiting_count: int
+    on_the_way: list[Post]  # approved, scheduled, being published or failed, soonest first
+    on_the_way_count: int
+    published: list[Post]  # published in the last RECENTLY_PUBLISHED_DAYS, newest first
+    published_count: int
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (self.sent_back_count, self.drafts_count, self.waiting_count, self.on_the_way_count, self.published_count)
+        )
+
+
+def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> AuthorsPosts:
+    """Six queries whatever the number of posts: the counts, then each list.
+
+    A draft that has a `submitted_at` has been in the approvers' queue and came back: an approver
+    asked for changes, consent changed under it, or the author changed it while it waited. The
+    notes that say which are prefetched for the listed ones only.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=RECENTLY_PUBLISHED_DAYS)
+    mine = Post.objects.filter(account__school=school, author=author)
+    sent_back = Q(status=PostStatus.DRAFT, submitted_at__isnull=False)
+    draft = Q(status=PostStatus.DRAFT, submitted_at__isnull=True)
+    waiting = Q(status=PostStatus.SUBMITTED)
+    on_the_way = Q(status__in=ON_THE_WAY_STATUSES)
+    published = Q(status=PostStatus.PUBLISHED, published_at__gte=since)
+    counts = mine.aggregate(
+        sent_back=Count("pk", filter=sent_back),
+        drafts=Count("pk", filter=draft),
+        waiting=Count("pk", filter=waiting),
+        on_the_way=Count("pk", filter=on_the_way),
+        published=Count("pk", filter=published),
+    )
+
+    def listed(condition: Q, count: str, *order) -> list[Post]:
+        if not counts[count]:
+            return []
+        return list(_listed(mine.filter(condition)).order_by(*order)[:rows])
+
+    notes = Prefetch(
+        "comments",
+        queryset=PostComment.objects.filter(kind__in=SENT_BACK_NOTE_KINDS)
+        .select_related("author")
+        .order_by("-created_at", "-pk"),
+        to_attr="notes",
+    )
+    sent_back_posts = (
+        list(_listed(mine.filter(sent_back)).prefetch_related(notes).order_by("-updated_at", "-pk")[:rows])
+        if counts["sent_back"]
+        else []
+    )
+    return AuthorsPosts(
+        sent_back=sent_back_posts,
+        sent_back_count=counts["sent_back"],
+        drafts=listed(draft, "drafts", "-updated_at", "-pk"),
+        drafts_count=counts["drafts"],
+        waiting=listed(waiting, "waiting", "submitted_at", "pk"),
+        waiting_count=counts["waiting"],
+        on_the_way=listed(on_the_way, "on_the_way", F("publish_at").asc(nulls_first=True), "decided_at", "pk"),
+        on_the_way_count=counts["on_the_way"],
+        published=listed(published, "published", "-published_at", "-pk"),
+        published_count=counts["published"],
+    )
+
+
+def publishing_problems(*, school, rows: int) -> tuple[list[Post], int]:
+    """Posts that did not go out (failed) or are being retried after an error, newest first, and
+    how many there are in all. Two queries."""
+    problems = Post.objects.filter(account__school=school).filter(
+        Q(status=PostStatus.FAILED) | (Q(status=PostStatus.SCHEDULED) & ~Q(last_publish_error=""))
+    )
+    total = problems.count()
+    if not total:
+        return [], 0
+    listed = problems.select_related("account", "author").defer("account__credentials").order_by("-updated_at", "-pk")
+    return list(listed[:rows]), total
