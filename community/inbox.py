@@ -24,7 +24,7 @@ from networks.base import Mention, Network, NetworkError, NetworkUser
 from networks.registry import get_network
 from posts.models import Post
 
-from . import audience, incidents
+from . import audience, incidents, mention_advice
 from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
@@ -53,13 +53,19 @@ class MentionActionRefused(Exception):
 
 def screen_mention(text: str, *, school) -> tuple[list[dict], bool]:
     """The findings worth showing about a mention, and whether it needs attention first: anything
-    the school's rules would block, or any offensive language at all."""
+    the school's rules would block, or any offensive language at all.
+
+    Each is stored with its `code` and `fact` (what it found), from which the inbox gives advice
+    for someone else's post (`community.mention_advice`); the `message` is the engine's advice to
+    the author of a school draft, kept for the record, never shown as advice here."""
     findings = [finding for finding in check_text(text, school=school) if finding.rule in SCREENING_RULES]
     flagged = any(finding.severity == "block" or finding.rule == RuleType.OFFENSIVE_LANGUAGE for finding in findings)
     stored = [
         {
             "rule": finding.rule,
+            "code": finding.code,
             "severity": finding.severity,
+            "fact": finding.fact,
             "message": finding.message,
             "start": finding.start,
             "end": finding.end,
@@ -292,7 +298,7 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
             account=mention.account,
             user=user,
             reason=reason,
-            evidence={"posts": [post], "findings": mention.findings},
+            evidence={"posts": [post], "findings": mention_advice.evidence_findings(mention.findings, mention.text)},
             follower=_follower(mention),
             request=request,
         )

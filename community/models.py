@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .mention_advice import evidence_findings
+
 
 class MentionStatus(models.TextChoices):
     NEW = "new", "New"
@@ -115,7 +117,7 @@ class MentionItem(models.Model):
             "text": self.text,
             "url": self.url,
             "posted_at": self.created_at.isoformat(),
-            "findings": [finding.get("message", "") for finding in self.findings],
+            "findings": [finding["message"] for finding in evidence_findings(self.findings, self.text)],
         }
 
 

@@ -20,7 +20,7 @@ from networks.base import NetworkError
 from networks.registry import get_network
 from posts.models import Post
 
-from . import inbox, incidents, selectors_inbox
+from . import inbox, incidents, mention_advice, selectors_inbox
 from .forms_inbox import (
     ConcernAddToIncidentForm,
     ConcernForm,
@@ -57,17 +57,18 @@ def _mention_or_404(request, pk: int) -> MentionItem:
         raise Http404("No such mention.") from None
 
 
-def _highlighted(text: str, findings: list[dict]) -> list[tuple[str, str]]:
-    """The text cut into (piece, message) pairs; a piece with a message is what a finding found."""
-    spans = sorted((f["start"], f["end"], f["message"]) for f in findings if 0 <= f.get("start", -1) < f.get("end", -1))
+def _highlighted(text: str, findings: list[dict]) -> list[tuple[str, bool]]:
+    """The text cut into (piece, found) pairs; a found piece is what a finding is about (the list
+    under the text says what each finding found, so the highlight needs no tooltip)."""
+    spans = sorted((f["start"], f["end"]) for f in findings if 0 <= f.get("start", -1) < f.get("end", -1))
     pieces, at = [], 0
-    for start, end, message in spans:
+    for start, end in spans:
         if start < at:
             continue
-        pieces.append((text[at:start], ""))
-        pieces.append((text[start:end], message))
+        pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
         at = end
-    pieces.append((text[at:], ""))
+    pieces.append((text[at:], False))
     return [piece for piece in pieces if piece[0]]
 
 
@@ -76,6 +77,26 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
+
+
+def _inbox_row(item: MentionItem, network) -> dict:
+    findings, advice = mention_advice.advice_for_mention(item.findings, item.text)
+    return {
+        "item": item,
+        "pieces": _highlighted(item.text, item.findings),
+        # What each finding found, and what the school can do about someone else's post: not the
+        # engine's advice to the author of a school draft ("Remove it.").
+        "findings": findings,
+        "advice": advice,
+        "hide": inbox.hide_reply_check(item, network)
+        if network
+        else inbox.HideReplyCheck(False, "The account's network is not set up on this portal."),
+        "report_help": inbox.report_help(item),
+        # Each item's forms get their own ids, so every label points at its own field.
+        "note_form": MentionNoteForm(auto_id=f"id_reported_{item.pk}_%s"),
+        "block_form": MentionBlockForm(auto_id=f"id_block_{item.pk}_%s"),
+        "escalate_form": MentionEscalateForm(auto_id=f"id_escalate_{item.pk}_%s"),
+    }
 
 
 @require_GET
@@ -96,21 +117,7 @@ def inbox_list(request):
             networks[account.pk] = get_network(account)
         except NetworkError:
             networks[account.pk] = None
-    rows = [
-        {
-            "item": item,
-            "pieces": _highlighted(item.text, item.findings),
-            "hide": inbox.hide_reply_check(item, networks.get(item.account_id))
-            if networks.get(item.account_id)
-            else inbox.HideReplyCheck(False, "The account's network is not set up on this portal."),
-            "report_help": inbox.report_help(item),
-            # Each item's forms get their own ids, so every label points at its own field.
-            "note_form": MentionNoteForm(auto_id=f"id_reported_{item.pk}_%s"),
-            "block_form": MentionBlockForm(auto_id=f"id_block_{item.pk}_%s"),
-            "escalate_form": MentionEscalateForm(auto_id=f"id_escalate_{item.pk}_%s"),
-        }
-        for item in page
-    ]
+    rows = [_inbox_row(item, networks.get(item.account_id)) for item in page]
     statuses = [(selectors_inbox.WAITING, "Waiting for a decision"), *MentionStatus.choices, ("", "All")]
     return render(
         request,

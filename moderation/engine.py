@@ -37,7 +37,7 @@ from . import spelling
 from .matching import PhraseIndex, phrase_words
 from .models import Rule
 from .profanity import OffensiveMatcher, standard_list
-from .rules import DEFAULT_RULES, RuleType, Scope, clean_parameters
+from .rules import DEFAULT_RULES, FindingCode, RuleType, Scope, clean_parameters
 from .selectors import rulebook_token
 from .text import Analysis, analyse, fold
 from .wordlists import (
@@ -66,7 +66,13 @@ _NETWORK_FALLBACK = (280, "x_weighted")
 
 @dataclass(frozen=True)
 class Finding:
-    """Something a rule found. `start`/`end` index the original text (Python str indices)."""
+    """Something a rule found. `start`/`end` index the original text (Python str indices).
+
+    `message` is written for the author of a school draft, advice included ("Remove it.").
+    `fact` says only what was found, true of anyone's text, and `code` says what kind of thing
+    it is (`FindingCode`), so a page showing findings about someone else's post (the mentions
+    inbox) can give its own advice instead of the author's.
+    """
 
     rule: str
     severity: str
@@ -76,6 +82,8 @@ class Finding:
     suggestion: str | None = None
     rule_id: int | None = None
     policy_paragraph: str = ""
+    code: str = ""
+    fact: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,8 +273,29 @@ def _compile(
     )
 
 
-def _finding(rule: CompiledRule, message: str, start: int, end: int, suggestion: str | None = None) -> Finding:
-    return Finding(rule.type, rule.severity, message, start, end, suggestion, rule.id, rule.policy_paragraph)
+def _finding(
+    rule: CompiledRule,
+    code: FindingCode,
+    message: str,
+    start: int,
+    end: int,
+    suggestion: str | None = None,
+    *,
+    fact: str | None = None,
+) -> Finding:
+    """A finding; `fact` is needed only where `message` gives advice (without it, the message is the fact)."""
+    return Finding(
+        rule.type,
+        rule.severity,
+        message,
+        start,
+        end,
+        suggestion,
+        rule.id,
+        rule.policy_paragraph,
+        str(code),
+        message if fact is None else fact,
+    )
 
 
 # Offensive language.
@@ -288,10 +317,12 @@ def _check_offensive(rule: CompiledRule, check: _Check) -> list[Finding]:
     return [
         _finding(
             rule,
+            FindingCode.OFFENSIVE_LANGUAGE,
             f"“{check.text[match.start : match.end]}” is offensive or unsuitable language for a school post. "
             "Remove it.",
             match.start,
             match.end,
+            fact=f"“{check.text[match.start : match.end]}” is offensive or unsuitable language.",
         )
         for match in rule.prepared.find(check.analysis)
     ]
@@ -309,11 +340,13 @@ def _check_full_names(rule: CompiledRule, check: _Check) -> list[Finding]:
         findings.append(
             _finding(
                 rule,
+                FindingCode.PUPIL_FULL_NAME,
                 f"“{check.text[match.start : match.end]}” is a pupil's full name. Posts never give a pupil's full "
                 f"name: use initials, e.g. “{initials}”.",
                 match.start,
                 match.end,
                 initials,
+                fact=f"“{check.text[match.start : match.end]}” is the full name of a pupil at the school.",
             )
         )
     return findings
@@ -338,11 +371,13 @@ def _check_first_names(rule: CompiledRule, check: _Check) -> list[Finding]:
         findings.append(
             _finding(
                 rule,
+                FindingCode.PUPIL_FIRST_NAME,
                 f"“{check.text[match.start : match.end]}” is the name of a child in this class. With photos on a "
                 f"class account, a name could identify the child: use initials instead, e.g. “{initial}”.",
                 match.start,
                 match.end,
                 initial,
+                fact=f"“{check.text[match.start : match.end]}” is the name of a child in this class.",
             )
         )
     return findings
@@ -366,6 +401,7 @@ def _check_hashtags(rule: CompiledRule, check: _Check) -> list[Finding]:
             findings.append(
                 _finding(
                     rule,
+                    FindingCode.HASHTAG_TO_AVOID,
                     f"{check.text[tag.start : tag.end]} is on the school's list of hashtags not to use.",
                     tag.start,
                     tag.end,
@@ -376,17 +412,27 @@ def _check_hashtags(rule: CompiledRule, check: _Check) -> list[Finding]:
     for folded, tag in rule.prepared["required"].items():
         if folded not in used:
             findings.append(
-                _finding(rule, f"Posts on this account include #{tag}. Add it to the post.", end, end, f"#{tag}")
+                _finding(
+                    rule,
+                    FindingCode.HASHTAG_MISSING,
+                    f"Posts on this account include #{tag}. Add it to the post.",
+                    end,
+                    end,
+                    f"#{tag}",
+                    fact=f"It does not include #{tag}, which the school's posts on this account carry.",
+                )
             )
     most = rule.settings["max_count"]
     if most is not None and len(tags) > most:
         findings.append(
             _finding(
                 rule,
+                FindingCode.TOO_MANY_HASHTAGS,
                 f"This post has {len(tags)} hashtags; the school's guidance is at most {most}. "
                 "Keep the ones that matter most.",
                 tags[most].start,
                 tags[-1].end,
+                fact=f"It has {len(tags)} hashtags; the school's own posts have at most {most}.",
             )
         )
     return findings
@@ -410,10 +456,12 @@ def _check_mentions(rule: CompiledRule, check: _Check) -> list[Finding]:
             findings.append(
                 _finding(
                     rule,
+                    FindingCode.MENTION_NOT_LISTED,
                     f"{written} is not on the school's list of accounts to mention. Check with the computing "
                     "lead before tagging another account.",
                     special.start,
                     special.end,
+                    fact=f"{written} is not on the school's list of accounts to mention.",
                 )
             )
         elif special.kind == "link" and not any(
@@ -422,10 +470,12 @@ def _check_mentions(rule: CompiledRule, check: _Check) -> list[Finding]:
             findings.append(
                 _finding(
                     rule,
+                    FindingCode.LINK_NOT_TRUSTED,
                     f"The link to {special.value} is not to one of the school's trusted websites. Check that "
                     "it is safe and suitable for families before posting it.",
                     special.start,
                     special.end,
+                    fact=f"The link to {special.value} is not to one of the school's trusted websites.",
                 )
             )
     return findings
@@ -455,11 +505,24 @@ def _prepare_tone(settings: dict) -> tuple:
     )
 
 
-_TONE_MESSAGES = {
-    _NEGATIVE: "“{}” sounds negative. Posts describe what happened in positive, factual words.",
-    _FRAMING: "“{}” starts on a negative note. Say what is happening plainly, e.g. “The trip is now on Friday.”",
-    _OPINION: "“{}” gives a personal opinion. Posts speak for the school: say what happened, not what you think.",
-    _SCHOOL_WORD: "“{}” is on the school's list of words to avoid in posts.",
+# For each kind of tone finding: its code, the fact, and the advice to the author of a school draft.
+_TONE = {
+    _NEGATIVE: (
+        FindingCode.TONE_NEGATIVE,
+        "“{}” sounds negative.",
+        "Posts describe what happened in positive, factual words.",
+    ),
+    _FRAMING: (
+        FindingCode.TONE_NEGATIVE_START,
+        "“{}” starts on a negative note.",
+        "Say what is happening plainly, e.g. “The trip is now on Friday.”",
+    ),
+    _OPINION: (
+        FindingCode.TONE_OPINION,
+        "“{}” gives a personal opinion.",
+        "Posts speak for the school: say what happened, not what you think.",
+    ),
+    _SCHOOL_WORD: (FindingCode.TONE_WORD_TO_AVOID, "“{}” is on the school's list of words to avoid in posts.", ""),
 }
 
 
@@ -472,8 +535,9 @@ def _check_tone(rule: CompiledRule, check: _Check) -> list[Finding]:
         if first in analysis.special_word_indexes:
             continue
         start, stop = words[first].start, words[end - 1].end
-        kind = kinds[tuple(word.text for word in words[first:end])]
-        findings.append(_finding(rule, _TONE_MESSAGES[kind].format(check.text[start:stop]), start, stop))
+        code, fact, advice = _TONE[kinds[tuple(word.text for word in words[first:end])]]
+        fact = fact.format(check.text[start:stop])
+        findings.append(_finding(rule, code, f"{fact} {advice}".strip(), start, stop, fact=fact))
     return findings
 
 
@@ -516,7 +580,13 @@ def _capitals(rule: CompiledRule, check: _Check) -> list[Finding]:
         suggestion = first.upper() + word.original[1:]
         findings.append(
             _finding(
-                rule, f"Start the sentence with a capital letter: “{suggestion}”.", word.start, word.end, suggestion
+                rule,
+                FindingCode.SENTENCE_CAPITAL,
+                f"Start the sentence with a capital letter: “{suggestion}”.",
+                word.start,
+                word.end,
+                suggestion,
+                fact=f"A sentence starts without a capital letter: “{word.original}”.",
             )
         )
     return findings
@@ -548,6 +618,7 @@ def _repeated_words(rule: CompiledRule, check: _Check) -> list[Finding]:
             findings.append(
                 _finding(
                     rule,
+                    FindingCode.REPEATED_WORD,
                     f"“{word.original} {following.original}”: the word is there twice.",
                     word.start,
                     following.end,
@@ -587,7 +658,8 @@ def _brackets(rule: CompiledRule, check: _Check) -> list[Finding]:
     if len(straight_quotes) % 2:
         unmatched.append((straight_quotes[-1], 'This quotation mark (") is not closed.'))
     return [
-        _finding(rule, message, position, position + 1) for position, message in sorted(unmatched)[:_FINDINGS_PER_RULE]
+        _finding(rule, FindingCode.UNMATCHED_BRACKET, message, position, position + 1)
+        for position, message in sorted(unmatched)[:_FINDINGS_PER_RULE]
     ]
 
 
@@ -627,10 +699,12 @@ def _shouting(rule: CompiledRule, check: _Check) -> list[Finding]:
             findings.append(
                 _finding(
                     rule,
+                    FindingCode.SHOUTING,
                     "Writing in capitals reads as shouting. Use capitals only to start sentences and names.",
                     first.start,
                     last.end,
                     _calmed(check.text, [analysis.words[index] for index in loud], first.start, last.end),
+                    fact="It is written in capitals, which reads as shouting.",
                 )
             )
 
@@ -701,10 +775,12 @@ def _check_spelling(rule: CompiledRule, check: _Check) -> list[Finding]:
     findings = [
         _finding(
             rule,
+            FindingCode.AMERICAN_SPELLING,
             f"“{original}” is the American spelling. British English spells it “{_same_case(british, original)}”.",
             start,
             end,
             _same_case(british, original),
+            fact=f"“{original}” is the American spelling.",
         )
         for start, end, original, british in american
     ]
@@ -723,10 +799,12 @@ def _check_spelling(rule: CompiledRule, check: _Check) -> list[Finding]:
             continue  # a capitalised word close to no common word is most likely a name or a place
         if suggestion is not None:
             suggestion = _same_case(suggestion, original)
-            message = f"“{original}” may be misspelt. Did you mean “{suggestion}”?"
+            code, fact = FindingCode.MISSPELT, f"“{original}” may be misspelt."
+            message = f"{fact} Did you mean “{suggestion}”?"
         else:
-            message = f"“{original}” is not in the dictionary. Check the spelling, or ask for it to be added."
-        findings.append(_finding(rule, message, start, end, suggestion))
+            code, fact = FindingCode.NOT_IN_DICTIONARY, f"“{original}” is not in the dictionary."
+            message = f"{fact} Check the spelling, or ask for it to be added."
+        findings.append(_finding(rule, code, message, start, end, suggestion, fact=fact))
     return sorted(findings, key=lambda finding: finding.start)
 
 
@@ -789,9 +867,11 @@ def _check_length(rule: CompiledRule, check: _Check) -> list[Finding]:
     return [
         _finding(
             rule,
+            FindingCode.TOO_LONG,
             f"The post is {length} {unit} long and the limit is {limit}. Shorten it by {length - limit}.",
             low,
             len(text),
+            fact=f"It is {length} {unit} long; the limit for the school's posts is {limit}.",
         )
     ]
 

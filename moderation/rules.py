@@ -39,6 +39,65 @@ class Scope(models.TextChoices):
     ACCOUNT = "account", "One account"
 
 
+class FindingCode(models.TextChoices):
+    """What kind of thing a finding is about, finer than its rule (tone: negative, opinion...).
+
+    The engine's `Finding.message` is advice to the author of a school draft ("Remove it.").
+    Other pages that show findings about text the school did not write (the mentions inbox)
+    word their own advice for each code, so every code must stay stable once stored.
+    """
+
+    OFFENSIVE_LANGUAGE = "offensive_language", "Offensive language"
+    PUPIL_FULL_NAME = "pupil_full_name", "A pupil's full name"
+    PUPIL_FIRST_NAME = "pupil_first_name", "A pupil's first name with photos"
+    HASHTAG_TO_AVOID = "hashtag_to_avoid", "A hashtag to avoid"
+    HASHTAG_MISSING = "hashtag_missing", "A required hashtag is missing"
+    TOO_MANY_HASHTAGS = "too_many_hashtags", "Too many hashtags"
+    MENTION_NOT_LISTED = "mention_not_listed", "An account not on the list to mention"
+    LINK_NOT_TRUSTED = "link_not_trusted", "A link to a website not on the trusted list"
+    TONE_NEGATIVE = "tone_negative", "Negative words"
+    TONE_NEGATIVE_START = "tone_negative_start", "A negative start"
+    TONE_OPINION = "tone_opinion", "A personal opinion"
+    TONE_WORD_TO_AVOID = "tone_word_to_avoid", "A word to avoid"
+    SENTENCE_CAPITAL = "sentence_capital", "A sentence without a capital letter"
+    REPEATED_WORD = "repeated_word", "A word twice"
+    UNMATCHED_BRACKET = "unmatched_bracket", "A bracket or quotation mark not closed"
+    SHOUTING = "shouting", "Capitals"
+    AMERICAN_SPELLING = "american_spelling", "American spelling"
+    MISSPELT = "misspelt", "A word that may be misspelt"
+    NOT_IN_DICTIONARY = "not_in_dictionary", "A word not in the dictionary"
+    TOO_LONG = "too_long", "Too long"
+
+    @property
+    def rule(self) -> "RuleType":
+        return FINDING_RULES[self]
+
+
+# The rule that reports each kind of finding.
+FINDING_RULES = {
+    FindingCode.OFFENSIVE_LANGUAGE: RuleType.OFFENSIVE_LANGUAGE,
+    FindingCode.PUPIL_FULL_NAME: RuleType.PUPIL_FULL_NAMES,
+    FindingCode.PUPIL_FIRST_NAME: RuleType.PUPIL_FIRST_NAMES,
+    FindingCode.HASHTAG_TO_AVOID: RuleType.HASHTAGS,
+    FindingCode.HASHTAG_MISSING: RuleType.HASHTAGS,
+    FindingCode.TOO_MANY_HASHTAGS: RuleType.HASHTAGS,
+    FindingCode.MENTION_NOT_LISTED: RuleType.MENTIONS_AND_LINKS,
+    FindingCode.LINK_NOT_TRUSTED: RuleType.MENTIONS_AND_LINKS,
+    FindingCode.TONE_NEGATIVE: RuleType.TONE,
+    FindingCode.TONE_NEGATIVE_START: RuleType.TONE,
+    FindingCode.TONE_OPINION: RuleType.TONE,
+    FindingCode.TONE_WORD_TO_AVOID: RuleType.TONE,
+    FindingCode.SENTENCE_CAPITAL: RuleType.GRAMMAR,
+    FindingCode.REPEATED_WORD: RuleType.GRAMMAR,
+    FindingCode.UNMATCHED_BRACKET: RuleType.GRAMMAR,
+    FindingCode.SHOUTING: RuleType.GRAMMAR,
+    FindingCode.AMERICAN_SPELLING: RuleType.SPELLING,
+    FindingCode.MISSPELT: RuleType.SPELLING,
+    FindingCode.NOT_IN_DICTIONARY: RuleType.SPELLING,
+    FindingCode.TOO_LONG: RuleType.LENGTH,
+}
+
+
 MAX_LIST_ENTRIES = 500
 MAX_ENTRY_LENGTH = 100
 MAX_HASHTAGS = 30

@@ -7,6 +7,7 @@ from enum import StrEnum
 from itertools import groupby
 
 from django.db.models import F, Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -443,17 +444,21 @@ CALENDAR_PUBLISHED_DAYS = 14
 CALENDAR_PUBLISHED_LIMIT = 50
 
 
-def post_calendar(*, school, now: datetime | None = None) -> PostCalendar:
-    """Posts on their way out, grouped by the day they go (school time), and those published lately.
+def post_calendar(*, school, now: datetime | None = None, account_id: int | None = None) -> PostCalendar:
+    """Posts on their way out, grouped by the day they go (school time), and those published lately;
+    all the school's accounts, or one.
 
     A fixed number of queries whatever the number of posts: one for posts on their way, one for
     those published, each with its photos prefetched.
     """
     now = now or timezone.now()
+    listed = _listed_posts(school=school)
+    if account_id is not None:
+        listed = listed.filter(account_id=account_id)
     on_the_way = list(
-        _listed_posts(school=school)
-        .filter(status__in=[PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.SCHEDULED, PostStatus.FAILED])
-        .order_by(F("publish_at").asc(nulls_first=True), "decided_at", "pk")[:CALENDAR_SCHEDULED_LIMIT]
+        listed.filter(
+            status__in=[PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.SCHEDULED, PostStatus.FAILED]
+        ).order_by(F("publish_at").asc(nulls_first=True), "decided_at", "pk")[:CALENDAR_SCHEDULED_LIMIT]
     )
     scheduled = [post for post in on_the_way if post.status == PostStatus.SCHEDULED]
     days = [
@@ -461,8 +466,7 @@ def post_calendar(*, school, now: datetime | None = None) -> PostCalendar:
         for day, group in groupby(scheduled, key=lambda post: timezone.localdate(post.publish_at))
     ]
     published = list(
-        _listed_posts(school=school)
-        .select_related("decided_by")
+        listed.select_related("decided_by")
         .filter(status=PostStatus.PUBLISHED, published_at__gte=now - timedelta(days=CALENDAR_PUBLISHED_DAYS))
         .order_by("-published_at", "-pk")[:CALENDAR_PUBLISHED_LIMIT]
     )
@@ -473,6 +477,36 @@ def post_calendar(*, school, now: datetime | None = None) -> PostCalendar:
         published=published,
         truncated=len(on_the_way) >= CALENDAR_SCHEDULED_LIMIT,
     )
+
+
+# The month and week views: posts that went out, are going out or failed to, placed at their moment.
+CALENDAR_STATUSES = (
+    PostStatus.SCHEDULED,
+    PostStatus.APPROVED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.FAILED,
+    PostStatus.TAKEN_DOWN,
+)
+
+
+def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | None = None) -> list[Post]:
+    """The school's posts whose moment falls in [start, end), in order, in one query whatever their number.
+
+    A post's moment (`calendar_at`) is when it was published; before that, when it is due to be
+    (`publish_at`); for a post sent "now", when publishing began or, before that, when it was approved.
+    Only what a calendar entry shows is loaded: never the account's credentials.
+    """
+    posts = (
+        Post.objects.filter(account__school=school, status__in=CALENDAR_STATUSES)
+        .annotate(calendar_at=Coalesce("published_at", "publish_at", "publishing_started_at", "decided_at"))
+        .filter(calendar_at__gte=start, calendar_at__lt=end)
+        .select_related("account")
+        .only("id", "status", "text", "account__id", "account__handle", "account__display_name")
+    )
+    if account_id is not None:
+        posts = posts.filter(account_id=account_id)
+    return list(posts.order_by("calendar_at", "pk"))
 
 
 @dataclass(frozen=True)

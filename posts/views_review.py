@@ -3,7 +3,8 @@ of scheduled and published posts. Views are thin: reads through posts.selectors,
 decision through posts.services, whose errors become messages on the page."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from accounts.selectors import social_accounts_for_school
 from consent.checks import Stage, check_post_consent
 from networks.x.tweet_text import TWITTER_TEXT_V3, weighted_length
 
+from . import calendar as dates
 from . import selectors, services
 from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
 from .getters import get_post
@@ -235,11 +237,131 @@ def review_comment(request, pk: int):
     return redirect(reverse("review_post", args=[post.pk]) + "#comments")
 
 
+# The calendar: month, week and day views of what goes out when, and the list of what is on its way.
+
+# Entries a month's day shows before "+N more", so a busy day keeps the grid readable on an iPad.
+MONTH_ENTRIES_PER_DAY = 3
+
+# Each status in words (never colour alone), and the class that gives it its look and icon.
+_CALENDAR_STATUS = {
+    PostStatus.SCHEDULED: ("Scheduled", "scheduled"),
+    PostStatus.APPROVED: ("Going out now", "going"),
+    PostStatus.PUBLISHING: ("Going out now", "going"),
+    PostStatus.PUBLISHED: ("Published", "published"),
+    PostStatus.FAILED: ("Failed: not published", "failed"),
+    PostStatus.TAKEN_DOWN: ("Taken down", "taken-down"),
+}
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One post as a calendar shows it: its time (school time), account, first words and status."""
+
+    post: Post
+    at: datetime
+    status_label: str
+    status_class: str
+
+    @property
+    def failed(self) -> bool:
+        return self.post.status == PostStatus.FAILED
+
+
+def _calendar_entry(post: Post) -> CalendarEntry:
+    label, css = _CALENDAR_STATUS.get(post.status, (post.get_status_display(), "other"))
+    return CalendarEntry(post=post, at=timezone.localtime(post.calendar_at), status_label=label, status_class=css)
+
+
+def _day_label(day: dates.Day) -> str:
+    """A month's day as a screen reader says it: "Today, Tuesday 8 December, 2 posts" (with the
+    year for the days of the months around it, which may be another year)."""
+    name = dates.day_name(day.day, year=not day.in_period)
+    count = f"{day.count} post{'s' if day.count != 1 else ''}" if day.count else "no posts"
+    return f"{'Today, ' if day.is_today else ''}{name}, {count}"
+
+
+def _calendar_links(chosen: dates.Chosen, today: date, account) -> dict:
+    """The addresses of the other periods and views, each keeping the account chosen."""
+    period = chosen.period
+
+    def url(view: dates.View, when: str | None = None) -> str:
+        query = {"view": view.value}
+        if when:
+            query["date"] = when
+        if account is not None:
+            query["account"] = account.pk
+        return f"{reverse('post_calendar')}?{urlencode(query)}"
+
+    focus = period.focus_day(today) if chosen.view != dates.View.LIST else today
+    previous, following = period.previous, period.next
+    return {
+        "previous": url(period.view, previous.param) if previous else "",
+        "next": url(period.view, following.param) if following else "",
+        "today": url(period.view, dates.period_for(period.view, today).param),
+        "views": [
+            (dates.View.MONTH, "Month", url(dates.View.MONTH, dates.period_for(dates.View.MONTH, focus).param)),
+            (dates.View.WEEK, "Week", url(dates.View.WEEK, dates.period_for(dates.View.WEEK, focus).param)),
+            (dates.View.LIST, "List", url(dates.View.LIST)),
+        ],
+    }
+
+
 @require_GET
 @school_member_required(Perm.APPROVE_POSTS)
 def post_calendar(request):
-    """What goes out when: posts on their way by day (school time), then those published lately."""
-    calendar = selectors.post_calendar(school=request.school)
+    """What goes out when, for all the accounts the approver may see or one of them: a month (the
+    default), a week or a day of scheduled, published and failed posts, or the list of what is on
+    its way. Days and times are the school's (its time zone); the period is in the address."""
+    today = timezone.localdate()
+    chosen = dates.choose(request.GET.get("view"), request.GET.get("date"), today=today)
+    if chosen.problem:
+        messages.warning(request, chosen.problem)
+    accounts = [
+        account
+        for account in social_accounts_for_school(school=request.school).defer("credentials").order_by("kind", "handle")
+        if may_approve_for(request.membership, account)
+    ]
+    account = next((a for a in accounts if str(a.pk) == request.GET.get("account")), None)
+    links = _calendar_links(chosen, today, account)
+    context = {
+        "view": chosen.view,
+        "period": chosen.period,
+        "accounts": accounts,
+        "chosen_account": account,
+        "links": links,
+        "today": today,
+        "timezone_name": timezone.get_current_timezone_name(),
+    }
+    if chosen.view == dates.View.LIST:
+        return render(
+            request,
+            "posts/review_calendar.html",
+            {**context, **_calendar_list(school=request.school, account_id=account.pk if account else None)},
+        )
+
+    start, end = dates.bounds(chosen.period, timezone.get_current_timezone())
+    posts = selectors.calendar_posts(
+        school=request.school, start=start, end=end, account_id=account.pk if account else None
+    )
+    days = dates.lay_out(
+        chosen.period, [_calendar_entry(post) for post in posts], day_of=lambda entry: entry.at.date(), today=today
+    )
+    context.update(
+        days=days,
+        weeks=[
+            [(day, _day_label(day), *dates.preview(day.items, MONTH_ENTRIES_PER_DAY)) for day in days[at : at + 7]]
+            for at in range(0, len(days), 7)
+        ],
+        posts_in_period=sum(day.count for day in days if day.in_period),
+        failed_in_period=sum(1 for day in days if day.in_period for entry in day.items if entry.failed),
+        weekdays=[f"{day.day:%A}" for day in days[:7]],
+    )
+    return render(request, "posts/review_calendar.html", context)
+
+
+def _calendar_list(*, school, account_id: int | None) -> dict:
+    """The list view: posts on their way by day (school time), then those published lately."""
+    calendar = selectors.post_calendar(school=school, account_id=account_id)
     upcoming = [*calendar.going_out, *calendar.failed, *(post for day in calendar.days for post in day.posts)]
     consent = selectors.queue_consent_status(upcoming)
 
@@ -252,18 +374,12 @@ def post_calendar(request):
         ]
 
     today = timezone.localdate()
-    return render(
-        request,
-        "posts/review_calendar.html",
-        {
-            "going_out": rows(calendar.going_out),
-            "failed": rows(calendar.failed),
-            "days": [(day.day, rows(day.posts)) for day in calendar.days],
-            "published": calendar.published,
-            "truncated": calendar.truncated,
-            "today": today,
-            "tomorrow": today + timedelta(days=1),
-            "timezone_name": timezone.get_current_timezone_name(),
-            "published_days": selectors.CALENDAR_PUBLISHED_DAYS,
-        },
-    )
+    return {
+        "going_out": rows(calendar.going_out),
+        "failed": rows(calendar.failed),
+        "list_days": [(day.day, rows(day.posts)) for day in calendar.days],
+        "published": calendar.published,
+        "truncated": calendar.truncated,
+        "tomorrow": today + timedelta(days=1),
+        "published_days": selectors.CALENDAR_PUBLISHED_DAYS,
+    }

@@ -69,15 +69,16 @@ def test_the_queue_does_the_same_queries_for_3_posts_as_for_30(client_for, staff
     assert few == many
 
 
-def test_the_calendar_does_the_same_queries_for_3_posts_as_for_30(client_for, staff, make_listed_posts):
+@pytest.mark.parametrize("query", [{"view": "list"}, {"view": "month"}, {"view": "week"}])
+def test_the_calendar_does_the_same_queries_for_3_posts_as_for_30(client_for, staff, make_listed_posts, query):
     client = client_for(staff.head)
     make_listed_posts(2, PostStatus.SCHEDULED)
     make_listed_posts(1, PostStatus.PUBLISHED)
-    few = _queries(client, reverse("post_calendar"))
+    few = _queries(client, reverse("post_calendar"), query)
     make_listed_posts(18, PostStatus.SCHEDULED)
     make_listed_posts(6, PostStatus.PUBLISHED)
     make_listed_posts(3, PostStatus.APPROVED)
-    many = _queries(client, reverse("post_calendar"))
+    many = _queries(client, reverse("post_calendar"), query)
     assert few == many
 
 

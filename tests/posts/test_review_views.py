@@ -403,9 +403,9 @@ def test_calendar_groups_scheduled_posts_by_school_day_and_lists_recent_posts(cl
         status=PostStatus.PUBLISHED, external_id="1", published_at=timezone.now() - timedelta(days=1)
     )
 
-    response = client_for(staff.head).get(reverse("post_calendar"))
+    response = client_for(staff.head).get(reverse("post_calendar"), {"view": "list"})
 
-    days = [(day, [row.post.text for row in rows]) for day, rows in response.context["days"]]
+    days = [(day, [row.post.text for row in rows]) for day, rows in response.context["list_days"]]
     assert days == [(tomorrow_morning.date(), ["Trip reminder"]), (later.date(), ["Book fair", "Cake sale"])]
     assert [post.text for post in response.context["published"]] == ["Harvest festival"]
     page = _page(response)
@@ -459,7 +459,7 @@ def test_lists_show_nothing_of_another_school(client_for, staff, outsider):
     services.post_submit(actor=outsider.head, post=theirs)
     client = client_for(staff.head)
     for name in ("review_queue", "post_calendar"):
-        for query in ({}, {"status": "all"}, {"account": outsider.account.pk}):
+        for query in ({}, {"status": "all"}, {"account": outsider.account.pk}, {"view": "list"}):
             page = _page(client.get(reverse(name), query))
             assert "Beta secret news" not in page and "beta_school" not in page
 
