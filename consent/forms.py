@@ -16,8 +16,8 @@ class ConsentRecordForm(forms.ModelForm):
         widgets = {
             "purpose": forms.RadioSelect,
             "decision": forms.RadioSelect,
-            "decided_on": forms.DateInput(attrs={"type": "date"}),
-            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
         labels = {"given_by_name": "Carer's name", "expires_on": "Ends on (leave empty: until the pupil leaves)"}
 
@@ -45,7 +45,9 @@ class BulkEntryForm(forms.Form):
         required=False, label="Carer's name when the form gives none", initial="Parent (admission form)"
     )
     relationship = forms.ChoiceField(choices=CarerRelationship.choices, initial=CarerRelationship.PARENT)
-    decided_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date on the forms")
+    decided_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label="Date on the forms"
+    )
 
     def __init__(self, *args, pupils, **kwargs):
         super().__init__(*args, **kwargs)

@@ -195,3 +195,17 @@ def test_other_names_longer_than_the_register_allows_are_refused_with_a_message(
     assert "200 characters" in response.content.decode()
     pupil.refresh_from_db()
     assert pupil.other_names == ""
+
+
+@pytest.mark.parametrize("page", ["bulk_entry", "pupil_detail"])
+def test_the_date_on_the_forms_starts_as_today_in_the_form_a_browser_date_field_reads(client, cast, make_pupil, page):
+    """A browser's date field takes only YYYY-MM-DD: "06/12/2026" leaves it empty, and a required
+    empty date stops the office from saving the forms at all."""
+    pupil = make_pupil(first_name="Ada", surname="A")
+    url = (
+        f"{reverse('consent_bulk_entry')}?class={cast.year3.pk}"
+        if page == "bulk_entry"
+        else reverse("consent_pupil", args=[pupil.pk])
+    )
+    html = _signed_in(client, cast.office).get(url).content.decode()
+    assert f'type="date" name="decided_on" value="{_today().isoformat()}"' in html
