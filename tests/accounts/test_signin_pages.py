@@ -10,13 +10,14 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.core import mail
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
 
-from ..factories import PASSWORD, make_member, totp_code
+from ..factories import PASSWORD, enable_totp, make_member, totp_code
 
 # allauth's own headings: seeing one of these alone means a stock page slipped through.
 STOCK_HEADINGS = {
@@ -238,8 +239,6 @@ def test_a_wrong_code_at_sign_in_is_explained(client, staff):
 
 
 def test_a_recovery_code_signs_an_approver_in(client, staff):
-    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-
     recovery_code = RecoveryCodes.activate(staff.head.user).get_unused_codes()[0]
     sign_in(client, "head@alpha.test")
     client.post(reverse("mfa_authenticate"), {"code": recovery_code})
@@ -326,8 +325,6 @@ def test_an_approver_is_told_why_the_app_cannot_be_switched_off(client_for, staf
 
 
 def test_a_teacher_can_switch_their_optional_authenticator_off(client_for, staff):
-    from ..factories import enable_totp
-
     enable_totp(staff.teacher.user)
     client = client_for(staff.teacher)
     confirm_password(client)
