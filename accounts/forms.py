@@ -2,6 +2,7 @@ from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
+from django.core.exceptions import ValidationError
 
 from .models import ClassGroup, Role, SocialAccount
 from .permissions import grantable_roles
@@ -76,6 +77,9 @@ class SocialAccountForm(forms.ModelForm):
 
 
 _CODE_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+# Both forms take a code from the app or, instead, a recovery code (allauth checks either).
+_CODE_LABEL = "Code"
+_CODE_HELP = "The six digits your authenticator app shows now, or one of your eight-digit recovery codes."
 
 
 class SecondFactorCodeForm(AuthenticateForm):
@@ -84,12 +88,16 @@ class SecondFactorCodeForm(AuthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(_CODE_INPUT)
+        self.fields["code"].label = _CODE_LABEL
+        self.fields["code"].help_text = _CODE_HELP
 
 
 class SecondFactorReauthenticateForm(ReauthenticateForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(_CODE_INPUT)
+        self.fields["code"].label = _CODE_LABEL
+        self.fields["code"].help_text = _CODE_HELP
 
 
 class ActivateAuthenticatorForm(ActivateTOTPForm):
@@ -97,3 +105,16 @@ class ActivateAuthenticatorForm(ActivateTOTPForm):
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.update(_CODE_INPUT)
         self.fields["code"].label = "Six-digit code from the app"
+
+    def clean_code(self) -> str:
+        # No recovery codes exist yet at set-up, so the sign-in message about them would mislead.
+        try:
+            return super().clean_code()
+        except ValidationError as error:
+            if error.code != "incorrect_code":
+                raise
+            raise ValidationError(
+                "That code didn't match. Check that the app scanned the QR code on this page, not an older one, "
+                "then type the six digits it shows now.",
+                code="incorrect_code",
+            ) from error

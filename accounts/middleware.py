@@ -1,7 +1,6 @@
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 
@@ -9,6 +8,9 @@ from .permissions import requires_second_factor
 from .selectors import active_memberships_for_user
 
 SCHOOL_SESSION_KEY = "school_id"
+# Where someone was going when the portal stopped them to set up their second sign-in step:
+# the recovery codes page's "continue" takes them there (accounts.views_signin.signin_continue).
+SIGN_IN_NEXT_SESSION_KEY = "sign_in_next"
 
 
 class SchoolMembershipMiddleware:
@@ -36,6 +38,7 @@ class SchoolMembershipMiddleware:
 
 # What an approver may still reach before setting up their authenticator app.
 _SECOND_FACTOR_SETUP_VIEWS = {
+    "second_factor_required",
     "mfa_index",
     "mfa_activate_totp",
     "mfa_view_recovery_codes",
@@ -58,12 +61,9 @@ class RequireSecondFactorMiddleware:
 
     def __call__(self, request):
         if self._must_set_up_second_factor(request):
-            messages.warning(
-                request,
-                "Your role lets you approve posts or manage staff, so your sign-in needs a second "
-                "step. Set up an authenticator app to continue.",
-            )
-            return redirect("mfa_activate_totp")
+            if request.method == "GET" and not getattr(request, "htmx", False):
+                request.session[SIGN_IN_NEXT_SESSION_KEY] = request.get_full_path()
+            return redirect("second_factor_required")
         return self.get_response(request)
 
     def _must_set_up_second_factor(self, request) -> bool:

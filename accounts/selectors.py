@@ -1,7 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from .models import ClassGroup, Invitation, Membership, School, SocialAccount
-from .permissions import may_draft_for
+from .permissions import may_draft_for, requires_second_factor
 
 
 def memberships_with_roles() -> QuerySet[Membership]:
@@ -12,6 +12,11 @@ def memberships_with_roles() -> QuerySet[Membership]:
 
 def active_memberships_for_user(*, user) -> QuerySet[Membership]:
     return memberships_with_roles().filter(user=user, is_active=True).order_by("school__name")
+
+
+def second_factor_required_for_user(*, user) -> bool:
+    """Whether any school this person works at needs them to sign in with a second factor."""
+    return any(requires_second_factor(membership) for membership in active_memberships_for_user(user=user))
 
 
 def staff_for_school(*, school: School) -> QuerySet[Membership]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_preferences
+from . import views, views_preferences, views_signin
 
 urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("staff/invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("school/switch/", views.school_switch, name="school_switch"),
+    path("sign-in/second-step/", views_signin.second_factor_required, name="second_factor_required"),
+    path("sign-in/continue/", views_signin.signin_continue, name="signin_continue"),
     path("preferences/email/", views_preferences.email_preferences, name="email_preferences"),
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),

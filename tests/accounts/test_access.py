@@ -38,6 +38,9 @@ VIEWS = {
     "x_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
     "x_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
     "school_switch": ("post", None, ALL_ROLES),
+    # Sign-in steps around allauth's pages: anyone signed in is sent on from them.
+    "second_factor_required": ("get", None, ALL_ROLES),
+    "signin_continue": ("get", None, ALL_ROLES),
     "consent_register": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_bulk_entry": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_coverage": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.OFFICE_ADMIN]),

@@ -19,13 +19,13 @@ def head_without_totp(school):
 def test_approver_without_authenticator_is_sent_to_set_one_up(client_for, head_without_totp, page):
     response = client_for(head_without_totp).get(reverse(page))
     assert response.status_code == 302
-    assert response.url == reverse("mfa_activate_totp")
+    assert response.url == reverse("second_factor_required")
 
 
 @pytest.mark.parametrize("role", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.OFFICE_ADMIN])
 def test_every_approving_or_managing_role_needs_a_second_factor(client_for, school, role):
     member = make_member(school, f"{role}@alpha.test", [role])
-    assert client_for(member).get(reverse("dashboard")).url == reverse("mfa_activate_totp")
+    assert client_for(member).get(reverse("dashboard")).url == reverse("second_factor_required")
 
 
 @pytest.mark.parametrize("role", [Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT, Role.COMPUTING_LEAD])
@@ -36,7 +36,7 @@ def test_roles_that_cannot_approve_do_not_need_one(client_for, school, role):
 
 def test_new_approver_sets_up_an_authenticator_then_reaches_the_portal(client, head_without_totp):
     client.post(reverse("account_login"), {"login": "newhead@alpha.test", "password": PASSWORD})
-    assert client.get(reverse("staff_list")).url == reverse("mfa_activate_totp")
+    assert client.get(reverse("staff_list")).url == reverse("second_factor_required")
     # allauth asks for the password once more before a second factor can be added.
     assert client.get(reverse("mfa_activate_totp")).url.startswith(reverse("account_reauthenticate"))
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
@@ -54,7 +54,7 @@ def test_promotion_to_approver_makes_the_second_factor_required_at_once(client_f
     client = client_for(staff.teacher)
     assert client.get(reverse("dashboard")).status_code == 200
     staff.teacher.role_assignments.create(role=Role.SENIOR_LEADER)
-    assert client.get(reverse("dashboard")).url == reverse("mfa_activate_totp")
+    assert client.get(reverse("dashboard")).url == reverse("second_factor_required")
 
 
 def test_approver_cannot_switch_the_second_factor_off(client_for, staff):
