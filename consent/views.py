@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import school_member_required
@@ -11,7 +12,7 @@ from accounts.permissions import Perm
 from accounts.selectors import class_groups_for_school
 
 from . import selectors, services
-from .forms import BulkEntryForm, ConsentRecordForm, NeverPublishForm
+from .forms import BULK_PURPOSES, BulkEntryForm, ConsentRecordForm, NeverPublishForm
 from .models import CarerRelationship, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 
 
@@ -197,10 +198,21 @@ def bulk_entry(request):
         else:
             messages.success(request, f"Recorded {len(decisions)} decision(s) for {class_group}.")
             return redirect(f"{reverse('consent_register')}?class={class_group.pk}")
+    today = timezone.localdate()
+    rows = [
+        (
+            pupil,
+            [
+                (field, selectors.effective_consent(pupil, purpose, on=today))
+                for purpose, field in zip(BULK_PURPOSES, fields, strict=True)
+            ],
+        )
+        for pupil, fields in form.pupil_rows
+    ]
     return render(
         request,
         "consent/bulk_entry.html",
-        {"form": form, "class_group": class_group, "class_groups": class_groups},
+        {"form": form, "rows": rows, "class_group": class_group, "class_groups": class_groups},
     )
 
 

@@ -1,6 +1,8 @@
 """The office admin's register pages, as the office admin and the headteacher use them."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.db import connection
@@ -195,3 +197,34 @@ def test_other_names_longer_than_the_register_allows_are_refused_with_a_message(
     assert "200 characters" in response.content.decode()
     pupil.refresh_from_db()
     assert pupil.other_names == ""
+
+
+def _text(fragment: str) -> str:
+    """What a person reads in a piece of a page: no tags, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def test_a_pupils_page_says_each_answer_in_words(client, cast, pupil, add_record):
+    yesterday, last_month = _today() - dt.timedelta(days=1), _today() - dt.timedelta(days=30)
+    add_record(pupil, purpose=ConsentPurpose.SOCIAL_PHOTO, decided_on=last_month, withdrawn_on=yesterday)
+    add_record(pupil, purpose=ConsentPurpose.SOCIAL_NAME, decided_on=last_month)
+
+    page = _signed_in(client, cast.office).get(reverse("consent_pupil", args=[pupil.pk])).content.decode()
+
+    items = [_text(item) for item in re.findall(r'<li class="row">(.*?)</li>', page, re.S)]
+    assert items == [
+        f"Photo on social media Consent was withdrawn on {yesterday:%-d %B %Y}. Withdrawn",
+        "First name on social media Consent given, until the pupil leaves the school. Given",
+        "Photo on the school website No consent has been recorded for this. No answer yet",
+        "Press and media No consent has been recorded for this. No answer yet",
+    ]
+
+
+def test_the_paper_forms_page_shows_what_is_on_file_beside_each_choice(client, cast, make_pupil, add_record):
+    ada = make_pupil(first_name="Ada", surname="Adams")
+    add_record(ada, decided_on=_today() - dt.timedelta(days=30), decision=ConsentDecision.REFUSED)
+
+    page = _signed_in(client, cast.office).get(reverse("consent_bulk_entry"), {"class": cast.year3.pk}).content.decode()
+
+    (row,) = [_text(row) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S) if "Ada Adams" in row]
+    assert row == "Ada Adams On file now: Refused No change Yes No On file now: No answer yet No change Yes No"

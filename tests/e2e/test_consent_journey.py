@@ -135,7 +135,7 @@ def test_import_withdraw_and_take_down(
     register = office.get_by_role("table")
     for name in ("Amara Okafor", "Zoë Hughes", "Siobhán Murphy", "Oliver Bennett"):
         expect(register.get_by_role("row").filter(has_text=name)).to_contain_text("Year 3")
-    expect(register.get_by_role("row").filter(has_text="Amara Okafor")).to_contain_text("Yes")
+    expect(register.get_by_role("row").filter(has_text="Amara Okafor")).to_contain_text("Given")
 
     # Last week the class teacher's post with Amara in the photo went out; the public can see it.
     amara = Pupil.objects.get(first_name="Amara", surname="Okafor")
@@ -157,8 +157,10 @@ def test_import_withdraw_and_take_down(
     expect(office.get_by_role("status")).to_contain_text(
         "Photo on social media consent for Amara is withdrawn from today."
     )
-    # The badge a person reads at the end of the line: No.
-    expect(photo_consent).to_have_text(re.compile(r"^Photo on social media\s*Consent was withdrawn on .+\.\s*No\s*$"))
+    # The badge a person reads at the end of the line says it in a word.
+    expect(photo_consent).to_have_text(
+        re.compile(r"^Photo on social media\s*Consent was withdrawn on .+\.\s*Withdrawn\s*$")
+    )
     expect(photo_record).to_contain_text("withdrawn")
     expect(photo_record.get_by_role("button", name="Withdraw")).to_have_count(0)
     # Her name consent stands.
