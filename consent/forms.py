@@ -3,8 +3,11 @@ from collections.abc import Mapping
 from django import forms
 from django.utils import timezone
 
+from accounts.models import ClassGroup
+
 from .imports import FIELDS, MAX_FILE_BYTES
 from .models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord
+from .selectors import SUMMARY_PURPOSES, ConsentState, RegisterFilters, Roll
 
 
 class ConsentRecordForm(forms.ModelForm):
@@ -32,6 +35,77 @@ class NeverPublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only the headteacher can ever read this. Others see just “do not publish”.",
     )
+
+
+# The answers a register can be narrowed to, in the words its status badges use
+# (templates/consent/_status_badge.html). "Do not publish" and "Left the school" have filters of their own.
+ANSWER_CHOICES = [
+    ("", "Any answer"),
+    (ConsentState.GIVEN, "Given"),
+    (ConsentState.REFUSED, "Refused"),
+    (ConsentState.WITHDRAWN, "Withdrawn"),
+    (ConsentState.EXPIRED, "Expired"),
+    (ConsentState.NONE, "No answer yet"),
+    (ConsentState.DISPUTED, "Carers disagree"),
+]
+
+
+_NOT_A_CHOICE = {"invalid_choice": "Choose one of the options in the list."}
+
+
+class RegisterFilterForm(forms.Form):
+    """The register's search and filters. They travel in the address (GET), so a search can be
+    bookmarked, shared and reloaded, and the page works without JavaScript."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        error_messages={"max_length": "Type up to 100 letters of the name."},
+        label="Name",
+        help_text="First, preferred or other name, or surname. Accents are optional.",
+        widget=forms.SearchInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    purpose = forms.ChoiceField(
+        required=False,
+        label="Consent for",
+        choices=[("", "Photo or first name"), *((p, ConsentPurpose(p).label) for p in SUMMARY_PURPOSES)],
+        error_messages=_NOT_A_CHOICE,
+    )
+    answer = forms.ChoiceField(required=False, label="Answer", choices=ANSWER_CHOICES, error_messages=_NOT_A_CHOICE)
+    roll = forms.ChoiceField(
+        required=False,
+        label="Pupils",
+        choices=[("", "On roll today"), (Roll.LEFT, "Who have left"), (Roll.EVERYONE, "On roll and left")],
+        error_messages=_NOT_A_CHOICE,
+    )
+    never_publish = forms.BooleanField(required=False, label="Only pupils marked “Do not publish”")
+
+    def __init__(self, data, *, class_groups: list[ClassGroup]):
+        super().__init__(data)
+        self.class_groups = {str(class_group.pk): class_group for class_group in class_groups}
+        # "class", as the links from a pupil's page and the paper forms page have always said.
+        self.fields["class"] = forms.ChoiceField(
+            required=False,
+            label="Class",
+            choices=[("", "All classes"), *((pk, class_group.name) for pk, class_group in self.class_groups.items())],
+            error_messages={"invalid_choice": "That class is not on this school's list. Choose one from the list."},
+        )
+        self.order_fields(["q", "class", "roll", "purpose", "answer", "never_publish"])
+
+    def filters(self) -> RegisterFilters:
+        """The filters asked for. A value that is not one of the choices (an old bookmark, a class
+        since removed) is left out and shown as an error beside its field."""
+        self.is_valid()
+        data = self.cleaned_data
+        answer = data.get("answer")
+        return RegisterFilters(
+            search=data.get("q", ""),
+            class_group=self.class_groups.get(data.get("class", "")),
+            roll=Roll(data.get("roll") or Roll.ON_ROLL),
+            never_publish_only=data.get("never_publish", False),
+            state=ConsentState(answer) if answer else None,
+            purpose=data.get("purpose", ""),
+        )
 
 
 BULK_CHOICES = [("", "No change"), (ConsentDecision.GIVEN, "Yes"), (ConsentDecision.REFUSED, "No")]

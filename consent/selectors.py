@@ -5,19 +5,23 @@ publish?". It is a pure function of the pupil and their records, so a page that 
 records can ask it for every pupil without further queries.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from accounts.models import ClassGroup, Membership, Role, School
 
+from . import identity
 from .models import ConsentDecision, ConsentPurpose, ConsentRecord, Pupil
 
 
@@ -54,6 +58,20 @@ class RegisterRow:
     pupil: Pupil
     statuses: dict[str, ConsentStatus]
     summary: RegisterSummary
+
+    @property
+    def summary_statuses(self) -> list[tuple[str, ConsentStatus]]:
+        """(purpose label, status) for the purposes a class post touches, in the register's column order."""
+        return [(ConsentPurpose(purpose).label, self.statuses[purpose]) for purpose in SUMMARY_PURPOSES]
+
+    @property
+    def may_appear_with(self) -> str:
+        """The summary in words: what of this pupil a post may show."""
+        if self.summary == RegisterSummary.GREEN:
+            return "Photo and first name"
+        if self.summary == RegisterSummary.AMBER:
+            return "Photo only" if self.statuses[ConsentPurpose.SOCIAL_PHOTO].allowed else "First name only"
+        return "Neither"
 
 
 def _day(value: date) -> str:
@@ -200,14 +218,123 @@ def consent_register(
     Two queries whatever the number of pupils (pupils with their class, then their records).
     """
     on = on or timezone.localdate()
-    rows = []
-    for pupil in pupils_for_school(school=school, class_group=class_group, on=on):
-        records = list(pupil.consent_records.all())
-        statuses = {
-            purpose: effective_consent(pupil, purpose, on=on, records=records) for purpose in ConsentPurpose.values
-        }
-        rows.append(RegisterRow(pupil=pupil, statuses=statuses, summary=register_summary(statuses)))
-    return rows
+    return [_register_row(pupil, on=on) for pupil in pupils_for_school(school=school, class_group=class_group, on=on)]
+
+
+def _register_row(pupil: Pupil, *, on: date, purposes: Iterable[str] = ConsentPurpose.values) -> RegisterRow:
+    records = list(pupil.consent_records.all())
+    statuses = {purpose: effective_consent(pupil, purpose, on=on, records=records) for purpose in purposes}
+    return RegisterRow(pupil=pupil, statuses=statuses, summary=register_summary(statuses))
+
+
+# The register page: one class or one page of pupils at a time, found by name and narrowed by
+# consent, the never-publish flag and whether they are still on roll.
+
+REGISTER_PAGE_SIZE = 50
+
+
+class Roll(StrEnum):
+    ON_ROLL = "on_roll"
+    LEFT = "left"
+    EVERYONE = "everyone"
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    """What the register is asked to show. The defaults are every pupil on roll."""
+
+    search: str = ""
+    class_group: ClassGroup | None = None
+    roll: Roll = Roll.ON_ROLL
+    never_publish_only: bool = False
+    state: ConsentState | None = None
+    # The purpose `state` is looked for in; empty: either of SUMMARY_PURPOSES.
+    purpose: str = ""
+
+
+def register_page(
+    *,
+    school: School,
+    filters: RegisterFilters | None = None,
+    page: int | str = 1,
+    per_page: int = REGISTER_PAGE_SIZE,
+    on: date | None = None,
+) -> Page:
+    """One page of the register: a `RegisterRow` for each of at most `per_page` pupils of the
+    school that match `filters`, ordered by class, then surname. A page number out of range gives
+    the nearest page. The rows hold the statuses of SUMMARY_PURPOSES, the register's columns.
+
+    A fixed number of queries whatever the size of the school: a name search reads the school's
+    names once; then the count, the page's pupils and their records. Asked for a consent state, it
+    reads the records of every pupil the other filters leave (the state is worked out here, not in
+    SQL) and still shows one page of them.
+    """
+    filters = filters or RegisterFilters()
+    on = on or timezone.localdate()
+    records = Prefetch("consent_records", queryset=ConsentRecord.objects.filter(purpose__in=SUMMARY_PURPOSES))
+    pupils = _register_pupils(school=school, filters=filters, on=on).prefetch_related(records)
+    if filters.state is None:
+        result = Paginator(pupils, per_page).get_page(page)
+        result.object_list = [_register_row(pupil, on=on, purposes=SUMMARY_PURPOSES) for pupil in result.object_list]
+        return result
+    searched = [filters.purpose] if filters.purpose else SUMMARY_PURPOSES
+    rows = [_register_row(pupil, on=on, purposes=SUMMARY_PURPOSES) for pupil in pupils]
+    matching = [row for row in rows if any(row.statuses[purpose].state == filters.state for purpose in searched)]
+    return Paginator(matching, per_page).get_page(page)
+
+
+def _register_pupils(*, school: School, filters: RegisterFilters, on: date) -> QuerySet[Pupil]:
+    pupils = (
+        Pupil.objects.filter(school=school)
+        .select_related("class_group")
+        # Pupils not yet in a class come last, on SQLite as on PostgreSQL.
+        .order_by(
+            F("class_group__year_group").asc(nulls_last=True),
+            F("class_group__name").asc(nulls_last=True),
+            "surname",
+            "first_name",
+            "pk",
+        )
+    )
+    if filters.class_group is not None:
+        pupils = pupils.filter(class_group=filters.class_group)
+    on_roll = Q(leaving_date__isnull=True) | Q(leaving_date__gt=on)
+    if filters.roll == Roll.ON_ROLL:
+        pupils = pupils.filter(on_roll)
+    elif filters.roll == Roll.LEFT:
+        pupils = pupils.exclude(on_roll)
+    if filters.never_publish_only:
+        pupils = pupils.filter(never_publish=True)
+    if filters.search.strip():
+        pupils = _named(pupils, filters.search)
+    return pupils
+
+
+def _named(pupils: QuerySet[Pupil], search: str) -> QuerySet[Pupil]:
+    """The pupils with every word of `search` somewhere in their first, preferred, other names or
+    surname, ignoring case, accents and punctuation ("zoe" finds Zoë, "obrien" finds O'Brien).
+
+    The folding is the identity matcher's, which no database does the same way, so the names are
+    read once (one query for the school) and matched here.
+    """
+    words = identity.name_words(search)
+    if not words:
+        return pupils.none()
+    names = pupils.values_list("pk", "first_name", "preferred_name", "other_names", "surname")
+    matching = [
+        pk
+        for pk, first, preferred, other, surname in names
+        if all(any(word in name for name in _searchable(first, preferred, other, surname)) for word in words)
+    ]
+    return pupils.filter(pk__in=matching)
+
+
+@lru_cache(maxsize=4096)
+def _searchable(first: str, preferred: str, other: str, surname: str) -> tuple[str, ...]:
+    """Each name folded and run together ("Mary-Jane" is "maryjane"), and the whole name too, so
+    a search typed with or without its spaces and hyphens finds it."""
+    names = [first, preferred, *re.split(r"[,;/]", other), surname, f"{first}{surname}", f"{preferred}{surname}"]
+    return tuple(folded for folded in ("".join(identity.name_words(name)) for name in names if name) if folded)
 
 
 def never_publish_reason_for(*, actor: Membership, pupil: Pupil) -> str:

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import school_member_required
@@ -11,7 +12,7 @@ from accounts.permissions import Perm
 from accounts.selectors import class_groups_for_school
 
 from . import selectors, services
-from .forms import BulkEntryForm, ConsentRecordForm, NeverPublishForm
+from .forms import BULK_PURPOSES, BulkEntryForm, ConsentRecordForm, NeverPublishForm, RegisterFilterForm
 from .models import CarerRelationship, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 
 
@@ -25,20 +26,25 @@ def _chosen_class(request) -> ClassGroup | None:
 @require_GET
 @school_member_required(Perm.MANAGE_CONSENT)
 def register(request):
-    class_group = _chosen_class(request)
-    purposes = [ConsentPurpose.SOCIAL_PHOTO, ConsentPurpose.SOCIAL_NAME]
-    rows = [
-        (row, [row.statuses[purpose] for purpose in purposes])
-        for row in selectors.consent_register(school=request.school, class_group=class_group)
-    ]
+    """The register, a page of pupils at a time: found by name, narrowed by class, consent,
+    the never-publish flag and whether they have left, all in the address."""
+    class_groups = list(class_groups_for_school(school=request.school))
+    form = RegisterFilterForm(request.GET, class_groups=class_groups)
+    filters = form.filters()
+    page = selectors.register_page(school=request.school, filters=filters, page=request.GET.get("page", 1))
+    narrowed = filters != selectors.RegisterFilters()
     return render(
         request,
         "consent/register.html",
         {
-            "rows": rows,
-            "class_group": class_group,
-            "class_groups": class_groups_for_school(school=request.school),
-            "purposes": purposes,
+            "form": form,
+            "narrowed": narrowed,
+            # Nothing asked for but a class: an empty page means the class has no pupils yet.
+            "only_class": narrowed and filters == selectors.RegisterFilters(class_group=filters.class_group),
+            "page": page,
+            "page_links": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "class_group": filters.class_group,
+            "purposes": [ConsentPurpose(purpose) for purpose in selectors.SUMMARY_PURPOSES],
         },
     )
 
@@ -197,10 +203,21 @@ def bulk_entry(request):
         else:
             messages.success(request, f"Recorded {len(decisions)} decision(s) for {class_group}.")
             return redirect(f"{reverse('consent_register')}?class={class_group.pk}")
+    today = timezone.localdate()
+    rows = [
+        (
+            pupil,
+            [
+                (field, selectors.effective_consent(pupil, purpose, on=today))
+                for purpose, field in zip(BULK_PURPOSES, fields, strict=True)
+            ],
+        )
+        for pupil, fields in form.pupil_rows
+    ]
     return render(
         request,
         "consent/bulk_entry.html",
-        {"form": form, "class_group": class_group, "class_groups": class_groups},
+        {"form": form, "rows": rows, "class_group": class_group, "class_groups": class_groups},
     )
 
 

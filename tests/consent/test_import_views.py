@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,19 @@ def test_tidying_closes_interrupted_jobs_and_deletes_abandoned_uploads(client, c
 
     assert import_tidy(now=timezone.now() + timedelta(days=2)) == {"jobs_failed": 0, "uploads_deleted": 1}
     assert not default_storage.exists(abandoned)
+
+
+def test_the_check_page_says_what_the_portal_holds_now_in_the_registers_words(client, cast, make_pupil, add_record):
+    add_record(make_pupil(mis_id="A001", first_name="Child1", surname="Okafor"), purpose=ConsentPurpose.PRESS)
+    client = signed_in(client, cast.office)
+    upload(client, csv_file(pupil_row(1, Press="No"), pupil_row(2, Press="Yes")))
+    confirm_mapping(client)
+
+    page = client.get(reverse("consent_import_preview")).content.decode()
+
+    section = page[page.index("<h2>Consent decisions to record</h2>") :]
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    (existing,) = [row for row in rows if "Child1 Okafor" in row]
+    (new,) = [row for row in rows if "Child2 Okafor" in row]
+    assert existing.startswith("2 Child1 Okafor Press and media No ") and existing.endswith(" Given")
+    assert new.startswith("3 Child2 Okafor Press and media Yes ") and new.endswith(" No answer yet")

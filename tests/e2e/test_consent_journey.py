@@ -7,13 +7,15 @@ import re
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from consent.models import Pupil
+from consent.models import CarerRelationship, ConsentMethod, ConsentPurpose, Pupil
+from consent.services import consent_record
 from networks.base import PostPayload
 from networks.local.adapter import LocalNetwork
 from posts.models import Post, PostImage, PostStatus
 from posts.services import post_create
 
-from ..factories import totp_code
+from ..factories import make_class, totp_code
+from .ipad import assert_big_enough, assert_fits_the_ipad
 from .test_sign_in_journeys import CODE_URL, dashboard_url, fill_sign_in_form, main_menu, wait_for_a_fresh_code_window
 
 FILE_NAME = "Arbor export - Year 3.csv"
@@ -55,6 +57,11 @@ def expect_column_holds(page: Page, column: str, holds: str):
 def figure(page: Page, caption: str):
     """The big number on the card captioned, e.g., "new pupils"."""
     return page.locator("section.card").filter(has_text=caption).locator(".figure")
+
+
+def pupil_row(register, name: str):
+    """The register's row for one pupil, found by the row header that names them."""
+    return register.get_by_role("row").filter(has=register.page.get_by_role("rowheader", name=name))
 
 
 def publish_last_week(staff, accounts, pupil: Pupil) -> Post:
@@ -132,10 +139,23 @@ def test_import_withdraw_and_take_down(
     office.get_by_role("link", name="Back to the register").click()
 
     expect(office.get_by_role("heading", name="Pupils and consent")).to_be_visible()
-    register = office.get_by_role("table")
-    for name in ("Amara Okafor", "Zoë Hughes", "Siobhán Murphy", "Oliver Bennett"):
-        expect(register.get_by_role("row").filter(has_text=name)).to_contain_text("Year 3")
-    expect(register.get_by_role("row").filter(has_text="Amara Okafor")).to_contain_text("Yes")
+    # The office picks the class: its four pupils, each answer in words.
+    office.get_by_label("Class").select_option(label="Year 3")
+    office.get_by_role("button", name="Show pupils").click()
+    register = office.get_by_role("table", name="Year 3: consent for photos and first names")
+    expect(office.get_by_role("status")).to_have_text("4 pupils on roll in Year 3.")
+    for name, photo, first_name, may_appear in (
+        ("Amara Okafor", "Given", "Given", "Photo and first name"),
+        ("Zoë Hughes", "Given", "Refused", "Photo only"),
+        ("Siobhán Murphy", "Refused", "Given", "First name only"),
+        ("Oliver Bennett", "No answer yet", "No answer yet", "Neither"),
+    ):
+        expect(pupil_row(register, name).get_by_role("cell")).to_have_text([photo, first_name, may_appear])
+    # A name typed without its accent still finds her, and the class stays chosen.
+    office.get_by_label("Name").fill("siobhan")
+    office.get_by_role("button", name="Show pupils").click()
+    expect(office).to_have_url(re.compile(r"\?q=siobhan&class=\d+&"))
+    expect(register.get_by_role("rowheader")).to_have_text(["Siobhán Murphy"])
 
     # Last week the class teacher's post with Amara in the photo went out; the public can see it.
     amara = Pupil.objects.get(first_name="Amara", surname="Okafor")
@@ -144,9 +164,11 @@ def test_import_withdraw_and_take_down(
     public.goto(f"{live_server.url}/local/alpha_year3/")
     expect(public.get_by_text(POST_TEXT)).to_be_visible()
 
-    # Amara's parent withdraws photo consent; the office records it on her page.
+    # Amara's parent withdraws photo consent; the office finds her by name and records it on her page.
     open_from_menu(office, "Pupils and consent")
-    office.get_by_role("row").filter(has_text="Amara Okafor").get_by_role("link", name="Open").click()
+    office.get_by_label("Name").fill("Amara")
+    office.get_by_role("button", name="Show pupils").click()
+    office.get_by_role("table").get_by_role("link", name="Amara Okafor").click()
     expect(office.get_by_role("heading", name="Amara Okafor", level=1)).to_be_visible()
     photo_consent = office.get_by_role("listitem").filter(has_text="Photo on social media")
     expect(photo_consent).to_contain_text("Consent given")
@@ -157,8 +179,10 @@ def test_import_withdraw_and_take_down(
     expect(office.get_by_role("status")).to_contain_text(
         "Photo on social media consent for Amara is withdrawn from today."
     )
-    # The badge a person reads at the end of the line: No.
-    expect(photo_consent).to_have_text(re.compile(r"^Photo on social media\s*Consent was withdrawn on .+\.\s*No\s*$"))
+    # The badge a person reads at the end of the line says it in a word.
+    expect(photo_consent).to_have_text(
+        re.compile(r"^Photo on social media\s*Consent was withdrawn on .+\.\s*Withdrawn\s*$")
+    )
     expect(photo_record).to_contain_text("withdrawn")
     expect(photo_record.get_by_role("button", name="Withdraw")).to_have_count(0)
     # Her name consent stands.
@@ -187,3 +211,84 @@ def test_import_withdraw_and_take_down(
     public.reload()
     expect(public.get_by_role("heading", name="Alpha Year3")).to_be_visible()
     expect(public.get_by_text(POST_TEXT)).to_have_count(0)
+
+
+def test_office_finds_pupils_on_an_ipad_by_class_name_and_page(ipad: Page, live_server, staff, year3, screenshot_path):
+    """A large class on the iPad: fifty pupils to a page, found by name, the never-publish ones in words."""
+    year4 = make_class(year3.school, "Year 4", 4)
+    Pupil.objects.bulk_create(
+        Pupil(school=year3.school, class_group=year3, first_name=f"Child{n:02d}", surname="Example") for n in range(53)
+    )
+    zoe = Pupil.objects.create(school=year3.school, class_group=year3, first_name="Zoë", surname="Hughes")
+    for purpose, decision in ((ConsentPurpose.SOCIAL_PHOTO, "given"), (ConsentPurpose.SOCIAL_NAME, "refused")):
+        consent_record(
+            actor=staff.office,
+            pupil=zoe,
+            purpose=purpose,
+            decision=decision,
+            given_by_name="Ruth Hughes",
+            relationship=CarerRelationship.MOTHER,
+            method=ConsentMethod.ADMISSION_FORM,
+            decided_on=timezone.localdate() - dt.timedelta(days=30),
+        )
+    Pupil.objects.create(
+        school=year3.school, class_group=year3, first_name="Rebecca", surname="Cole", other_names="Bex"
+    )
+    Pupil.objects.create(
+        school=year3.school,
+        class_group=year4,
+        first_name="Maya",
+        surname="Stone",
+        never_publish=True,
+        never_publish_reason="Looked-after child",
+        never_publish_set_at=timezone.now(),
+    )
+
+    office = ipad
+    sign_in_with_code(office, live_server, "office@alpha.test", staff.totp["office@alpha.test"])
+    open_from_menu(office, "Pupils and consent")
+    expect(office.get_by_role("heading", name="Pupils and consent")).to_be_visible()
+
+    office.get_by_label("Class").select_option(label="Year 3")
+    show = office.get_by_role("button", name="Show pupils")
+    assert_big_enough(show, office.get_by_label("Name"), office.get_by_label("Class"))
+    show.tap()
+    register = office.get_by_role("table", name=re.compile("^Year 3: consent for photos and first names"))
+    expect(office.get_by_role("status")).to_have_text("55 pupils on roll in Year 3: 1 to 50 on this page.")
+    expect(register.get_by_role("rowheader")).to_have_count(50)
+    assert_fits_the_ipad(office)
+    office.screenshot(path=screenshot_path("consent-register-ipad.png"), full_page=True)
+
+    pages = office.get_by_role("navigation", name="Pages of pupils")
+    next_page = pages.get_by_role("link", name="Next page")
+    assert_big_enough(next_page, pages.get_by_role("link", name="Page 2"))
+    next_page.tap()
+    expect(office.get_by_role("status")).to_have_text("55 pupils on roll in Year 3: 51 to 55 on this page.")
+    expect(register.get_by_role("rowheader")).to_have_count(5)
+    expect(pages.get_by_role("link", name="Page 2")).to_have_attribute("aria-current", "page")
+
+    # Her name without its accent, in the class already chosen: her answers in words.
+    office.get_by_label("Name").tap()
+    office.get_by_label("Name").fill("zoe")
+    office.get_by_role("button", name="Show pupils").tap()
+    expect(office.get_by_role("status")).to_have_text("1 pupil found.")
+    expect(pupil_row(register, "Zoë Hughes").get_by_role("cell")).to_have_text(["Given", "Refused", "Photo only"])
+
+    # A nickname finds the child it belongs to.
+    office.get_by_label("Name").fill("bex")
+    office.get_by_role("button", name="Show pupils").tap()
+    expect(register.get_by_role("rowheader")).to_have_text(["Rebecca Cole Also called: Bex"])
+
+    # Every class, only the pupils who must never appear: marked so in words, never with the reason.
+    office.get_by_label("Name").fill("")
+    office.get_by_label("Class").select_option(label="All classes")
+    office.get_by_label("Only pupils marked “Do not publish”").tap()
+    office.get_by_role("button", name="Show pupils").tap()
+    everyone = office.get_by_role("table", name=re.compile("^All classes"))
+    expect(everyone.get_by_role("rowheader", name="Year 4")).to_be_visible()
+    expect(pupil_row(everyone, "Maya Stone")).to_contain_text("Do not publish")
+    expect(pupil_row(everyone, "Maya Stone").get_by_role("cell")).to_have_text(
+        ["Do not publish", "Do not publish", "Neither"]
+    )
+    expect(office.get_by_text("Looked-after child")).to_have_count(0)
+    assert_fits_the_ipad(office)
