@@ -48,7 +48,7 @@ def test_every_event_the_code_records_has_a_plain_description():
     assert {"mention.mark_ok", "follower.muted", "photo.face_dismissed", "incident.note", "post.approved"} <= set(
         recorded
     )
-    assert {"consent.imported", "post.approved_on_trip"} <= set(recorded)
+    assert {"consent.imported", "post.approved_on_trip", "audit.exported"} <= set(recorded)
     missing = {name: place for name, place in recorded.items() if describe.kind_for(name) is None}
     assert not missing, "Describe these audit events in their app's audit_descriptions.py: " + ", ".join(
         f"{name} ({place})" for name, place in sorted(missing.items())
