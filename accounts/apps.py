@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the app registry is ready (Django\'s place for connecting receivers):
         # at import time the models they listen to are not loaded yet.
-        from . import receivers  # noqa: F401
+        from . import audit_descriptions, receivers  # noqa: F401

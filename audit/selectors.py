@@ -1,5 +1,69 @@
+"""Reads of the audit trail: always one school's entries, newest first."""
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
 from .models import AuditEvent
 
+# The "person" who did what nobody did by hand: workers, the beat, commands.
+THE_PORTAL = "portal"
 
-def audit_events_for_school(*, school, limit: int = 200):
-    return AuditEvent.objects.for_school(school).select_related("actor")[:limit]
+
+def _start_of(day: date) -> datetime:
+    """Midnight at the start of `day` in the school's time (the portal's time zone)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def trail_for_school(
+    *,
+    school,
+    person: str = "",
+    actions: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The school's entries, newest first, narrowed to one person (a user id, or THE_PORTAL), some
+    kinds of event, and days from `since` to `until`, both included."""
+    events = AuditEvent.objects.for_school(school).select_related("actor")
+    if person == THE_PORTAL:
+        events = events.filter(actor__isnull=True)
+    elif person:
+        events = events.filter(actor_id=int(person))
+    if actions is not None:
+        events = events.filter(action__in=actions)
+    if since is not None:
+        events = events.filter(created_at__gte=_start_of(since))
+    if until is not None:
+        events = events.filter(created_at__lt=_start_of(until + timedelta(days=1)))
+    return events.order_by("-created_at", "-id")
+
+
+def people_in_trail(*, school) -> list:
+    """Everyone who has done something at the school, staff who have left included, by name."""
+    acted = AuditEvent.objects.for_school(school).filter(actor__isnull=False).values("actor_id")
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=acted)
+        .only("id", "first_name", "last_name", "email")
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def in_batches(events: QuerySet[AuditEvent], *, size: int = 500) -> Iterator[list[AuditEvent]]:
+    """The entries of `trail_for_school`, `size` at a time. Each batch is one query that starts where
+    the last one ended, so a long export neither holds a cursor open nor skips an ever larger OFFSET."""
+    after = None
+    while True:
+        batch = events
+        if after is not None:
+            batch = batch.filter(Q(created_at__lt=after.created_at) | Q(created_at=after.created_at, pk__lt=after.pk))
+        rows = list(batch[:size])
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        after = rows[-1]

@@ -3,12 +3,14 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from portal import views as portal_views
+from portal import views_audit
 
 admin.site.site_header = "Policy Portal administration"
 
 urlpatterns = [
     path("", portal_views.dashboard, name="dashboard"),
-    path("audit/", portal_views.audit_log, name="audit_log"),
+    path("audit/", views_audit.audit_log, name="audit_log"),
+    path("audit/export.csv", views_audit.audit_export, name="audit_export"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("", include("networks.urls")),

@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
 
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from . import audit_descriptions  # noqa: F401  (what its audit entries say)

@@ -5,8 +5,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import school_member_required
-from accounts.permissions import Perm
-from audit.selectors import audit_events_for_school
 
 from .selectors import dashboard_panels
 
@@ -15,12 +13,6 @@ from .selectors import dashboard_panels
 @school_member_required()
 def dashboard(request):
     return render(request, "portal/dashboard.html", dashboard_panels(membership=request.membership))
-
-
-@require_GET
-@school_member_required(Perm.VIEW_AUDIT)
-def audit_log(request):
-    return render(request, "portal/audit_log.html", {"events": audit_events_for_school(school=request.school)})
 
 
 @require_GET

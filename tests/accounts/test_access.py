@@ -21,6 +21,7 @@ ALL_ROLES = list(Role)
 VIEWS = {
     "dashboard": ("get", None, ALL_ROLES),
     "audit_log": ("get", None, [Role.HEADTEACHER]),
+    "audit_export": ("get", None, [Role.HEADTEACHER]),
     "staff_list": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "staff_edit": ("get", "membership", [Role.HEADTEACHER]),
     "staff_deactivate": ("post", "membership", [Role.HEADTEACHER]),

@@ -1,0 +1,167 @@
+"""What the accounts app's audit entries say, and where its objects live (see audit.describe)."""
+
+from django.urls import reverse
+
+from audit.describe import Ref, kinds, label_of, pks, register_target, words
+
+from .models import ApprovalEmails, Delegation, Invitation, Membership, Network, Role, SocialAccount
+from .permissions import Perm, has_perm
+
+# Objects.
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def _staff_page(viewer, membership: Membership) -> str:
+    return reverse("staff_edit", args=[membership.pk]) if has_perm(viewer, Perm.MANAGE_STAFF) else ""
+
+
+def _users(ids, *, school, viewer) -> dict[str, Ref]:
+    """People, by user id: named when they are (or were) on this school's staff."""
+    staff = Membership.objects.filter(school=school, user_id__in=pks(ids)).select_related("user")
+    return {str(member.user_id): Ref(_name(member.user), _staff_page(viewer, member)) for member in staff}
+
+
+def _memberships(ids, *, school, viewer) -> dict[str, Ref]:
+    staff = Membership.objects.filter(school=school, pk__in=pks(ids)).select_related("user")
+    return {str(member.pk): Ref(_name(member.user), _staff_page(viewer, member)) for member in staff}
+
+
+def _invitations(ids, *, school, viewer) -> dict[str, Ref]:
+    url = reverse("staff_list") if has_perm(viewer, Perm.INVITE_STAFF) else ""
+    invitations = Invitation.objects.filter(school=school, pk__in=pks(ids)).only("id", "email")
+    return {str(invitation.pk): Ref(f"the invitation for {invitation.email}", url) for invitation in invitations}
+
+
+def _schools(ids, *, school, viewer) -> dict[str, Ref]:
+    return {str(school.pk): Ref(school.name)} if str(school.pk) in ids else {}
+
+
+def _social_accounts(ids, *, school, viewer) -> dict[str, Ref]:
+    may_open = has_perm(viewer, Perm.MANAGE_SOCIAL_ACCOUNTS)
+    found = SocialAccount.objects.filter(school=school, pk__in=pks(ids)).only("id", "handle")
+    return {
+        str(account.pk): Ref(
+            f"@{account.handle}", reverse("social_account_edit", args=[account.pk]) if may_open else ""
+        )
+        for account in found
+    }
+
+
+def _delegations(ids, *, school, viewer) -> dict[str, Ref]:
+    url = reverse("delegation_list") if has_perm(viewer, Perm.MANAGE_SOCIAL_ACCOUNTS) else ""
+    found = (
+        Delegation.objects.filter(account__school=school, pk__in=pks(ids))
+        .select_related("delegate", "account")
+        .only("id", "delegate__first_name", "delegate__last_name", "delegate__email", "account__handle")
+    )
+    return {
+        str(delegation.pk): Ref(f"trip mode for {_name(delegation.delegate)} on @{delegation.account.handle}", url)
+        for delegation in found
+    }
+
+
+register_target("accounts.user", _users, gone="someone no longer on the staff")
+register_target("accounts.membership", _memberships, gone="someone no longer on the staff")
+register_target("accounts.invitation", _invitations, gone="an invitation", keep_stored_name=True)
+register_target("accounts.school", _schools, gone="the school")
+register_target("accounts.socialaccount", _social_accounts, gone="a social media account", keep_stored_name=True)
+register_target("accounts.delegation", _delegations, gone="a trip-mode hand-over")
+
+
+# Sentences.
+
+
+def roles(values) -> str:
+    return words((label_of(Role, role) for role in values or ()), empty="no role")
+
+
+_APPROVAL_EMAILS = {
+    ApprovalEmails.IMMEDIATE: "an email for each post",
+    ApprovalEmails.DIGEST: "one email each morning",
+    ApprovalEmails.OFF: "no emails",
+}
+
+_NETWORKS = {Network.LOCAL: "the portal's own network", Network.X: "X"}
+
+
+def network(value) -> str:
+    return _NETWORKS.get(value, str(value))
+
+
+def _invited(data: dict) -> str:
+    return "{who} invited {email} to join as {roles}" + (" for {classes}" if data.get("class_groups") else "")
+
+
+def _roles_changed(data: dict) -> str:
+    roles_changed = sorted(data["before"]) != sorted(data["after"])
+    classes_changed = data.get("classes_before", []) != data.get("classes_after", [])
+    if roles_changed and classes_changed:
+        return (
+            "{who} changed {target}'s roles from {before} to {after}, "
+            "and classes from {classes_before} to {classes_after}"
+        )
+    if classes_changed:
+        return "{who} changed {target}'s classes from {classes_before} to {classes_after}"
+    if roles_changed:
+        return "{who} changed {target}'s roles from {before} to {after}"
+    return "{who} saved {target}'s roles without changing them"
+
+
+staff = kinds("staff")
+staff.add("auth.signed_in", "Signed in", "{who} signed in")
+staff.add(
+    "membership.approval_emails_changed",
+    "Approval emails changed",
+    "{who} chose to hear about posts waiting for approval by {choice}",
+    values=lambda data: {"choice": _APPROVAL_EMAILS.get(data["after"], data["after"])},
+)
+staff.add(
+    "staff.invited",
+    "Invitation sent",
+    _invited,
+    values=lambda data: {
+        "email": data["email"],
+        "roles": roles(data["roles"]),
+        "classes": words(data.get("class_groups") or ()),
+    },
+)
+staff.add("staff.invitation_revoked", "Invitation cancelled", "{who} cancelled {target}")
+staff.add(
+    "staff.joined",
+    "Joined the staff",
+    "{who} accepted their invitation and joined the staff as {roles}",
+    values=lambda data: {"roles": roles(data["roles"])},
+)
+staff.add(
+    "staff.roles_changed",
+    "Roles or classes changed",
+    _roles_changed,
+    values=lambda data: {
+        "before": roles(data["before"]),
+        "after": roles(data["after"]),
+        "classes_before": words(data.get("classes_before") or ()),
+        "classes_after": words(data.get("classes_after") or ()),
+    },
+)
+staff.add("staff.deactivated", "Staff deactivated", "{who} deactivated {target}: they can no longer sign in here")
+staff.add("staff.reactivated", "Staff reactivated", "{who} reactivated {target}: they can sign in here again")
+
+school_and_accounts = kinds("accounts")
+school_and_accounts.add(
+    "school.created",
+    "School set up",
+    "{who} set up {target} and invited {email} to be its headteacher",
+    values=lambda data: {"email": data["headteacher_email"]},
+)
+school_and_accounts.add(
+    "social_account.created",
+    "Social media account added",
+    "{who} added the {kind} {target} on {network}",
+    values=lambda data: {"kind": label_of(SocialAccount.Kind, data["kind"]), "network": network(data["network"])},
+)
+school_and_accounts.add(
+    "social_account.changed", "Social media account changed", "{who} changed the settings of {target}"
+)
