@@ -119,7 +119,9 @@ def _post_or_404(request, pk: int) -> Post:
     return get_post(request, pk, queryset=selectors.posts_for_review(school=request.school))
 
 
-def _render_review(request, post: Post, *, status: int = 200, blocked=None, **forms):
+def _render_review(request, post: Post, *, status: int = 200, blocked=None, refused: str = "", **forms):
+    """The review page; after a refused decision, with the form that was sent (`forms`) and why
+    approval was refused (`blocked`, the checks' problems, or `refused`), shown beside the form."""
     check = check_post_consent(selectors.consent_content(post), stage=Stage.APPROVE)
     is_author = selectors.is_author(request.membership, post)
     change_request, changes = selectors.changes_since_last_request(post)
@@ -136,6 +138,8 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, **fo
         "consent_problems": check.problems,
         "consent_blocks": [p for p in check.problems if p.severity == "block"],
         "blocked": blocked,
+        "refused": refused,
+        "refused_form": next((form for form in forms.values() if form is not None and form.errors), None),
         "findings": selectors.review_findings(post),
         "length": weighted_length(post.text),
         "max_length": TWITTER_TEXT_V3.max_weighted_length,
@@ -180,7 +184,11 @@ def review_approve(request, pk: int):
         )
     except services.PostBlocked as exc:
         return _render_review(request, post, status=400, blocked=exc.problems, approve_form=form)
-    except (PermissionDenied, services.TransitionError) as exc:
+    except services.TransitionError as exc:
+        # Shown beside the Approve button, not at the top of a long page: an unticked confirmation, a
+        # time that has passed, or a post someone else has decided on meanwhile (read again to show it).
+        return _render_review(request, _post_or_404(request, pk), status=400, refused=str(exc), approve_form=form)
+    except PermissionDenied as exc:
         messages.error(request, str(exc))
         return _to_review(post)
     # What the service decided: the author's time may have passed while the page was open.

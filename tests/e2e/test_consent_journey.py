@@ -16,7 +16,8 @@ from posts.services import post_create
 
 from ..factories import make_class, totp_code
 from .ipad import assert_big_enough, assert_fits_the_ipad
-from .test_sign_in_journeys import CODE_URL, dashboard_url, fill_sign_in_form, main_menu, wait_for_a_fresh_code_window
+from .navigation import go_to
+from .test_sign_in_journeys import CODE_URL, dashboard_url, fill_sign_in_form, wait_for_a_fresh_code_window
 
 FILE_NAME = "Arbor export - Year 3.csv"
 # Excel's "CSV UTF-8" on Windows: a byte order mark, CRLF line endings, UK dates (3 September, not
@@ -44,9 +45,7 @@ def sign_in_with_code(page: Page, live_server, email: str, secret: str):
 
 
 def open_from_menu(page: Page, link: str):
-    nav, menu = main_menu(page)
-    menu.click()
-    nav.get_by_role("link", name=link, exact=True).click()
+    go_to(page, link)
 
 
 def expect_column_holds(page: Page, column: str, holds: str):

@@ -14,8 +14,9 @@ from posts.models import Post, PostStatus
 from posts.services import POST_LENGTH_LIMIT
 
 from .ipad import assert_big_enough, assert_fits_the_ipad
+from .navigation import go_to
 from .test_consent_journey import open_from_menu
-from .test_sign_in_journeys import dashboard_url, fill_sign_in_form, main_menu
+from .test_sign_in_journeys import dashboard_url, fill_sign_in_form
 
 CLASS_TAG = "AlphaYear3"
 # As the teacher types it: Amara's full name, an emoji, and a swear word with a digit for a letter.
@@ -40,9 +41,7 @@ def sign_in(page: Page, live_server, email: str, *, tap: bool = False):
 
 
 def tap_in_menu(page: Page, link: str):
-    nav, menu = main_menu(page)
-    menu.tap()
-    nav.get_by_role("link", name=link, exact=True).tap()
+    go_to(page, link, tap=True)
 
 
 def hashtags_row(page: Page):

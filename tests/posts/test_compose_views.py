@@ -487,4 +487,4 @@ def test_my_posts_takes_the_same_number_of_queries_for_3_or_20_posts(teacher, st
     with_twenty = _queries_for_my_posts(teacher)
 
     assert with_three == with_twenty
-    assert with_twenty <= 12
+    assert with_twenty <= 13  # one of them the main navigation's counts (portal/navigation.py)

@@ -348,9 +348,11 @@ def test_the_second_of_two_approvers_is_told_what_happened(client_for, staff, su
     post = submit()
     client_for(staff.slt).post(reverse(first_action, args=[post.pk]), first_data)
 
-    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"}, follow=True)
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"})
 
-    assert any(told in message for message in _messages(response))
+    assert response.status_code == 400
+    refusal = _page(response).split('id="approve-refused"')[1].split("</div>")[0]
+    assert told in refusal
     assert response.context["post"].status != PostStatus.SUBMITTED
     assert "Only posts waiting for approval can be approved" in _page(response)
 
@@ -613,10 +615,26 @@ def test_the_review_page_shows_the_quoted_post_the_previews_and_what_could_not_b
 def test_approving_with_unread_outside_content_needs_the_box_ticked(client_for, staff, with_outside):
     post = with_outside()
 
-    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"}, follow=True)
+    response = client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"})
 
-    assert _status(post) == PostStatus.SUBMITTED
-    assert any("could not read the preview of https://club.example/news" in m for m in _messages(response))
+    assert response.status_code == 400 and _status(post) == PostStatus.SUBMITTED
+    # Why, beside the Approve button (not at the top of a long page), and linked from the top.
+    decision = _page(response).split('id="decide-heading"')[1]
+    refusal = decision.split('id="approve-refused"')[1].split("</div>")[0]
+    assert "Not approved." in refusal and "could not read the preview of https://club.example/news" in refusal
+    assert decision.index('id="approve-refused"') < decision.index('name="confirm_unread_outside"')
+    assert '<a href="#approve-refused">The portal could not read' in _page(response)
+
+
+def test_a_refused_approval_is_marked_for_the_browser_to_show(client_for, staff, submit, pupils):
+    post = submit("Volcano day", tagged=[pupils.amara])
+    PostImage.objects.get(post=post).tagged_pupils.add(pupils.ben)
+
+    page = _page(client_for(staff.head).post(reverse("review_approve", args=[post.pk]), {"when": "now"}))
+
+    assert '<div class="message error" role="alert" id="approve-refused" tabindex="-1" data-refused>' in page
+    summary = page.split("data-error-summary>")[1].split("</div>")[0]
+    assert "Not approved" in summary and '<a href="#approve-refused">Ben cannot appear in Photo 1' in summary
 
 
 def test_approving_with_the_box_ticked_records_the_confirmation(client_for, staff, with_outside):

@@ -1,0 +1,270 @@
+"""The main navigation: the pages this person's roles open, in groups, each with the work that waits
+behind it ("Posts to approve, 3 waiting"), and the page they are on marked.
+
+`navigation` is a context processor. What it gives templates is lazy: a response that never shows
+the navigation (an htmx fragment, a form error swapped in place) costs nothing, and a page that
+does show it costs one query for all its counts together.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import IntegerField, QuerySet, Subquery
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from accounts.models import Membership, School
+from accounts.permissions import Perm, has_perm
+from community.selectors_audience import followers_to_review
+from community.selectors_inbox import mention_items, new_concerns
+from posts.models import Post, PostStatus, TakeDownRequest
+from posts.selectors import posts_for_school, review_queue
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Work that waits behind an entry: the rows, and the word said after their number."""
+
+    words: str
+    rows: Callable[[Membership], QuerySet]
+
+
+def _sent_back(member: Membership) -> QuerySet[Post]:
+    """The person's own posts that went to the approvers and came back as drafts: sent back for
+    changes, or stopped because consent changed."""
+    return posts_for_school(school=member.school).filter(
+        author_id=member.user_id, status=PostStatus.DRAFT, submitted_at__isnull=False
+    )
+
+
+def _take_downs(member: Membership) -> QuerySet[TakeDownRequest]:
+    # The same rows as the open requests on the "Posts to take down" page (posts.views.take_down_list).
+    return TakeDownRequest.objects.filter(post__account__school=member.school, resolved_at__isnull=True)
+
+
+SENT_BACK = Waiting("sent back", _sent_back)
+TO_APPROVE = Waiting("waiting", lambda member: review_queue(school=member.school))
+FAILED = Waiting("failed", lambda member: posts_for_school(school=member.school).filter(status=PostStatus.FAILED))
+TO_TAKE_DOWN = Waiting("waiting", _take_downs)
+FLAGGED_MENTIONS = Waiting("flagged", lambda member: mention_items(school=member.school).filter(flagged=True))
+FOLLOWERS_TO_REVIEW = Waiting("to review", lambda member: followers_to_review(school=member.school))
+NEW_CONCERNS = Waiting("new", lambda member: new_concerns(school=member.school))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry of the navigation as the roles table describes it.
+
+    `perm` None: anyone on the school's staff. `within`: the other pages (URL names) that belong to
+    this entry, so that, say, one post's review page marks "Posts to approve"."""
+
+    url_name: str
+    label: str
+    perm: Perm | None = None
+    within: tuple[str, ...] = ()
+    waiting: Waiting | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    label: str
+    pages: tuple[Page, ...]
+
+
+HOME = Page("dashboard", "Home")
+
+SECTIONS = (
+    Section(
+        "posts",
+        "Posts",
+        (
+            Page("post_compose", "New post", Perm.DRAFT_POSTS),
+            Page("post_list_mine", "My posts", Perm.DRAFT_POSTS, within=("post_edit",), waiting=SENT_BACK),
+            Page("review_queue", "Posts to approve", Perm.APPROVE_POSTS, within=("review_post",), waiting=TO_APPROVE),
+            Page("post_calendar", "Calendar", Perm.APPROVE_POSTS, waiting=FAILED),
+            Page("take_down_list", "Posts to take down", Perm.APPROVE_POSTS, waiting=TO_TAKE_DOWN),
+            Page("delegation_list", "Trip mode", Perm.MANAGE_SOCIAL_ACCOUNTS, within=("delegation_create",)),
+        ),
+    ),
+    Section(
+        "consent",
+        "Pupils and consent",
+        (
+            Page(
+                "consent_register",
+                "Pupils and consent",
+                Perm.MANAGE_CONSENT,
+                within=(
+                    "consent_pupil",
+                    "consent_bulk_entry",
+                    "consent_import",
+                    "consent_import_map",
+                    "consent_import_preview",
+                    "consent_import_job",
+                ),
+            ),
+            Page("consent_coverage", "Consent coverage", Perm.VIEW_CONSENT_COVERAGE),
+        ),
+    ),
+    Section(
+        "audience",
+        "Audience",
+        (
+            Page("inbox_list", "Mentions and replies", Perm.REVIEW_AUDIENCE, waiting=FLAGGED_MENTIONS),
+            Page(
+                "audience_followers",
+                "Followers and blocks",
+                Perm.REVIEW_AUDIENCE,
+                within=("audience_blocked",),
+                waiting=FOLLOWERS_TO_REVIEW,
+            ),
+            Page("audience_following", "Accounts we follow"),
+            Page(
+                "incident_list",
+                "Concerns and incidents",
+                Perm.VIEW_INCIDENTS,
+                within=("incident_detail", "incident_create", "concern_list", "concern_detail"),
+                waiting=NEW_CONCERNS,
+            ),
+            Page("concern_raise", "Raise a concern"),
+        ),
+    ),
+    Section(
+        "school",
+        "School settings",
+        (
+            Page("staff_list", "Staff", Perm.INVITE_STAFF, within=("staff_edit",)),
+            Page(
+                "social_account_list",
+                "Accounts",
+                Perm.MANAGE_SOCIAL_ACCOUNTS,
+                within=("social_account_create", "social_account_edit", "x_connect_oauth1", "x_disconnect"),
+            ),
+            Page("rules_list", "Rules for posts", Perm.EDIT_RULES, within=("rule_create", "rule_edit")),
+            Page("policy_current", "Social media policy", within=("policy_edit", "policy_sign_off")),
+            Page("audit_log", "Audit trail", Perm.VIEW_AUDIT),
+            Page("email_preferences", "Email preferences", Perm.APPROVE_POSTS),
+        ),
+    ),
+)
+
+# The person's own things, in the top bar, for anyone signed in. The authenticator pages are
+# allauth's, all named "mfa_…".
+PERSONAL = (
+    Page("mfa_index", "Sign-in security", within=("mfa_",)),
+    Page("account_change_password", "Change password"),
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An entry as a template shows it. `current` is the value of aria-current: "page" on the page
+    itself, "true" on a page within it, "" elsewhere."""
+
+    label: str
+    url: str
+    current: str = ""
+    waiting: int = 0
+    waiting_words: str = ""
+
+    @property
+    def accessible_name(self) -> str:
+        """What a screen reader says: the label, then what waits ("Posts to approve, 3 waiting")."""
+        return f"{self.label}, {self.waiting} {self.waiting_words}" if self.waiting else self.label
+
+
+@dataclass(frozen=True)
+class Group:
+    slug: str
+    label: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Navigation:
+    home: Entry
+    groups: tuple[Group, ...]
+    personal: tuple[Entry, ...]
+
+    @property
+    def waiting(self) -> int:
+        """Everything waiting, for the compact menu's button."""
+        return sum(entry.waiting for group in self.groups for entry in group.entries)
+
+
+def _current(page: Page, url_name: str) -> str:
+    if url_name == page.url_name:
+        return "page"
+    if any(url_name == other or (other.endswith("_") and url_name.startswith(other)) for other in page.within):
+        return "true"
+    return ""
+
+
+class _CountOf(Subquery):
+    """How many rows a queryset has, as a column of another query. Django counts a queryset only as
+    a query of its own (`.count()`); this wraps the selectors' querysets as they are, joins and all,
+    so that every count of a page shares one round trip."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def waiting_counts(*, school: School, rows: dict[str, QuerySet]) -> dict[str, int]:
+    """Every count in one query: each queryset becomes a scalar subquery of one SELECT."""
+    if not rows:
+        return {}
+    columns = {key: _CountOf(queryset.order_by().values("pk")) for key, queryset in rows.items()}
+    return School.objects.filter(pk=school.pk).values(**columns).get()
+
+
+def _open_to(member: Membership | None, page: Page) -> bool:
+    if member is None:
+        return False
+    return member.is_active if page.perm is None else has_perm(member, page.perm)
+
+
+def build_navigation(*, membership: Membership | None, url_name: str) -> Navigation:
+    """The navigation for one person on one page: only the pages their roles open."""
+    shown = [(section, [page for page in section.pages if _open_to(membership, page)]) for section in SECTIONS]
+    counted = {page.url_name: page.waiting for _, pages in shown for page in pages if page.waiting}
+    counts = (
+        waiting_counts(
+            school=membership.school, rows={name: waiting.rows(membership) for name, waiting in counted.items()}
+        )
+        if membership is not None
+        else {}
+    )
+
+    def entry(page: Page) -> Entry:
+        return Entry(
+            label=page.label,
+            url=reverse(page.url_name),
+            current=_current(page, url_name),
+            waiting=counts.get(page.url_name, 0),
+            waiting_words=page.waiting.words if page.waiting else "",
+        )
+
+    return Navigation(
+        home=entry(HOME),
+        groups=tuple(
+            Group(slug=section.slug, label=section.label, entries=tuple(entry(page) for page in pages))
+            for section, pages in shown
+            if pages
+        ),
+        personal=tuple(entry(page) for page in PERSONAL),
+    )
+
+
+def navigation(request):
+    """Context processor: `main_nav` for anyone signed in, built only if the page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"main_nav": None}
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match and match.url_name else ""
+    return {
+        "main_nav": SimpleLazyObject(
+            lambda: build_navigation(membership=getattr(request, "membership", None), url_name=url_name)
+        )
+    }

@@ -1,0 +1,28 @@
+"""Finding one's way as staff do: on a desktop the navigation is a column beside the page; on an
+iPad held upright it opens from the Menu button in the top bar. Entries with work waiting say how
+much ("Posts to approve, 2 waiting"), so an entry is found by its label with or without a count."""
+
+import re
+
+from playwright.sync_api import Locator, Page
+
+
+def main_nav(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Main")
+
+
+def menu_button(page: Page) -> Locator:
+    return page.get_by_role("banner").get_by_role("button", name=re.compile(r"^Menu\b"))
+
+
+def nav_link(page: Page, label: str) -> Locator:
+    return main_nav(page).get_by_role("link", name=re.compile(rf"^{re.escape(label)}(, \d+ [a-z ]+)?$"))
+
+
+def go_to(page: Page, label: str, *, tap: bool = False) -> None:
+    """Open the entry labelled `label`, opening the compact menu first where there is one."""
+    menu = menu_button(page)
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.tap() if tap else menu.click()
+    link = nav_link(page, label)
+    link.tap() if tap else link.click()
