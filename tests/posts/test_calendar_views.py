@@ -278,5 +278,8 @@ def test_the_calendar_does_a_fixed_number_of_queries_however_many_posts(
         response = client.get(URL, query)
 
     assert response.status_code == 200 and "Post 7" in _page(response)
-    posts_queries = [q["sql"] for q in many.captured_queries if 'FROM "posts_post"' in q["sql"]]
+    # The navigation's counts of waiting work are one COUNT query of their own.
+    posts_queries = [
+        q["sql"] for q in many.captured_queries if 'FROM "posts_post"' in q["sql"] and "COUNT(" not in q["sql"]
+    ]
     assert len(posts_queries) == 1
