@@ -20,9 +20,12 @@ def nav_link(page: Page, label: str) -> Locator:
 
 
 def go_to(page: Page, label: str, *, tap: bool = False) -> None:
-    """Open the entry labelled `label`, opening the compact menu first where there is one."""
+    """Open the entry labelled `label`, opening the compact menu first where the entry is folded
+    away behind it."""
+    # Until the page's style sheet has loaded, the Menu button shows at any width.
+    page.wait_for_load_state("load")
     menu = menu_button(page)
-    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
-        menu.tap() if tap else menu.click()
     link = nav_link(page, label)
+    if not link.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.tap() if tap else menu.click()
     link.tap() if tap else link.click()

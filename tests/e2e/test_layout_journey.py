@@ -16,7 +16,7 @@ from posts.models import FaceRegion, Post, PostImage, PostStatus
 from posts.services import post_create
 
 from .ipad import assert_big_enough, assert_fits_the_ipad
-from .navigation import main_nav, menu_button, nav_link
+from .navigation import go_to, main_nav, menu_button, nav_link
 from .test_consent_journey import sign_in_with_code
 from .test_live_findings_journey import sign_in
 
@@ -176,7 +176,9 @@ def test_a_pressed_button_says_it_is_working_and_sends_once(desktop: Page, live_
     post = submitted(staff, accounts, FINE_TEXT)
     page = desktop
     sign_in_with_code(page, live_server, "head@alpha.test", staff.totp["head@alpha.test"])
-    page.goto(f"{live_server.url}/posts/review/{post.pk}/")
+    go_to(page, "Posts to approve")
+    page.get_by_role("listitem").filter(has_text=FINE_TEXT[:30]).get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/posts/review/{post.pk}/$"))
     page.get_by_label("What needs changing").fill("Please say which class planted them.")
 
     # What the page shows as the form leaves, and whether the form really leaves, noted where the next
