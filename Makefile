@@ -17,7 +17,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+## axe-core (package.json) for the accessibility tests; npm ci runs again when package-lock.json changes.
 install: $(VENV)/.installed
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the accessibility tests need it (apt-get install nodejs npm), then make install"; \
+	elif [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
+		npm ci --no-audit --no-fund; \
+	fi
 
 ## Web server, Celery worker and beat on SQLite with the demo school. Ctrl-C stops all.
 run: install

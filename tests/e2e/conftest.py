@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from .axe import AXE_TALLY
+
 # Playwright's sync API keeps an asyncio event loop in this thread; Django would otherwise refuse
 # the ORM calls that fixtures and tests make ("You cannot call this from an async context").
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -39,6 +41,13 @@ IPAD = {
         "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
     ),
 }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """How much the accessibility checks covered, where CI output shows it."""
+    if AXE_TALLY in config.stash:
+        terminalreporter.write_sep("-", "accessibility")
+        terminalreporter.write_line(config.stash[AXE_TALLY].summary())
 
 
 def pytest_collection_modifyitems(config, items):
@@ -75,9 +84,9 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def open_page(new_context, live_server):
-    """Open a page in a new browser context with the given device settings. Requests anywhere but
-    the live server are aborted and fail the test."""
+def open_context(new_context, live_server):
+    """Open a new browser context with the given device settings. Requests anywhere but the live
+    server are aborted and fail the test."""
     stray_requests = []
 
     def only_the_live_server(route):
@@ -87,13 +96,19 @@ def open_page(new_context, live_server):
             stray_requests.append(route.request.url)
             route.abort("blockedbyclient")
 
-    def open_page_with(**device):
+    def open_context_with(**device):
         context = new_context(**device)
         context.route("**/*", only_the_live_server)
-        return context.new_page()
+        return context
 
-    yield open_page_with
+    yield open_context_with
     assert not stray_requests, f"pages tried to leave the live server: {stray_requests}"
+
+
+@pytest.fixture
+def open_page(open_context):
+    """Open a page in a new browser context with the given device settings (see `open_context`)."""
+    return lambda **device: open_context(**device).new_page()
 
 
 @pytest.fixture
