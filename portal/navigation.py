@@ -168,11 +168,6 @@ class Entry:
     waiting: int = 0
     waiting_words: str = ""
 
-    @property
-    def accessible_name(self) -> str:
-        """What a screen reader says: the label, then what waits ("Posts to approve, 3 waiting")."""
-        return f"{self.label}, {self.waiting} {self.waiting_words}" if self.waiting else self.label
-
 
 @dataclass(frozen=True)
 class Group:

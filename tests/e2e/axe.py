@@ -112,15 +112,13 @@ class AxeTally:
     visitors: set[str] = field(default_factory=set)
     sizes: set[str] = field(default_factory=set)
     violations: int = 0
-    known: int = 0
 
-    def add(self, *, page: str, visitor: str, size: str, violations: int, known: int = 0) -> None:
+    def add(self, *, page: str, visitor: str, size: str, violations: int) -> None:
         self.checks += 1
         self.pages.add(page)
         self.visitors.add(visitor)
         self.sizes.add(size)
         self.violations += violations
-        self.known += known
 
     def summary(self) -> str:
         line = (
@@ -128,8 +126,6 @@ class AxeTally:
             f"{len(self.visitors)} roles and sign-in states; {', '.join(sorted(self.sizes))}), "
             f"{self.violations} violations"
         )
-        if self.known:
-            line += f" and {self.known} known ones (KNOWN_VIOLATIONS_TO_FIX_AFTER_MERGE)"
         return line
 
 
