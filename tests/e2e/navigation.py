@@ -1,6 +1,6 @@
 """Finding one's way as staff do: on a desktop the navigation is a column beside the page; on an
 iPad held upright it opens from the Menu button in the top bar. Entries with work waiting say how
-much ("Posts to approve, 2 waiting"), so an entry is found by its label with or without a count."""
+much ("Posts to approve 2 waiting"), so an entry is found by its label with or without a count."""
 
 import re
 
@@ -16,7 +16,7 @@ def menu_button(page: Page) -> Locator:
 
 
 def nav_link(page: Page, label: str) -> Locator:
-    return main_nav(page).get_by_role("link", name=re.compile(rf"^{re.escape(label)}(, \d+ [a-z ]+)?$"))
+    return main_nav(page).get_by_role("link", name=re.compile(rf"^{re.escape(label)}(\s+\d+\s+[a-z ]+)?$"))
 
 
 def go_to(page: Page, label: str, *, tap: bool = False) -> None:
@@ -24,8 +24,8 @@ def go_to(page: Page, label: str, *, tap: bool = False) -> None:
     away behind it."""
     # Until the page's style sheet has loaded, the Menu button shows at any width.
     page.wait_for_load_state("load")
-    menu = menu_button(page)
     link = nav_link(page, label)
-    if not link.is_visible() and menu.get_attribute("aria-expanded") != "true":
+    if not link.is_visible():  # folded away: the Menu button is there, and closed
+        menu = menu_button(page)
         menu.tap() if tap else menu.click()
     link.tap() if tap else link.click()

@@ -119,6 +119,7 @@ NOT_PAGES = {
     "mfa_authenticate": "the second sign-in step: checked signed out, after the password step",
     "account_confirm_login_code": "sign-in by emailed code is off (ACCOUNT_LOGIN_BY_CODE_ENABLED)",
     "account_set_password": "everyone has a password; it sends them to change it",
+    "signin_continue": "after the authenticator set-up, a redirect on to where the person was going",
     # GET answers 405: test_actions_are_not_pages_to_get checks it.
     **dict.fromkeys(ACTIONS, "an action (POST only)"),
 }

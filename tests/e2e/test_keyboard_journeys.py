@@ -14,6 +14,7 @@ from posts.services import post_create, post_submit
 
 from ..factories import PASSWORD
 from .conftest import DESKTOP
+from .navigation import menu_button, nav_link
 from .sessions import sign_in
 from .test_sign_in_journeys import dashboard_url
 
@@ -84,12 +85,13 @@ def is_focused(control: Locator) -> bool:
 
 
 def open_menu_item(walk: KeyboardWalk, page: Page, item: str, *, open_with: str = "Enter") -> None:
-    """Open the main menu from the keyboard (Enter or Space) and follow one of its links."""
-    nav = page.get_by_role("navigation", name="Main")
-    menu = nav.get_by_text("Menu", exact=True)
-    walk.tab_through(menu)
-    walk.activate(open_with)
-    link = nav.get_by_role("link", name=item, exact=True)
+    """Follow one of the main navigation's links from the keyboard: where the navigation is folded
+    away behind the Menu button, open it first (Enter or Space)."""
+    link = nav_link(page, item)
+    if not link.is_visible():
+        walk.tab_through(menu_button(page))
+        walk.activate(open_with)
+        expect(menu_button(page)).to_have_attribute("aria-expanded", "true")
     walk.tab_through(link)
     walk.activate("Enter")
 
@@ -112,13 +114,13 @@ def test_class_teacher_writes_and_sends_a_post_with_the_keyboard_alone(open_page
 
     # The skip link comes first and takes the focus past the header; the menu leads to "New post".
     walk.press("Tab")
-    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
     open_menu_item(walk, page, "New post")
     expect(page.get_by_role("heading", name="New post", level=1)).to_be_visible()
 
     walk = KeyboardWalk(page)
     walk.press("Tab")
-    walk.activate("Enter")  # Skip to content
+    walk.activate("Enter")  # Skip to main content
     my_posts = page.get_by_role("main").get_by_role("link", name="My posts")
     account = page.get_by_role("radio", name=re.compile(r"@alpha_year3"))
     text = page.get_by_label("What do you want to say?")
@@ -149,7 +151,8 @@ def test_headteacher_finds_and_approves_a_post_with_the_keyboard_alone(
     policy_acknowledge(actor=staff.teacher, version=version)
     post = post_create(actor=staff.teacher, account=accounts.year3, text=POST_TEXT)
     post_submit(actor=staff.teacher, post=post)
-    page = open_page(**DESKTOP)
+    # A small laptop's window, where the navigation folds behind the Menu button.
+    page = open_page(viewport={"width": 1024, "height": 768})
     sign_in(page.context, live_server, staff.head.user, school=school)
     page.goto(live_server.url + "/")
     walk = KeyboardWalk(page)
