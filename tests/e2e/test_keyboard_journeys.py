@@ -46,6 +46,9 @@ class KeyboardWalk:
     def __init__(self, page: Page):
         self.page = page
         self.stops: list[str] = []
+        # A walk starts on a page that has loaded: keys pressed while its script is still on the
+        # way race with what the script does to the focus.
+        page.wait_for_load_state("load")
 
     def activate(self, key: str = "Enter") -> None:
         """Press the focused control (Enter or Space); the page may move on, so no focus to check."""
@@ -120,7 +123,9 @@ def test_class_teacher_writes_and_sends_a_post_with_the_keyboard_alone(open_page
 
     walk = KeyboardWalk(page)
     walk.press("Tab")
-    walk.activate("Enter")  # Skip to main content
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    walk.activate("Enter")
+    expect(page.locator("main")).to_be_focused()  # the next Tab starts inside the page's content
     my_posts = page.get_by_role("main").get_by_role("link", name="My posts")
     account = page.get_by_role("radio", name=re.compile(r"@alpha_year3"))
     text = page.get_by_label("What do you want to say?")
