@@ -13,12 +13,14 @@ COLUMNS = ["When", "Who", "What happened", "Kind", "Object"]
 
 # A spreadsheet runs a cell that starts with one of these as a formula (a tab or a carriage return
 # can hide one): such a cell is written with an apostrophe first, which makes it text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: object) -> str:
+    """A value for a CSV cell that a spreadsheet shows as text, never runs (the consent import takes
+    the apostrophe off again)."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 class _Line:

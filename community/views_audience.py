@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import school_member_required
 from accounts.models import SocialAccount
 from accounts.permissions import Perm
+from audit.exports import spreadsheet_safe
 
 from . import audience
 from . import selectors_audience as selectors
@@ -206,12 +207,6 @@ _CSV_COLUMNS = [
 ]
 
 
-def _cell(value: object) -> str:
-    """Excel runs a cell that starts with = + - or @ as a formula; an apostrophe makes it text."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -230,7 +225,7 @@ def audience_blocked_csv(request):
         evidence = block.evidence or {}
         posts = " | ".join(str(post.get("text", "")) for post in evidence.get("posts", []) if isinstance(post, dict))
         writer.writerow(
-            _cell(value)
+            spreadsheet_safe(value)
             for value in (
                 block.account.handle,
                 block.handle,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership
 from accounts.permissions import Perm, has_perm
+from audit.exports import spreadsheet_safe
 
 from .imports import CONSENT_FIELDS, PUPIL_FIELDS, answer_for
 from .selectors import RegisterRow, RegisterSummary, consent_register
@@ -27,13 +28,6 @@ def _status(row: RegisterRow) -> str:
     if row.summary == RegisterSummary.AMBER:
         return "Photo only" if row.statuses["social_photo"].allowed else "Name only"
     return _SUMMARY_STATUS[row.summary]
-
-
-def _cell(value: object) -> str:
-    """Excel runs a cell that starts with = + - or @ as a formula; an apostrophe makes it text.
-    The import takes the apostrophe off again."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def export_register_csv(*, actor: Membership, class_group: ClassGroup | None = None) -> bytes:
@@ -59,13 +53,13 @@ def export_register_csv(*, actor: Membership, class_group: ClassGroup | None = N
         answers = [answer_for(row.statuses[purpose].state) for purpose in CONSENT_FIELDS.values()]
         writer.writerow(
             [
-                _cell(pupil.mis_id),
-                _cell(pupil.first_name),
-                _cell(pupil.surname),
-                _cell(pupil.preferred_name),
-                _cell(pupil.other_names),
-                _cell(pupil.class_group.name if pupil.class_group else ""),
-                _cell(pupil.year_group),
+                spreadsheet_safe(pupil.mis_id),
+                spreadsheet_safe(pupil.first_name),
+                spreadsheet_safe(pupil.surname),
+                spreadsheet_safe(pupil.preferred_name),
+                spreadsheet_safe(pupil.other_names),
+                spreadsheet_safe(pupil.class_group.name if pupil.class_group else ""),
+                spreadsheet_safe(pupil.year_group),
                 pupil.leaving_date.strftime("%d/%m/%Y") if pupil.leaving_date else "",
                 *answers,
                 _status(row),

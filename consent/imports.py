@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership
 from accounts.permissions import Perm, has_perm
+from audit.exports import FORMULA_STARTS
 from audit.services import record_many as audit_record_many
 
 from .models import (
@@ -173,7 +174,7 @@ def _sniff_delimiter(text: str) -> str:
 
 def _unescape(value: str) -> str:
     """Undo the apostrophe an export puts before a value that Excel would run as a formula."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
         return value[1:]
     return value
 
