@@ -19,6 +19,7 @@ from community.selectors_audience import followers_to_review
 from community.selectors_inbox import mention_items, new_concerns
 from posts.models import Post, PostStatus, TakeDownRequest
 from posts.selectors import posts_for_school, review_queue
+from posts.selectors_dashboard import SENT_BACK as CAME_BACK_AS_DRAFT
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,7 @@ class Waiting:
 def _sent_back(member: Membership) -> QuerySet[Post]:
     """The person's own posts that went to the approvers and came back as drafts: sent back for
     changes, or stopped because consent changed."""
-    return posts_for_school(school=member.school).filter(
-        author_id=member.user_id, status=PostStatus.DRAFT, submitted_at__isnull=False
-    )
+    return posts_for_school(school=member.school).filter(CAME_BACK_AS_DRAFT, author_id=member.user_id)
 
 
 def _take_downs(member: Membership) -> QuerySet[TakeDownRequest]:

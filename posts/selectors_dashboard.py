@@ -19,6 +19,9 @@ SENT_BACK_NOTE_KINDS = (PostComment.Kind.CHANGES_REQUESTED, PostComment.Kind.SYS
 # An author's posts that are approved but not out yet, or that did not go out.
 ON_THE_WAY_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.FAILED)
 RECENTLY_PUBLISHED_DAYS = 14
+# A post that went to the approvers and came back as a draft: sent back for changes, or stopped
+# because consent changed. The dashboard lists them; the navigation counts them.
+SENT_BACK = Q(status=PostStatus.DRAFT, submitted_at__isnull=False)
 
 
 def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -76,7 +79,7 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     now = now or timezone.now()
     since = now - timedelta(days=RECENTLY_PUBLISHED_DAYS)
     mine = Post.objects.filter(account__school=school, author=author)
-    sent_back = Q(status=PostStatus.DRAFT, submitted_at__isnull=False)
+    sent_back = SENT_BACK
     draft = Q(status=PostStatus.DRAFT, submitted_at__isnull=True)
     waiting = Q(status=PostStatus.SUBMITTED)
     on_the_way = Q(status__in=ON_THE_WAY_STATUSES)
