@@ -108,16 +108,17 @@ def _trust_table(trust: dict) -> str:
         f"Data set {'reused' if trust['database']['reused'] else 'built'} in {build['seconds']} s "
         f"(migrate {build['migrate_s']} s): "
         + ", ".join(f"{count:,} {name.split('.')[-1]}" for name, count in build["rows"].items()),
-        f"/healthz: {trust['healthz']['median_ms']:.1f} ms median, {trust['healthz']['queries']} queries",
+        f"/healthz: {trust['healthz']['median_ms']:.1f} ms median, {trust['healthz']['queries']} queries "
+        "(signed in as the headteacher, timed before each page request)",
         "",
         f"{'page':<28}{'status':>7}{'median ms':>11}{'p95 ms':>9}{'ratio':>7}{'goal':>7}{'met':>5}"
-        f"{'queries':>9}{'KB':>7}",
+        f"{'queries':>9}{'SQL ms':>8}{'KB':>7}",
     ]
     for name, page in trust["pages"].items():
         lines.append(
             f"{name:<28}{page['status']:>7}{page['median_ms']:>11.1f}{page['p95_ms']:>9.1f}{page['ratio']:>6}×"
             f"{'≤' + format(page['goal']['ratio_max'], 'g') + '×':>7}{'yes' if page['met'] else 'no':>5}"
-            f"{page['queries']:>9}{page['bytes'] / 1000:>7.0f}"
+            f"{page['queries']:>9}{page['sql_ms']:>8.1f}{page['bytes'] / 1000:>7.0f}"
         )
     lines.append(f"Goals met: {trust['goals_met']}")
     return "\n".join(lines)
