@@ -16,8 +16,8 @@ class Command(BaseCommand):
     help = (
         "Run the benchmarks and print their figures (one JSON object with --json). "
         "--scale trust adds every page measured for one school among a trust's 50 (10,000 posts and "
-        "500 pupils each), committed to a scratch database and ANALYZEd; building it takes minutes on "
-        "PostgreSQL. For a fast smoke run: --scale trust --only trust --schools 3 --posts-per-school 300 "
+        "500 pupils each), committed to a scratch database and ANALYZEd; building it takes a minute or "
+        "two on PostgreSQL. For a fast smoke run: --scale trust --only trust --schools 3 --posts-per-school 300 "
         "--pupils-per-school 60 --repeats 3."
     )
 
