@@ -95,7 +95,9 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     published = Q(status=PostStatus.PUBLISHED, published_at__gte=since)
     # Counted over the rows that can match one of the lists: an author's published posts pile up
     # for years, and only the last RECENTLY_PUBLISHED_DAYS of them count.
-    counts = mine.filter(sent_back | draft | waiting | on_the_way | published).aggregate(
+    listed_statuses = [PostStatus.DRAFT, PostStatus.SUBMITTED, *ON_THE_WAY_STATUSES, PostStatus.PUBLISHED]
+    counts = mine.filter(status__in=listed_statuses).exclude(status=PostStatus.PUBLISHED, published_at__lt=since)
+    counts = counts.aggregate(
         sent_back=Count("pk", filter=sent_back),
         drafts=Count("pk", filter=draft),
         waiting=Count("pk", filter=waiting),
@@ -137,8 +139,8 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
 def publishing_problems(*, school, rows: int) -> tuple[list[Post], int]:
     """Posts that did not go out (failed) or are being retried after an error, newest first, and
     how many there are (up to COUNT_CAP + 1). Two queries."""
-    problems = Post.objects.filter(account__school=school).filter(
-        Q(status=PostStatus.FAILED) | (Q(status=PostStatus.SCHEDULED) & ~Q(last_publish_error=""))
+    problems = Post.objects.filter(account__school=school, status__in=[PostStatus.FAILED, PostStatus.SCHEDULED]).filter(
+        Q(status=PostStatus.FAILED) | ~Q(last_publish_error="")
     )
     total = capped_count(problems)
     if not total:
