@@ -167,6 +167,11 @@ class Entry:
     waiting: int = 0
     waiting_words: str = ""
 
+    @property
+    def waiting_figure(self) -> str:
+        """The count as the badge shows it: "999+" past the point where counting stops."""
+        return f"{WAITING_COUNT_CAP}+" if self.waiting > WAITING_COUNT_CAP else str(self.waiting)
+
 
 @dataclass(frozen=True)
 class Group:
@@ -195,6 +200,11 @@ def _current(page: Page, url_name: str) -> str:
     return ""
 
 
+# A badge counts no further than this: past it, "999+" says as much as an exact figure, and
+# counting a school's every waiting post on every page would not be cheap.
+WAITING_COUNT_CAP = 999
+
+
 class _CountOf(Subquery):
     """How many rows a queryset has, as a column of another query. Django counts a queryset only as
     a query of its own (`.count()`); this wraps the selectors' querysets as they are, joins and all,
@@ -205,10 +215,13 @@ class _CountOf(Subquery):
 
 
 def waiting_counts(*, school: School, rows: dict[str, QuerySet]) -> dict[str, int]:
-    """Every count in one query: each queryset becomes a scalar subquery of one SELECT."""
+    """Every count in one query: each queryset becomes a scalar subquery of one SELECT, which
+    stops reading at WAITING_COUNT_CAP + 1 rows."""
     if not rows:
         return {}
-    columns = {key: _CountOf(queryset.order_by().values("pk")) for key, queryset in rows.items()}
+    columns = {
+        key: _CountOf(queryset.order_by().values("pk")[: WAITING_COUNT_CAP + 1]) for key, queryset in rows.items()
+    }
     return School.objects.filter(pk=school.pk).values(**columns).get()
 
 

@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 
 class PostStatus(models.TextChoices):
@@ -21,6 +22,20 @@ class PostStatus(models.TextChoices):
 # Statuses in which a post is on its way out: consent problems must stop it.
 PENDING_STATUSES = (PostStatus.SUBMITTED, PostStatus.APPROVED, PostStatus.SCHEDULED)
 
+# The posts a calendar places at a moment: those that went out, are going out or failed to.
+CALENDAR_STATUSES = (
+    PostStatus.SCHEDULED,
+    PostStatus.APPROVED,
+    PostStatus.PUBLISHING,
+    PostStatus.PUBLISHED,
+    PostStatus.FAILED,
+    PostStatus.TAKEN_DOWN,
+)
+
+# A post's moment on the calendar: when it was published; before that, when it is due to be; for a
+# post sent "now", when publishing began or, before that, when it was approved.
+CALENDAR_MOMENT = Coalesce("published_at", "publish_at", "publishing_started_at", "decided_at")
+
 
 class Post(models.Model):
     """One post for one of the school's accounts, from draft to published (or not).
@@ -29,12 +44,16 @@ class Post(models.Model):
     expected source status, so two approvers acting at once cannot both win.
     """
 
-    account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="posts")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    # Not indexed on its own: every index below that serves a school's pages starts with the account.
+    account = models.ForeignKey(
+        "accounts.SocialAccount", on_delete=models.PROTECT, related_name="posts", db_index=False
+    )
+    # Indexed with the status below, for a person's own posts.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts", db_index=False)
     text = models.TextField(blank=True)
     quote_url = models.URLField(blank=True, max_length=500)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as it is approved.")
-    status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True)
+    status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT)
     findings = models.JSONField(default=list, blank=True)
     consent_snapshot = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -62,11 +81,34 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A school's pages read its own posts, so their indexes start with the account (PostgreSQL
+        # walks the school's few accounts and reads each one's slice), then the status the page
+        # asks for, then the time it orders or bounds by, then the id: a page's ids come from the
+        # index alone, without reading thousands of rows to sort them. The two that start with the
+        # status serve the work that spans every school: the beat sweep's due and stuck posts,
+        # and the approvers' daily digest of waiting posts.
         indexes = [
             models.Index(fields=["status", "publish_at"]),
-            models.Index(fields=["account", "-created_at"]),
-            # The approvers' queue: waiting posts, oldest first.
             models.Index(fields=["status", "submitted_at"]),
+            # The queue's "All", newest first: the page's ids are read from this index alone.
+            models.Index(fields=["account", "status", "-created_at", "-id"], name="post_account_created"),
+            # Waiting posts oldest first (queue, dashboard, navigation), and an author's drafts
+            # sent back (a draft with a submission time) or never sent.
+            models.Index(fields=["account", "status", "submitted_at", "id"], name="post_account_submitted"),
+            # Scheduled posts soonest first, and those on their way or failed.
+            models.Index(fields=["account", "status", "publish_at", "id"], name="post_account_publish_at"),
+            # Published posts newest first, and those published in the last days.
+            models.Index(fields=["account", "status", "published_at", "id"], name="post_account_published"),
+            # A person's own posts by what they need next (dashboard, "My posts", the navigation's
+            # "sent back"): a busy office account may write thousands.
+            models.Index(fields=["author", "status", "-updated_at", "-id"], name="post_author_status"),
+            # The month, week and day views: the posts whose moment falls in the period shown.
+            models.Index(
+                F("account"),
+                CALENDAR_MOMENT,
+                condition=Q(status__in=CALENDAR_STATUSES),
+                name="post_account_calendar_moment",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PostStatus.values), name="post_known_status"),

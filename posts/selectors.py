@@ -6,8 +6,7 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import groupby
 
-from django.db.models import F, Prefetch, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -15,7 +14,17 @@ from consent.checks import FaceInput, OutsideText, PhotoInput, PostContent
 from consent.models import ConsentPurpose, ConsentRecord, Pupil
 from consent.selectors import ConsentState, effective_consent
 
-from .models import FaceRegion, OutsideContent, Post, PostComment, PostImage, PostRevision, PostStatus
+from .models import (
+    CALENDAR_MOMENT,
+    CALENDAR_STATUSES,
+    FaceRegion,
+    OutsideContent,
+    Post,
+    PostComment,
+    PostImage,
+    PostRevision,
+    PostStatus,
+)
 from .outside import outside_label
 
 
@@ -94,13 +103,14 @@ QUEUE_FILTER_LABELS = {
     QueueFilter.ALL: "All",
 }
 
-# Each filter's statuses and order. Waiting posts oldest first, so nothing sits at the bottom
-# for days; "all" leaves out drafts, which are the author's until they submit them.
+# Each filter's rows and order. Waiting posts oldest first, so nothing sits at the bottom for
+# days; "all" leaves out drafts, which are the author's until they submit them (said as "not a
+# draft": a list of the nine other statuses would have PostgreSQL look each one up in turn).
 _QUEUE_VIEWS = {
-    QueueFilter.SUBMITTED: ([PostStatus.SUBMITTED], ("submitted_at", "pk")),
-    QueueFilter.SCHEDULED: ([PostStatus.SCHEDULED], ("publish_at", "pk")),
-    QueueFilter.PUBLISHED: ([PostStatus.PUBLISHED], ("-published_at", "-pk")),
-    QueueFilter.ALL: ([status for status in PostStatus if status != PostStatus.DRAFT], ("-created_at", "-pk")),
+    QueueFilter.SUBMITTED: (Q(status=PostStatus.SUBMITTED), ("submitted_at", "pk")),
+    QueueFilter.SCHEDULED: (Q(status=PostStatus.SCHEDULED), ("publish_at", "pk")),
+    QueueFilter.PUBLISHED: (Q(status=PostStatus.PUBLISHED), ("-published_at", "-pk")),
+    QueueFilter.ALL: (~Q(status=PostStatus.DRAFT), ("-created_at", "-pk")),
 }
 
 # The pupil fields the approvers' pages read: never `never_publish_reason`, so no page can show it.
@@ -144,11 +154,89 @@ def review_queue(*, school, status: QueueFilter = QueueFilter.SUBMITTED, account
 
     Rows come with their photos, tagged pupils and faces prefetched, ready for `queue_consent_status`.
     """
-    statuses, order = _QUEUE_VIEWS[QueueFilter(status)]
-    posts = _listed_posts(school=school).filter(status__in=statuses)
+    rows, order = _QUEUE_VIEWS[QueueFilter(status)]
+    posts = _listed_posts(school=school).filter(rows)
     if account_id is not None:
         posts = posts.filter(account_id=account_id)
     return posts.order_by(*order)
+
+
+# A list counts its rows only this far past the page it shows: enough to say "312 posts", and to
+# say "more than 1,000" without PostgreSQL reading every one of a school's 10,000 posts to say it.
+QUEUE_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a long list, with as much of the total as was worth counting.
+
+    `counted` is the number of rows from the first one up to `offset + QUEUE_COUNT_CAP` past this
+    page's start: the exact total when `exact`, else a lower bound. Moving on or back never needs
+    the total, so the links work however long the list is.
+    """
+
+    posts: list[Post]
+    number: int
+    per_page: int
+    counted: int
+    exact: bool
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.per_page < self.counted
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """None when the list is longer than was counted."""
+        return max(1, -(-self.counted // self.per_page)) if self.exact else None
+
+
+def _page_number(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
+
+
+def queue_page(posts: QuerySet[Post], *, page, per_page: int, cap: int | None = None) -> QueuePage:
+    """A page of an ordered list of posts: two queries (a count that stops at `cap` past the page,
+    then the page's rows), plus the list's prefetches.
+
+    The rows are read in two steps inside one query: the page's ids from the ordered list, which
+    PostgreSQL finds in the post indexes alone, then those rows in full. Asking for the full rows
+    straight away would have it read (or sort) every matching row to find the twenty to show.
+    A page past the end shows the last page, as Django's paginator does.
+    """
+    cap = QUEUE_COUNT_CAP if cap is None else cap
+    number = _page_number(page)
+    offset = (number - 1) * per_page
+    counted = posts.order_by().values("pk")[: offset + cap + 1].count()
+    if counted and offset >= counted:
+        number, offset = (counted - 1) // per_page + 1, ((counted - 1) // per_page) * per_page
+    exact = counted <= offset + cap
+    rows = list(posts.filter(pk__in=posts.values("pk")[offset : offset + per_page])) if counted else []
+    return QueuePage(posts=rows, number=number, per_page=per_page, counted=counted, exact=exact)
 
 
 @dataclass(frozen=True)
@@ -479,17 +567,6 @@ def post_calendar(*, school, now: datetime | None = None, account_id: int | None
     )
 
 
-# The month and week views: posts that went out, are going out or failed to, placed at their moment.
-CALENDAR_STATUSES = (
-    PostStatus.SCHEDULED,
-    PostStatus.APPROVED,
-    PostStatus.PUBLISHING,
-    PostStatus.PUBLISHED,
-    PostStatus.FAILED,
-    PostStatus.TAKEN_DOWN,
-)
-
-
 def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | None = None) -> list[Post]:
     """The school's posts whose moment falls in [start, end), in order, in one query whatever their number.
 
@@ -499,7 +576,8 @@ def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | 
     """
     posts = (
         Post.objects.filter(account__school=school, status__in=CALENDAR_STATUSES)
-        .annotate(calendar_at=Coalesce("published_at", "publish_at", "publishing_started_at", "decided_at"))
+        # The same expression as the index that serves this page (posts.models.CALENDAR_MOMENT).
+        .annotate(calendar_at=CALENDAR_MOMENT)
         .filter(calendar_at__gte=start, calendar_at__lt=end)
         .select_related("account")
         .only("id", "status", "text", "account__id", "account__handle", "account__display_name")

@@ -1,14 +1,15 @@
 """Reads for the dashboard: what waits for an approver, and where a person's own posts are.
 
 Each function costs a fixed number of queries whatever the number of posts; lists hold at most
-`rows` posts, and the counts beside them say how many there are in all. The navigation can use
-the counts alone (`waiting_for_approval(...).count`, `authors_posts(...).sent_back_count`).
+`rows` posts, and the counts beside them say how many there are, up to COUNT_CAP (a panel says
+"more than 1,000" past it, where an exact number would mean reading every one). The navigation
+can use the counts alone (`waiting_for_approval(...).count`, `authors_posts(...).sent_back_count`).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Post, PostComment, PostStatus
@@ -22,6 +23,13 @@ RECENTLY_PUBLISHED_DAYS = 14
 # A post that went to the approvers and came back as a draft: sent back for changes, or stopped
 # because consent changed. The dashboard lists them; the navigation counts them.
 SENT_BACK = Q(status=PostStatus.DRAFT, submitted_at__isnull=False)
+# How far a dashboard count goes: a count past it reads as "more than COUNT_CAP".
+COUNT_CAP = 1000
+
+
+def capped_count(posts: QuerySet) -> int:
+    """How many rows, up to COUNT_CAP + 1: one query that stops reading once it has seen enough."""
+    return posts.order_by().values("pk")[: COUNT_CAP + 1].count()
 
 
 def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
@@ -31,20 +39,21 @@ def _listed(posts: QuerySet[Post]) -> QuerySet[Post]:
 
 @dataclass(frozen=True)
 class WaitingForApproval:
-    count: int
+    count: int  # at most COUNT_CAP + 1: more than that reads as "more than COUNT_CAP"
     oldest_submitted_at: datetime | None
     posts: list[Post] = field(default_factory=list)  # oldest first
 
 
 def waiting_for_approval(*, school, approver, rows: int) -> WaitingForApproval:
     """Posts at the school waiting for this approver: every submitted post but their own (nobody
-    approves their own post). Two queries: the count with the oldest, then the oldest `rows`."""
+    approves their own post). Two queries: the count (up to COUNT_CAP + 1), then the oldest `rows`,
+    the first of which is the oldest of all."""
     waiting = Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED).exclude(author=approver)
-    totals = waiting.aggregate(count=Count("pk"), oldest=Min("submitted_at"))
-    if not totals["count"]:
+    count = capped_count(waiting)
+    if not count:
         return WaitingForApproval(count=0, oldest_submitted_at=None)
     posts = list(_listed(waiting).order_by("submitted_at", "pk")[:rows])
-    return WaitingForApproval(count=totals["count"], oldest_submitted_at=totals["oldest"], posts=posts)
+    return WaitingForApproval(count=count, oldest_submitted_at=posts[0].submitted_at, posts=posts)
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,11 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     waiting = Q(status=PostStatus.SUBMITTED)
     on_the_way = Q(status__in=ON_THE_WAY_STATUSES)
     published = Q(status=PostStatus.PUBLISHED, published_at__gte=since)
-    counts = mine.aggregate(
+    # Counted over the rows that can match one of the lists: an author's published posts pile up
+    # for years, and only the last RECENTLY_PUBLISHED_DAYS of them count.
+    listed_statuses = [PostStatus.DRAFT, PostStatus.SUBMITTED, *ON_THE_WAY_STATUSES, PostStatus.PUBLISHED]
+    counts = mine.filter(status__in=listed_statuses).exclude(status=PostStatus.PUBLISHED, published_at__lt=since)
+    counts = counts.aggregate(
         sent_back=Count("pk", filter=sent_back),
         drafts=Count("pk", filter=draft),
         waiting=Count("pk", filter=waiting),
@@ -125,11 +138,11 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
 
 def publishing_problems(*, school, rows: int) -> tuple[list[Post], int]:
     """Posts that did not go out (failed) or are being retried after an error, newest first, and
-    how many there are in all. Two queries."""
-    problems = Post.objects.filter(account__school=school).filter(
-        Q(status=PostStatus.FAILED) | (Q(status=PostStatus.SCHEDULED) & ~Q(last_publish_error=""))
+    how many there are (up to COUNT_CAP + 1). Two queries."""
+    problems = Post.objects.filter(account__school=school, status__in=[PostStatus.FAILED, PostStatus.SCHEDULED]).filter(
+        Q(status=PostStatus.FAILED) | ~Q(last_publish_error="")
     )
-    total = problems.count()
+    total = capped_count(problems)
     if not total:
         return [], 0
     listed = problems.select_related("account", "author").defer("account__credentials").order_by("-updated_at", "-pk")

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,8 +57,8 @@ def review_queue(request):
     posts = selectors.review_queue(
         school=request.school, status=status, account_id=chosen_account.pk if chosen_account else None
     )
-    page = Paginator(posts, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    listed = list(page.object_list)
+    page = selectors.queue_page(posts, page=request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
+    listed = page.posts
     consent = selectors.queue_consent_status(listed)
     rows = [
         QueueRow(post=p, consent=consent[p.pk], findings=selectors.finding_counts(p), outside_unread=_unread_count(p))

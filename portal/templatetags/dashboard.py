@@ -5,6 +5,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 
+from posts import selectors_dashboard
+
 register = template.Library()
 
 
@@ -28,3 +30,13 @@ def age_in_words(since: datetime | None, now: datetime | None = None) -> str:
     if days < 14:
         return _count(days, "day")
     return _count(days // 7, "week")
+
+
+@register.filter
+def capped_figure(count: int, form: str = "") -> str:
+    """A count from posts.selectors_dashboard, which stops counting past COUNT_CAP: the number
+    itself below it, "more than 1,000" past it (with "all", "of them", to follow "All")."""
+    cap = selectors_dashboard.COUNT_CAP
+    if count <= cap:
+        return str(count)
+    return "of them" if form == "all" else f"more than {cap:,}"
