@@ -8,7 +8,8 @@ hand, against a portal seeded with `manage.py seed_load`:
     PYTHONPATH=. LOAD_STAFF_FILE=staff.json locust -f loadtest/locustfile.py --host http://127.0.0.1:8000
 
 LOAD_RESULTS_FILE, when set, receives every request's time once the run ends, split into the
-ramp (people still arriving and signing in) and the steady part, for run.py's table.
+ramp (people still arriving and signing in) and the steady part, and when the steady part
+began and ended, for run.py's table.
 """
 
 import io
@@ -39,6 +40,7 @@ _staff = json.loads(Path(os.environ["LOAD_STAFF_FILE"]).read_text()) if os.envir
 _next_person = itertools.count()
 _timings: list[tuple[str, float, bool, str]] = []
 _phase = "ramp"
+_steady_since: float | None = None
 
 
 def _photo_jpeg() -> bytes:
@@ -80,7 +82,7 @@ class StaffMember(HttpUser):
         if roles & CONSENT_MANAGERS:
             tasks += [StaffMember.register] * 2
         if roles & DRAFTERS:
-            tasks += [StaffMember.compose] * 3
+            tasks += [StaffMember.my_posts] * 2 + [StaffMember.compose]
         return tasks
 
     # Requests
@@ -130,6 +132,7 @@ class StaffMember(HttpUser):
 
     # What staff do
 
+    @task  # everyone's; on_start puts the pages of the person's roles beside it
     def dashboard(self):
         self._get(pages.DASHBOARD, "dashboard")
 
@@ -149,6 +152,9 @@ class StaffMember(HttpUser):
 
     def register(self):
         self._get(pages.REGISTER, "register")
+
+    def my_posts(self):
+        self._get(pages.MY_POSTS, "my posts")
 
     def compose(self):
         """Open "New post", type while the live check answers, save the draft, and now and then
@@ -208,12 +214,13 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 
 @events.spawning_complete.add_listener
 def _steady(user_count, **kwargs):
-    global _phase
-    _phase = "steady"
+    global _phase, _steady_since
+    _phase, _steady_since = "steady", time.time()
 
 
 @events.quitting.add_listener
 def _write_results(environment, **kwargs):
     path = os.environ.get("LOAD_RESULTS_FILE")
     if path:
-        Path(path).write_text(json.dumps([{"name": n, "ms": ms, "ok": ok, "phase": p} for n, ms, ok, p in _timings]))
+        requests = [{"name": n, "ms": ms, "ok": ok, "phase": p} for n, ms, ok, p in _timings]
+        Path(path).write_text(json.dumps({"steady_since": _steady_since, "ended": time.time(), "requests": requests}))

@@ -12,6 +12,7 @@ QUEUE = "/posts/review/"
 REVIEW = "/posts/review/{pk}/"
 CALENDAR = "/posts/calendar/"
 REGISTER = "/consent/"
+MY_POSTS = "/posts/mine/"
 COMPOSE = "/posts/new/"
 LIVE_CHECK = "/posts/text-feedback/"
 EDIT = "/posts/{pk}/edit/"
@@ -27,6 +28,7 @@ URL_NAMES = {
     REVIEW.format(pk=7): ("review_post", (7,)),
     CALENDAR: ("post_calendar", ()),
     REGISTER: ("consent_register", ()),
+    MY_POSTS: ("post_list_mine", ()),
     COMPOSE: ("post_compose", ()),
     LIVE_CHECK: ("post_text_feedback", ()),
     EDIT.format(pk=7): ("post_edit", (7,)),

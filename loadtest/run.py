@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -58,10 +59,12 @@ def main() -> int:
             f"--out={staff_file}",
         )
         gunicorn = _start_gunicorn(env, port=port, workers=options.workers, threads=options.threads)
+        cpu = _CpuSampler(gunicorn.pid)
+        cpu.start()
         results_file = OUT / "requests.json"
-        started = time.monotonic()
         _run_locust(options, port=port, staff_file=staff_file, results_file=results_file)
-        summary = _summarise(json.loads(results_file.read_text()), options, seconds=time.monotonic() - started)
+        cpu.stop()
+        summary = _summarise(json.loads(results_file.read_text()), options, cpu=cpu)
     finally:
         if gunicorn is not None:
             gunicorn.send_signal(signal.SIGTERM)
@@ -181,8 +184,8 @@ def _manage(env: dict, *args: str) -> None:
 
 
 def _start_gunicorn(env: dict, *, port: int, workers: int, threads: int) -> subprocess.Popen:
-    """gunicorn as deployed, with threads so one worker's database waits do not hold the other
-    requests up. Its errors go to var/load/gunicorn.log."""
+    """gunicorn with threads, so one request's database waits do not hold the others up. Its
+    errors go to var/load/gunicorn.log."""
     command = [
         sys.executable,
         "-m",
@@ -192,6 +195,9 @@ def _start_gunicorn(env: dict, *, port: int, workers: int, threads: int) -> subp
         f"--workers={workers}",
         "--worker-class=gthread",
         f"--threads={threads}",
+        # Longer than anyone's pause between pages: with gunicorn's 2 s, a browser's next
+        # request could meet the connection as the server closed it (a reset, not an answer).
+        "--keep-alive=20",
         f"--error-logfile={OUT / 'gunicorn.log'}",
     ]
     process = subprocess.Popen(command, cwd=REPO, env=env)
@@ -205,6 +211,43 @@ def _start_gunicorn(env: dict, *, port: int, workers: int, threads: int) -> subp
             time.sleep(0.5)
     process.terminate()
     raise SystemExit("gunicorn did not answer /healthz within a minute: see var/load/gunicorn.log")
+
+
+class _CpuSampler(threading.Thread):
+    """The CPU time gunicorn's workers have used, read once a second, so the table can say how
+    many cores the portal kept busy and how much CPU a request cost: a figure that the other
+    work on a shared machine slows down less than it slows the response times."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: list[tuple[float, float]] = []
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        master = psutil.Process(self.pid)
+        while not self._stopped.wait(1):
+            used = 0.0
+            for worker in master.children():
+                try:
+                    times = worker.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                used += times.user + times.system
+            self.samples.append((time.time(), used))
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+    def between(self, start: float, end: float) -> tuple[float, float]:
+        """(wall seconds, CPU seconds) over the samples inside [start, end]."""
+        inside = [sample for sample in self.samples if start <= sample[0] <= end]
+        if len(inside) < 2:
+            return 0.0, 0.0
+        return inside[-1][0] - inside[0][0], inside[-1][1] - inside[0][1]
 
 
 def _run_locust(options, *, port: int, staff_file: Path, results_file: Path) -> None:
@@ -258,10 +301,13 @@ def _row(records: list[dict]) -> dict:
     }
 
 
-def _summarise(records: list[dict], options, *, seconds: float) -> dict:
+def _summarise(results: dict, options, *, cpu: _CpuSampler | None = None) -> dict:
+    records = results["requests"]
     signing_in = [r for r in records if r["name"] in SIGN_IN_ROWS]
     steady = [r for r in records if r["phase"] == "steady" and r["name"] not in SIGN_IN_ROWS]
     names = sorted({r["name"] for r in steady}, key=lambda n: (n == "healthz", n))
+    steady_since, ended = results.get("steady_since") or results["ended"], results["ended"]
+    wall, cpu_seconds = cpu.between(steady_since, ended) if cpu else (0.0, 0.0)
     return {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores (shared with whatever else runs)",
@@ -269,7 +315,10 @@ def _summarise(records: list[dict], options, *, seconds: float) -> dict:
         "run": options.time,
         "spawn_rate": options.spawn_rate,
         "gunicorn": f"{options.workers} workers x {options.threads} threads (gthread)",
-        "seconds": round(seconds),
+        "steady_seconds": round(ended - steady_since),
+        "requests_per_second": round(len(steady) / (ended - steady_since), 1) if ended > steady_since else None,
+        "server_cores_busy": round(cpu_seconds / wall, 2) if wall else None,
+        "server_cpu_ms_per_request": round(1000 * cpu_seconds / len(steady)) if steady and wall else None,
         "pages": {name: _row([r for r in steady if r["name"] == name]) for name in names},
         "sign_in": {name: _row([r for r in signing_in if r["name"] == name]) for name in SIGN_IN_ROWS},
         "total": _row(steady),
@@ -281,6 +330,8 @@ def _table(summary: dict) -> str:
     lines = [
         f"{summary['users']} staff, {summary['run']} ({summary['spawn_rate']}/s arriving), "
         f"gunicorn {summary['gunicorn']}, {summary['machine']}, {summary['date']}",
+        f"Steady state: {summary['steady_seconds']} s, {summary['requests_per_second']} requests/s; gunicorn kept "
+        f"{summary['server_cores_busy']} cores busy, {summary['server_cpu_ms_per_request']} ms of CPU a request",
         "",
         "Steady state, everyone signed in (ms):",
         header,
