@@ -59,7 +59,7 @@ def main() -> int:
             f"--out={staff_file}",
         )
         gunicorn = _start_gunicorn(env, port=port, workers=options.workers, threads=options.threads)
-        cpu = _CpuSampler(gunicorn.pid)
+        cpu = _CpuSampler(gunicorn.pid, database.name if database.is_postgres() else "")
         cpu.start()
         results_file = OUT / "requests.json"
         _run_locust(options, port=port, staff_file=staff_file, results_file=results_file)
@@ -159,16 +159,16 @@ class _ScratchDatabase:
 
     def create(self) -> None:
         self.drop()
-        if self._is_postgres():
+        if self.is_postgres():
             self._execute(f'CREATE DATABASE "{self.name}"')
 
     def drop(self) -> None:
-        if self._is_postgres():
+        if self.is_postgres():
             self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         else:
             Path(self.name).unlink(missing_ok=True)
 
-    def _is_postgres(self) -> bool:
+    def is_postgres(self) -> bool:
         return self.url.scheme.startswith("postgres")
 
     def _execute(self, sql: str) -> None:
@@ -214,14 +214,15 @@ def _start_gunicorn(env: dict, *, port: int, workers: int, threads: int) -> subp
 
 
 class _CpuSampler(threading.Thread):
-    """The CPU time gunicorn's workers have used, read once a second, so the table can say how
-    many cores the portal kept busy and how much CPU a request cost: a figure that the other
-    work on a shared machine slows down less than it slows the response times."""
+    """The CPU time gunicorn's workers and the scratch database's PostgreSQL backends have used,
+    read once a second, so the table can say how many cores the run kept busy and how much CPU
+    a request cost: figures that other work on a shared machine disturbs far less than it
+    disturbs the response times."""
 
-    def __init__(self, pid: int):
+    def __init__(self, pid: int, database_name: str = ""):
         super().__init__(daemon=True)
-        self.pid = pid
-        self.samples: list[tuple[float, float]] = []
+        self.pid, self.database_name = pid, database_name
+        self.samples: list[tuple[float, float, float]] = []
         self._stopped = threading.Event()
 
     def run(self) -> None:
@@ -229,25 +230,36 @@ class _CpuSampler(threading.Thread):
 
         master = psutil.Process(self.pid)
         while not self._stopped.wait(1):
-            used = 0.0
-            for worker in master.children():
-                try:
-                    times = worker.cpu_times()
-                except psutil.NoSuchProcess:
-                    continue
-                used += times.user + times.system
-            self.samples.append((time.time(), used))
+            portal = sum(_cpu_seconds(worker) for worker in master.children())
+            # PostgreSQL names the database in each backend's process title.
+            database = sum(
+                _cpu_seconds(backend)
+                for backend in psutil.process_iter(["cmdline"])
+                if self.database_name and f" {self.database_name} " in " ".join(backend.info["cmdline"] or ())
+            )
+            self.samples.append((time.time(), portal, database))
 
     def stop(self) -> None:
         self._stopped.set()
         self.join()
 
-    def between(self, start: float, end: float) -> tuple[float, float]:
-        """(wall seconds, CPU seconds) over the samples inside [start, end]."""
+    def between(self, start: float, end: float) -> tuple[float, float, float]:
+        """(wall seconds, gunicorn's CPU seconds, the database's) over [start, end]."""
         inside = [sample for sample in self.samples if start <= sample[0] <= end]
         if len(inside) < 2:
-            return 0.0, 0.0
-        return inside[-1][0] - inside[0][0], inside[-1][1] - inside[0][1]
+            return 0.0, 0.0, 0.0
+        first, last = inside[0], inside[-1]
+        return last[0] - first[0], last[1] - first[1], last[2] - first[2]
+
+
+def _cpu_seconds(process) -> float:
+    import psutil
+
+    try:
+        times = process.cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return times.user + times.system
 
 
 def _run_locust(options, *, port: int, staff_file: Path, results_file: Path) -> None:
@@ -307,7 +319,7 @@ def _summarise(results: dict, options, *, cpu: _CpuSampler | None = None) -> dic
     steady = [r for r in records if r["phase"] == "steady" and r["name"] not in SIGN_IN_ROWS]
     names = sorted({r["name"] for r in steady}, key=lambda n: (n == "healthz", n))
     steady_since, ended = results.get("steady_since") or results["ended"], results["ended"]
-    wall, cpu_seconds = cpu.between(steady_since, ended) if cpu else (0.0, 0.0)
+    wall, portal_cpu, database_cpu = cpu.between(steady_since, ended) if cpu else (0.0, 0.0, 0.0)
     return {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} cores (shared with whatever else runs)",
@@ -317,8 +329,10 @@ def _summarise(results: dict, options, *, cpu: _CpuSampler | None = None) -> dic
         "gunicorn": f"{options.workers} workers x {options.threads} threads (gthread)",
         "steady_seconds": round(ended - steady_since),
         "requests_per_second": round(len(steady) / (ended - steady_since), 1) if ended > steady_since else None,
-        "server_cores_busy": round(cpu_seconds / wall, 2) if wall else None,
-        "server_cpu_ms_per_request": round(1000 * cpu_seconds / len(steady)) if steady and wall else None,
+        "portal_cores_busy": round(portal_cpu / wall, 2) if wall else None,
+        "portal_cpu_ms_per_request": round(1000 * portal_cpu / len(steady)) if steady and wall else None,
+        "database_cores_busy": round(database_cpu / wall, 2) if wall else None,
+        "database_cpu_ms_per_request": round(1000 * database_cpu / len(steady)) if steady and wall else None,
         "pages": {name: _row([r for r in steady if r["name"] == name]) for name in names},
         "sign_in": {name: _row([r for r in signing_in if r["name"] == name]) for name in SIGN_IN_ROWS},
         "total": _row(steady),
@@ -330,8 +344,9 @@ def _table(summary: dict) -> str:
     lines = [
         f"{summary['users']} staff, {summary['run']} ({summary['spawn_rate']}/s arriving), "
         f"gunicorn {summary['gunicorn']}, {summary['machine']}, {summary['date']}",
-        f"Steady state: {summary['steady_seconds']} s, {summary['requests_per_second']} requests/s; gunicorn kept "
-        f"{summary['server_cores_busy']} cores busy, {summary['server_cpu_ms_per_request']} ms of CPU a request",
+        f"Steady state: {summary['steady_seconds']} s, {summary['requests_per_second']} requests/s. CPU a request: "
+        f"gunicorn {summary['portal_cpu_ms_per_request']} ms ({summary['portal_cores_busy']} cores busy), "
+        f"PostgreSQL {summary['database_cpu_ms_per_request']} ms ({summary['database_cores_busy']} cores busy)",
         "",
         "Steady state, everyone signed in (ms):",
         header,
