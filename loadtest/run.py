@@ -229,15 +229,18 @@ class _CpuSampler(threading.Thread):
         import psutil
 
         master = psutil.Process(self.pid)
+        # Each process's latest reading, kept after it exits: a database connection closed and
+        # opened again (CONN_MAX_AGE) is a new backend whose count starts at zero.
+        portal: dict[int, float] = {}
+        database: dict[int, float] = {}
         while not self._stopped.wait(1):
-            portal = sum(_cpu_seconds(worker) for worker in master.children())
-            # PostgreSQL names the database in each backend's process title.
-            database = sum(
-                _cpu_seconds(backend)
-                for backend in psutil.process_iter(["cmdline"])
-                if self.database_name and f" {self.database_name} " in " ".join(backend.info["cmdline"] or ())
-            )
-            self.samples.append((time.time(), portal, database))
+            for worker in master.children():
+                portal[worker.pid] = _cpu_seconds(worker, portal.get(worker.pid, 0.0))
+            for backend in psutil.process_iter(["cmdline"]):
+                # PostgreSQL names the database in each backend's process title.
+                if self.database_name and f" {self.database_name} " in " ".join(backend.info["cmdline"] or ()):
+                    database[backend.pid] = _cpu_seconds(backend, database.get(backend.pid, 0.0))
+            self.samples.append((time.time(), sum(portal.values()), sum(database.values())))
 
     def stop(self) -> None:
         self._stopped.set()
@@ -252,13 +255,13 @@ class _CpuSampler(threading.Thread):
         return last[0] - first[0], last[1] - first[1], last[2] - first[2]
 
 
-def _cpu_seconds(process) -> float:
+def _cpu_seconds(process, last_seen: float) -> float:
     import psutil
 
     try:
         times = process.cpu_times()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return 0.0
+        return last_seen
     return times.user + times.system
 
 
