@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -71,6 +72,7 @@ def main() -> int:
             gunicorn.wait(timeout=30)
         if not options.keep_database:
             database.drop()
+            shutil.rmtree(scratch, ignore_errors=True)  # the sign-ins, uploads and static files
     (OUT / "summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1) if options.json else _table(summary))
     return 0 if summary["total"]["requests"] and not summary["total"]["failures"] else 1
