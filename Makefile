@@ -9,7 +9,7 @@ PYTHON_311 = $(if $(filter True,$(call is_311,$(PYTHON))),$(PYTHON),$(error Poli
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON_311) -m venv $(VENV)
@@ -40,3 +40,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var
+
+## The load test (loadtest/): staff signed in at once against gunicorn and a scratch PostgreSQL
+## database, with a table of each page's median and 95th percentile. LOAD_DATABASE_URL and
+## LOAD_REDIS_URL say where; the CI smoke is `make load LOAD_USERS=5 LOAD_TIME=20s`.
+LOAD_USERS ?= 100
+LOAD_TIME ?= 3m
+load: $(VENV)/.installed
+	$(PY) loadtest/run.py --users $(LOAD_USERS) --time $(LOAD_TIME)

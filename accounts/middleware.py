@@ -1,3 +1,5 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -11,6 +13,43 @@ SCHOOL_SESSION_KEY = "school_id"
 # Where someone was going when the portal stopped them to set up their second sign-in step:
 # the recovery codes page's "continue" takes them there (accounts.views_signin.signin_continue).
 SIGN_IN_NEXT_SESSION_KEY = "sign_in_next"
+# When the session's expiry was last pushed back (seconds since the epoch).
+SESSION_REFRESHED_AT_KEY = "refreshed_at"
+
+
+class SessionActivityMiddleware:
+    """Keeps a working person signed in and signs out an idle one, writing the session row at
+    most once every SESSION_ACTIVITY_REFRESH_SECONDS instead of on every page.
+
+    A database session ends SESSION_COOKIE_AGE after it was last saved. Saving it on every
+    request (SESSION_SAVE_EVERY_REQUEST) made that an idle limit, at the price of an UPDATE per
+    page, /healthz included. Here a page saves it only when the last save is older than the
+    refresh interval, so the idle limit holds to within that interval. Goes right after
+    SessionMiddleware, which then saves what this marks as changed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.session_key is not None:  # no cookie, no session to keep alive
+            self._refresh_if_due(session)
+        response = self.get_response(request)
+        if session.modified and not session.is_empty():
+            # Saved anyway (a sign-in, a school chosen): stamp it, so the next pages need not.
+            session[SESSION_REFRESHED_AT_KEY] = int(time.time())
+        return response
+
+    @staticmethod
+    def _refresh_if_due(session) -> None:
+        refreshed_at = session.get(SESSION_REFRESHED_AT_KEY)
+        if session.is_empty():  # the cookie named a session that has ended: leave it ended
+            return
+        now = int(time.time())
+        interval = settings.SESSION_ACTIVITY_REFRESH_SECONDS
+        if refreshed_at is None or not 0 <= now - refreshed_at < interval:
+            session[SESSION_REFRESHED_AT_KEY] = now
 
 
 class SchoolMembershipMiddleware:

@@ -1,0 +1,32 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import School
+from portal.load_data import STAFF_PER_SCHOOL, seed_load, staff_as_dicts
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty scratch database for the load test (loadtest/run.py): schools of ten staff, "
+        "each with a password and an authenticator app, and the sign-ins written to a JSON file."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--staff", type=int, default=100, help="How many staff (ten a school). Default 100.")
+        parser.add_argument("--posts-per-school", type=int, default=2000)
+        parser.add_argument("--pupils-per-school", type=int, default=500)
+        parser.add_argument("--password", required=True, help="Everyone's password.")
+        parser.add_argument("--out", required=True, type=Path, help="Where to write the sign-ins (JSON).")
+
+    def handle(self, *args, staff: int, posts_per_school: int, pupils_per_school: int, password: str, out: Path, **o):
+        if School.objects.exists():
+            raise CommandError("This database already has schools: seed_load fills an empty scratch database only.")
+        schools = max(1, -(-staff // STAFF_PER_SCHOOL))
+        people = seed_load(
+            schools=schools, password=password, posts_per_school=posts_per_school, pupils_per_school=pupils_per_school
+        )
+        out.write_text(json.dumps(staff_as_dicts(people), indent=1))
+        out.chmod(0o600)
+        self.stdout.write(f"{schools} schools, {len(people)} staff; sign-ins written to {out}")
