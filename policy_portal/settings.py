@@ -225,11 +225,25 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The folder is read this often (kombu's default is once a second, which an approval
+        # then waits on average half of); reading a small folder costs next to nothing.
+        "polling_interval": env.float("CELERY_FILESYSTEM_POLL_SECONDS", default=0.1),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Network tasks (publishing, reading mentions and followers) go to their own queue, served by
+# a worker with a pool of threads; the rest stays on the default queue, served by processes
+# (policy_portal/celery.py explains the split).
+CELERY_TASK_ROUTES = ("policy_portal.celery.route_task",)
+# Threads of the network worker: calls in flight at once. Each holds one database connection
+# while it runs a task. SQLite takes one writer at a time, so more threads only queue there.
+NETWORK_WORKER_THREADS = env.int(
+    "NETWORK_WORKER_THREADS", default=4 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 16
+)
+# Processes of the default worker (imports, sweeps, digests); 1 runs them in the worker itself.
+DEFAULT_WORKER_PROCESSES = env.int("DEFAULT_WORKER_PROCESSES", default=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,13 +1,19 @@
-"""Publishing figures for `manage.py bench`: posts published per second through a real Celery
-worker, and the time from approval to published (median and 95th percentile).
+"""Publishing figures for `manage.py bench`: the time from approval to published (median and
+95th percentile) for a burst of posts across 10 accounts, beside the issue's goal, and the posts
+published per second. The burst is measured twice: approved one by one, each committing as in
+the browser (`approved_one_by_one`), and approved in one transaction, so every post reaches the
+queue in the same instant and only the worker's pace counts (`approved_together`).
 
 A worker is a separate process, so it cannot see rows the bench rolls back. The figures are
-therefore measured in a child process (`manage.py bench_publishing_run`) on a scratch SQLite
-database in a temporary folder, with a worker of its own on its own queue of the configured
-broker: nothing is left in the portal's database, and a running portal's worker is not
-disturbed. For X, the child serves the stub X server from tests/xstub.py (the one the
-integration tests use, checking each request against X's API description); where the test
-files or ../shared are not installed, that figure says why it is missing.
+therefore measured in a child process (`manage.py bench_publishing_run`) on a scratch database
+(PostgreSQL on the same server when the portal runs on PostgreSQL, a temporary SQLite file
+otherwise), with the network worker a deployment runs (a pool of threads, policy_portal/celery.py)
+on queues of its own of the configured broker: nothing is left in the portal's database, and a
+running portal's workers are not disturbed. The goals are stated for Redis; on the filesystem
+broker the figures come with a note saying so. For X, the child serves the stub X server from
+tests/xstub.py (the one the integration tests use, checking each request against X's API
+description); where the test files or ../shared are not installed, that figure says why it is
+missing.
 """
 
 from __future__ import annotations
@@ -19,18 +25,26 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
+from policy_portal.celery import worker_command
 from posts import services
 from posts.models import Post, PostStatus
 
 from .timing import summary
+
+# The issue's goals for the 95th percentile of approval to published, 100 posts at once, on Redis.
+GOAL_P95_MS = {"local": 1000.0, "x": 2000.0}
+SCRATCH_PREFIX = "portal_bench_"
 
 
 def bench_publishing(*, quick: bool) -> dict:
@@ -42,14 +56,14 @@ def bench_publishing(*, quick: bool) -> dict:
 
 
 def _run_child(*, network: str, posts: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as folder, _scratch_database(folder) as database_url:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "policy_portal.settings",
             "DEBUG": "true",
             "SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
             "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY") or _fernet_key(),
-            "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+            "DATABASE_URL": database_url,
             "CELERY_TASK_DEFAULT_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_URL": "dummymail://",
@@ -74,16 +88,52 @@ def _fernet_key() -> str:
     return Fernet.generate_key().decode()
 
 
+@contextmanager
+def _scratch_database(folder: str):
+    """The child's DATABASE_URL: a new PostgreSQL database beside the portal's when the portal
+    runs on PostgreSQL (dropped afterwards), else a SQLite file in the temporary folder."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        return
+    db = connection.settings_dict
+    name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+    _outside_any_transaction(f'CREATE DATABASE "{name}"')
+    try:
+        user = db["USER"] or ""
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        yield f"postgres://{user}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{name}"
+    finally:
+        _outside_any_transaction(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _outside_any_transaction(sql: str) -> None:
+    """CREATE and DROP DATABASE refuse to run in a transaction, and the caller may be in one
+    (a test), so they go through a connection of their own."""
+    own = connection.get_new_connection(connection.get_connection_params())
+    try:
+        own.autocommit = True
+        own.execute(sql)
+    finally:
+        own.close()
+
+
+def _on_scratch_database() -> bool:
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite":
+        return "portal-bench-" in name
+    return connection.vendor == "postgresql" and name.startswith(SCRATCH_PREFIX)
+
+
 def run_in_scratch_database(*, network: str, posts: int) -> dict:
-    """The child's work: migrate the scratch database, start a worker (and the stub X server),
-    approve `posts` posts across 10 accounts at once, wait until every one is published."""
-    if connection.vendor != "sqlite" or "portal-bench-" not in str(connection.settings_dict["NAME"]):
+    """The child's work: migrate the scratch database, start the network worker (and the stub X
+    server), approve `posts` posts across 10 accounts at once, wait until every one is published."""
+    if not _on_scratch_database():
         raise RuntimeError("bench_publishing_run only runs on the scratch database `manage.py bench` gives it.")
     call_command("migrate", verbosity=0)
 
     stub = None
     worker_env = dict(os.environ)
-    log_path = Path(connection.settings_dict["NAME"]).with_name("worker.log")
+    log_path = Path(tempfile.gettempdir()) / f"portal-bench-worker-{os.getpid()}.log"
     if network == "x":
         try:
             # tests/ is there only in a source checkout: without it this figure is skipped.
@@ -97,18 +147,7 @@ def run_in_scratch_database(*, network: str, posts: int) -> dict:
         for name, value in stub.env().items():
             setattr(settings, name, value)
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "policy_portal",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            os.environ["CELERY_TASK_DEFAULT_QUEUE"],
-            "--loglevel=INFO",
-        ],
+        worker_command("network", python=sys.executable),
         cwd=settings.BASE_DIR,
         env=worker_env,
         stdout=log_path.open("w"),
@@ -118,15 +157,33 @@ def run_in_scratch_database(*, network: str, posts: int) -> dict:
         # Time from approval, not from the worker's start-up.
         _poll(log_path.read_text, lambda log: "ready." in log, timeout=120, interval=0.1)
         people, accounts = _bench_school(network=network, stub=stub)
-        post_ids = _approve_burst(people, accounts, posts=posts)
-        figures = _wait_and_measure(post_ids, network=network)
-        figures["one_at_a_time"] = _one_at_a_time(people, accounts, repeats=10)
-        return figures
+        return {
+            "setup": _setup(),
+            "network": "stub X server over HTTP (real tweepy)" if network == "x" else "local network",
+            "approved_one_by_one": _approved_one_by_one(people, accounts, posts=posts, network=network),
+            "approved_together": _approved_together(people, accounts, posts=posts, network=network),
+            "one_at_a_time": _one_at_a_time(people, accounts, repeats=10),
+        }
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        log_path.unlink(missing_ok=True)
         if stub is not None:
             stub.stop()
+
+
+def _setup() -> dict:
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    setup = {
+        "broker": broker,
+        "database": connection.vendor,
+        "worker": f"network worker, {settings.NETWORK_WORKER_THREADS} threads (--pool threads)",
+    }
+    if broker != "redis":
+        setup["note"] = (
+            "The goals are stated for Redis; this run used the filesystem broker (set CELERY_BROKER_URL=redis://...)."
+        )
+    return setup
 
 
 def _bench_school(*, network: str, stub) -> tuple[dict, list]:
@@ -160,22 +217,45 @@ def _bench_school(*, network: str, stub) -> tuple[dict, list]:
     return people, accounts
 
 
-def _approve_burst(people: dict, accounts: list, *, posts: int) -> list[int]:
-    drafts = [
+def _drafts(people: dict, accounts: list, *, posts: int, label: str) -> list[Post]:
+    return [
         Post.objects.create(
             account=accounts[n % len(accounts)],
             author=people[Role.CLASS_TEACHER].user,
-            text=f"Bench post {n}: well done to everyone in class {n % len(accounts)} this week!",
+            text=f"{label} {n}: well done to everyone in class {n % len(accounts)} this week!",
             status="submitted",
         )
         for n in range(posts)
     ]
-    for post in drafts:  # each approval commits and enqueues at once, as in the browser
+
+
+def _approved_one_by_one(people: dict, accounts: list, *, posts: int, network: str) -> dict:
+    """Approvals as in the browser: each commits and enqueues its post at once. The latency of
+    each post runs from its own approval."""
+    drafts = _drafts(people, accounts, posts=posts, label="Bench post")
+    for post in drafts:
         services.post_approve(actor=people[Role.HEADTEACHER], post=post)
-    return [post.pk for post in drafts]
+    return _measure([post.pk for post in drafts], network=network)
 
 
-def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
+def _approved_together(people: dict, accounts: list, *, posts: int, network: str) -> dict:
+    """Every approval in one transaction, so all the posts reach the queue in the same instant:
+    the worker's own pace, not the approvals', decides how soon the last one is out. The
+    latency of each post runs from the commit."""
+    drafts = _drafts(people, accounts, posts=posts, label="Burst post")
+    with transaction.atomic():
+        for post in drafts:
+            services.post_approve(actor=people[Role.HEADTEACHER], post=post)
+        committing = timezone.now()  # the tasks are sent as the commit completes
+    sent = timezone.now()
+    figures = _measure([post.pk for post in drafts], network=network, since=committing)
+    # The commit runs each approval's hooks in turn (its task, its email): the last post
+    # reaches the queue this long after the first.
+    figures["commit_and_send_ms"] = round((sent - committing).total_seconds() * 1000, 1)
+    return figures
+
+
+def _measure(post_ids: list[int], *, network: str, since: datetime | None = None) -> dict:
     rows = _poll(
         lambda: list(Post.objects.filter(pk__in=post_ids).values("status", "decided_at", "published_at")),
         lambda rows: all(_settled(row) for row in rows),
@@ -185,19 +265,23 @@ def _wait_and_measure(post_ids: list[int], *, network: str) -> dict:
     published = [row for row in rows if row["status"] == PostStatus.PUBLISHED]
     if not published:
         return {"error": "no post was published", "statuses": sorted({row["status"] for row in rows})}
-    latencies = [(row["published_at"] - row["decided_at"]).total_seconds() * 1000 for row in published]
-    first_approval = min(row["decided_at"] for row in rows)
-    last_published = max(row["published_at"] for row in published)
-    span = (last_published - first_approval).total_seconds()
-    return {
+    latencies = [(row["published_at"] - (since or row["decided_at"])).total_seconds() * 1000 for row in published]
+    first = since or min(row["decided_at"] for row in rows)
+    span = (max(row["published_at"] for row in published) - first).total_seconds()
+    figures = summary(latencies)
+    goal = GOAL_P95_MS[network]
+    result = {
         "posts": len(post_ids),
         "published": len(published),
         "failed": len(rows) - len(published),
-        "worker": "1 Celery worker process (solo pool)",
-        "network": "stub X server over HTTP (real tweepy)" if network == "x" else "local network",
-        "published_per_second": round(len(published) / span, 2) if span > 0 else None,
-        "approve_to_published": summary(latencies),
+        "published_per_second": round(len(published) / span, 1) if span > 0 else None,
+        "approve_to_published": {**figures, "goal_p95_ms": goal, "met": figures["p95_ms"] <= goal},
     }
+    if since is None:
+        # The approvals take time too: publishing cannot finish sooner than the last one.
+        approving = (max(row["decided_at"] for row in rows) - first).total_seconds()
+        result["approvals_per_second"] = round(len(post_ids) / approving, 1) if approving > 0 else None
+    return result
 
 
 def _one_at_a_time(people: dict, accounts: list, *, repeats: int) -> dict:

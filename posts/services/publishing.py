@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -193,17 +193,19 @@ def _claim_for_publishing(post_id: int) -> Post | str:
 
 
 def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
-    """When the account may publish again, or None if it may now."""
+    """When the account may publish again, or None if it may now.
+
+    Posts published in the window and posts being published are counted in one query: counted
+    in two, a post that another worker finished between them (publishing, then published)
+    would be missed by both, and the account would get one post more than its share."""
     window_start = now - timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS)
-    recent = list(
-        Post.objects.filter(account=account, published_at__gte=window_start)
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
+    recent = Q(published_at__gte=window_start)
+    taken = Post.objects.filter(recent | Q(status=PostStatus.PUBLISHING), account=account).aggregate(
+        count=Count("pk"), oldest=Min("published_at", filter=recent)
     )
-    in_flight = Post.objects.filter(account=account, status=PostStatus.PUBLISHING).count()
-    if len(recent) + in_flight < settings.PUBLISH_MAX_PER_WINDOW:
+    if taken["count"] < settings.PUBLISH_MAX_PER_WINDOW:
         return None
-    oldest = recent[0] if recent else now
+    oldest = taken["oldest"] or now
     return max(oldest + timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS), now + timedelta(seconds=1))
 
 

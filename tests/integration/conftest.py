@@ -1,5 +1,6 @@
-"""A real Celery worker process, on the broker the settings name (filesystem by default,
-Redis in CI), reading the test database."""
+"""Real Celery worker processes, on the broker the settings name (filesystem by default,
+Redis in CI), reading the test database: the two a deployment runs (policy_portal/celery.py),
+the network worker on its pool of threads and the default worker."""
 
 import os
 import subprocess
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db import connection
 
 from policy_portal.celery import app as celery_app
+from policy_portal.celery import worker_command
 from tests.polling import wait_for  # noqa: F401 (the integration tests import it from here)
 from tests.posts.conftest import make_post, pupils  # noqa: F401 (fixtures shared with the post tests)
 
@@ -33,40 +35,47 @@ def worker_env():
 
 
 class Worker:
-    """`celery worker` processes on one queue of their own, reading the test database. A test
-    can kill one mid-task (`kill`) and start another (`start`), as an operator's restart would."""
+    """The default and network `celery worker` processes, on queues of their own, reading the
+    test database. A test can kill them mid-task (`kill`) and start them again (`start`), as an
+    operator's restart would."""
+
+    KINDS = ("default", "network")
 
     def __init__(self, env: dict[str, str], log_path):
         self.queue = env["CELERY_TASK_DEFAULT_QUEUE"]
         self.env = env
         self.log_path = log_path
-        self.process: subprocess.Popen | None = None
+        self.processes: list[subprocess.Popen] = []
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "policy_portal", "worker", "--pool=solo", "-Q", self.queue]
-            + ["--loglevel=INFO"],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            # A file, not a pipe nobody reads (a full pipe would block the worker); printed at
-            # teardown, so a failing test shows what the worker did.
-            stdout=self.log_path.open("a"),
-            stderr=subprocess.STDOUT,
-        )
+        self.processes = [
+            subprocess.Popen(
+                worker_command(kind, python=sys.executable, default_queue=self.queue),
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                # A file, not a pipe nobody reads (a full pipe would block the worker); printed
+                # at teardown, so a failing test shows what the workers did.
+                stdout=self.log_path.open("a"),
+                stderr=subprocess.STDOUT,
+            )
+            for kind in self.KINDS
+        ]
 
     def kill(self) -> None:
-        """SIGKILL: no clean shutdown, no acknowledgement, whatever it was doing is cut off."""
-        self.process.kill()
-        self.process.wait(timeout=20)
+        """SIGKILL: no clean shutdown, no acknowledgement, whatever they were doing is cut off."""
+        for process in self.processes:
+            process.kill()
+            process.wait(timeout=20)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        running = [process for process in self.processes if process.poll() is None]
+        for process in running:
+            process.terminate()
+        for process in running:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The README's run command: one process that brings up web, worker and beat on the
+"""The README's run command: one process that brings up web, workers and beat on the
 embedded defaults, and one Ctrl-C that stops them all."""
 
 import os
@@ -70,14 +70,17 @@ def _read(path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
 
-def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signal_stops_them(portal, tmp_path):
+def test_one_command_runs_web_workers_and_beat_with_the_demo_school_and_one_signal_stops_them(portal, tmp_path):
     process, port, lines = portal
 
     _wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") == 200, "web answering")
     _wait_until(lambda: any("Press Ctrl-C" in line for line in lines), "the sign-ins printed")
     # The worker's and beat's start-up banners go to their log files, not over the sign-ins.
     worker_log, beat_log = tmp_path / "log" / "worker.log", tmp_path / "log" / "beat.log"
-    _wait_until(lambda: re.search(r"celery@\S+ ready", _read(worker_log)), "worker ready")
+    network_log = tmp_path / "log" / "network-worker.log"
+    _wait_until(lambda: re.search(r"default-celery@\S+ ready", _read(worker_log)), "worker ready")
+    _wait_until(lambda: re.search(r"network-celery@\S+ ready", _read(network_log)), "network worker ready")
+    assert "celery-network" in _read(network_log) and "(thread)" in _read(network_log)
     _wait_until(lambda: "beat: Starting" in _read(beat_log), "beat started")
     output = "".join(lines)
     assert "celery@" not in output and "beat: Starting" not in output
@@ -87,13 +90,13 @@ def test_one_command_runs_web_worker_and_beat_with_the_demo_school_and_one_signa
     assert "Password for all of them: run-command-test" in welcome
     assert str(worker_log) in welcome
     pids = [int(pid) for pid in re.findall(r"(?:web|worker|beat) pid (\d+)", output)]
-    assert len(pids) == 3
+    assert len(pids) == 4
 
     process.send_signal(signal.SIGINT)
     process.wait(timeout=60)
 
     _wait_until(lambda: not any(_alive(pid) for pid in pids), "every child stopped", timeout=30)
-    assert "Stopped web, worker and beat." in "".join(lines)
+    assert "Stopped web, workers and beat." in "".join(lines)
 
 
 def test_the_demo_people_cover_every_role():

@@ -1,11 +1,14 @@
-"""One command for a laptop: web server, Celery worker and Celery beat together.
+"""One command for a laptop: web server, the two Celery workers and Celery beat together.
 
 Written here rather than with a Procfile runner because it also prepares the database and
-the demo school first, and prints how to sign in. Ctrl-C stops all three.
+the demo school first, and prints how to sign in. Ctrl-C stops them all.
 
-The worker's and beat's start-up banners are long: they go to `var/log/worker.log` and
-`var/log/beat.log` (`--logs terminal` shows them here instead), so that the sign-ins, printed
-once the web server answers, stay on the screen.
+The two workers are the ones a deployment runs (policy_portal/celery.py): the network worker,
+with threads, publishes and reads the networks; the default worker does everything else.
+
+The workers' and beat's start-up banners are long: they go to `var/log/worker.log`,
+`var/log/network-worker.log` and `var/log/beat.log` (`--logs terminal` shows them here
+instead), so that the sign-ins, printed once the web server answers, stay on the screen.
 """
 
 import os
@@ -21,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.models import School
+from policy_portal.celery import worker_command
 from portal.demo import PEOPLE, demo_password_works, demo_school, seed_demo
 
 # How long to wait for the web server before printing the sign-ins anyway.
@@ -28,7 +32,7 @@ WEB_START_WAIT = 30.0
 
 
 class Command(BaseCommand):
-    help = "Run the portal on this machine: web server, Celery worker and beat, with the demo school on first run."
+    help = "Run the portal on this machine: web server, Celery workers and beat, with the demo school on first run."
 
     def add_arguments(self, parser):
         parser.add_argument("--addr", default=os.environ.get("PORTAL_ADDR", "127.0.0.1:8000"))
@@ -40,7 +44,7 @@ class Command(BaseCommand):
             "--logs",
             choices=["files", "terminal"],
             default=os.environ.get("PORTAL_LOGS", "files"),
-            help="Where the worker and beat write their logs: var/log/ (the default) or this terminal.",
+            help="Where the workers and beat write their logs: var/log/ (the default) or this terminal.",
         )
 
     def handle(self, *args, addr: str, demo_password: str, no_demo: bool, logs: str, **options):
@@ -54,10 +58,14 @@ class Command(BaseCommand):
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", addr, "--noreload"],
-            "worker": [python, "-m", "celery", "-A", "policy_portal", "worker", "--loglevel=INFO", "--concurrency=2"],
+            "worker": worker_command("default", python=python),
+            "network-worker": worker_command("network", python=python),
             "beat": [python, "-m", "celery", "-A", "policy_portal", "beat", "--loglevel=INFO"],
         }
-        self.stdout.write(f"Starting web (http://{addr}/), worker and beat. Broker: {settings.CELERY_BROKER_URL}")
+        self.stdout.write(
+            f"Starting web (http://{addr}/), workers and beat. Broker: {settings.CELERY_BROKER_URL}; "
+            f"the network worker runs {settings.NETWORK_WORKER_THREADS} threads."
+        )
         self.stdout.flush()
         processes = {}
         for name, command in commands.items():
@@ -130,8 +138,9 @@ class Command(BaseCommand):
                 write("Password: the one given (DEMO_PASSWORD) when the demo school was created.")
             write("The headteacher, senior leader and office admin set up an authenticator app at first sign-in.")
         if log_dir is not None:
-            write(f"Worker and beat logs: {log_dir / 'worker.log'} and {log_dir / 'beat.log'}")
-        write("Press Ctrl-C to stop web, worker and beat.")
+            logs = ", ".join(str(log_dir / f"{name}.log") for name in ("worker", "network-worker", "beat"))
+            write(f"Worker and beat logs: {logs}")
+        write("Press Ctrl-C to stop web, workers and beat.")
         write("")
         self.stdout.flush()
 
@@ -145,4 +154,4 @@ class Command(BaseCommand):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        self.stdout.write("Stopped web, worker and beat.")
+        self.stdout.write("Stopped web, workers and beat.")
