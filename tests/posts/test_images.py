@@ -333,6 +333,60 @@ def test_quality_then_size_steps_down_until_the_jpeg_fits():
     assert opened(squeezed.jpeg).size == (squeezed.width, squeezed.height)
 
 
+def full_size_encodes(monkeypatch, size: tuple[int, int]) -> list[int]:
+    """The quality of every JPEG compression of the whole picture (not samples or thumbnails)."""
+    qualities = []
+    original = images._jpeg
+
+    def recording(image, quality, **options):
+        if image.size == size:
+            qualities.append(quality)
+        return original(image, quality, **options)
+
+    monkeypatch.setattr(images, "_jpeg", recording)
+    return qualities
+
+
+def test_a_common_photo_is_compressed_once_at_quality_85(monkeypatch):
+    upload = encode(photo_like(4032, 3024), quality=90)
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [85]
+    assert result.jpeg == encode(opened(upload), quality=85)
+
+
+def test_a_photo_over_5_mb_at_quality_85_is_compressed_once_at_75_and_fits(monkeypatch):
+    upload = encode(photo_like(4032, 3024, noise=30), quality=95)
+    pixels = opened(upload)
+    assert len(encode(pixels, quality=85)) > 5_000_000 >= len(encode(pixels, quality=75))
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [75]  # the sample of rows said 85 would not fit
+    assert (result.width, result.height) == (4032, 3024)
+    assert result.jpeg == encode(pixels, quality=75)
+
+
+def test_a_step_tried_in_vain_is_abandoned_and_the_next_one_used(monkeypatch):
+    monkeypatch.setattr(images, "SURELY_OVER", 10.0)  # as if the sample had said 85 might fit
+    upload = encode(photo_like(4032, 3024, noise=30), quality=95)
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [85, 75]
+    assert len(result.jpeg) <= 5_000_000
+    assert result.jpeg == encode(opened(upload), quality=75)
+
+
+def test_compression_stops_as_soon_as_it_passes_the_limit():
+    with pytest.raises(images._OverLimit):
+        images._jpeg(photo_like(2000, 1500, noise=30), 85, max_bytes=100_000)
+
+
 def test_a_photo_within_limits_keeps_its_size():
     result = prepare_image(encode(photo_like(1600, 1200)))
     assert (result.width, result.height) == (1600, 1200)
