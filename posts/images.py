@@ -31,6 +31,7 @@ import io
 import re
 import struct
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pillow_heif
@@ -123,15 +124,21 @@ def prepare_image(
     image = _open(data, source_format, max_pixels)
     image = _clean(image)
 
-    small = face_detection.detection_copy(image)
-    faces_on_small = face_detection.detect_faces(small)
-    jpeg, image = _encode_within(image, max_jpeg_bytes)
+    # A helper thread makes the JPEG and the thumbnail while this one looks for faces, the longer
+    # task: Pillow's coders and OpenCV's networks let go of the GIL, so when two cores are free
+    # the two run side by side.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare-image") as helper:
+        encoding = helper.submit(_encode_within, image, max_jpeg_bytes)
+        small = face_detection.detection_copy(image)
+        thumbnailing = helper.submit(_thumbnail, small)
+        faces_on_small = face_detection.detect_faces(small)
+    jpeg, prepared = encoding.result()
     return PreparedImage(
         jpeg=jpeg,
-        width=image.width,
-        height=image.height,
-        faces=face_detection.scale_boxes(faces_on_small, small.size, image.size),
-        thumbnail=_thumbnail(small),
+        width=prepared.width,
+        height=prepared.height,
+        faces=face_detection.scale_boxes(faces_on_small, small.size, prepared.size),
+        thumbnail=thumbnailing.result(),
         source_format=source_format,
     )
 
@@ -347,6 +354,7 @@ def _row_sample(image: Image.Image) -> Image.Image | None:
 def _thumbnail(image: Image.Image) -> bytes:
     longest = max(THUMBNAIL_SIZE)
     size = _fit(image.size, longest) if max(image.size) > longest else image.size
+    # resize() leaves ``image`` alone (face detection may still be reading it).
     return _jpeg(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0), THUMBNAIL_QUALITY)
 
 
