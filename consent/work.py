@@ -9,7 +9,8 @@ Reads only. Each function costs a fixed number of queries whatever the size of t
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import School
@@ -40,18 +41,26 @@ class ClassForms:
 
 def forms_to_type_in(*, school: School, on: date | None = None) -> list[ClassForms]:
     """Per class (youngest first), the pupils on roll with no decision at all recorded for one of the
-    purposes that "Type in paper forms" asks about (`SUMMARY_PURPOSES`). One query."""
+    purposes that "Type in paper forms" asks about (`SUMMARY_PURPOSES`). One query.
+
+    Each pupil's answered purposes are counted by a subquery of their own records, which the
+    database answers from the (pupil, purpose) index alone. Asked as "no photo answer OR no name
+    answer" instead, PostgreSQL cannot turn the two tests into joins and reads every school's
+    consent records to hash them, ten times the cost for one school among fifty.
+    """
     on = on or timezone.localdate()
-
-    def answered(purpose: str) -> Exists:
-        return Exists(ConsentRecord.objects.filter(pupil=OuterRef("pk"), purpose=purpose))
-
-    photo, name = SUMMARY_PURPOSES
+    answered = (
+        ConsentRecord.objects.filter(pupil=OuterRef("pk"), purpose__in=SUMMARY_PURPOSES)
+        .order_by()
+        .values("pupil")
+        .annotate(purposes=Count("purpose", distinct=True))
+        .values("purposes")
+    )
     rows = (
         Pupil.objects.filter(school=school)
         .filter(_on_roll(on))
-        .annotate(has_photo=answered(photo), has_name=answered(name))
-        .filter(Q(has_photo=False) | Q(has_name=False))
+        .annotate(answered=Coalesce(Subquery(answered, output_field=IntegerField()), 0))
+        .filter(answered__lt=len(SUMMARY_PURPOSES))
         .values("class_group_id", "class_group__name", "class_group__year_group")
         .annotate(pupils=Count("pk"))
         .order_by("class_group__year_group", "class_group__name", "class_group_id")
