@@ -157,14 +157,24 @@ def consent_running_out(
     return sorted(found, key=lambda row: (row.last_day, row.pupil.surname, row.pupil.first_name, row.pupil.pk))
 
 
+def withdrawals_lately(*, school: School, now: datetime | None = None, days: int = WITHDRAWN_LATELY_DAYS):
+    """The school's consent records withdrawn in the last `days` days."""
+    now = now or timezone.now()
+    return ConsentRecord.objects.filter(pupil__school=school, withdrawn_at__gte=now - timedelta(days=days))
+
+
 def consent_withdrawn_lately(
-    *, school: School, rows: int, now: datetime | None = None, days: int = WITHDRAWN_LATELY_DAYS
+    *,
+    school: School,
+    rows: int,
+    now: datetime | None = None,
+    days: int = WITHDRAWN_LATELY_DAYS,
+    total: int | None = None,
 ) -> tuple[list[ConsentRecord], int]:
     """Consent withdrawn in the last `days` days, newest first (at most `rows`), and how many in all.
-    Two queries."""
-    now = now or timezone.now()
-    withdrawn = ConsentRecord.objects.filter(pupil__school=school, withdrawn_at__gte=now - timedelta(days=days))
-    total = withdrawn.count()
+    Two queries, or one when the caller has counted `withdrawals_lately` already."""
+    withdrawn = withdrawals_lately(school=school, now=now, days=days)
+    total = withdrawn.count() if total is None else total
     if not total:
         return [], 0
     listed = (
@@ -197,9 +207,10 @@ class ConsentWork:
         return bool(self.forms or self.imports or self.running_out or self.withdrawn_count)
 
 
-def consent_work(*, school: School, rows: int) -> ConsentWork:
-    """Everything above for one school: six queries."""
-    withdrawn, withdrawn_count = consent_withdrawn_lately(school=school, rows=rows)
+def consent_work(*, school: School, rows: int, withdrawn_count: int | None = None) -> ConsentWork:
+    """Everything above for one school: six queries, or five when the caller has counted
+    `withdrawals_lately` already."""
+    withdrawn, withdrawn_count = consent_withdrawn_lately(school=school, rows=rows, total=withdrawn_count)
     return ConsentWork(
         forms=forms_to_type_in(school=school),
         imports=imports_needing_attention(school=school, rows=rows),
