@@ -18,7 +18,7 @@ from accounts.permissions import Perm, has_perm
 from community.selectors_audience import followers_to_review
 from community.selectors_inbox import mention_items, new_concerns
 from posts.models import Post, PostStatus, TakeDownRequest
-from posts.selectors import posts_for_school, review_queue
+from posts.selectors import posts_for_school, queue_rows
 from posts.selectors_dashboard import SENT_BACK as CAME_BACK_AS_DRAFT
 
 from .counting import counts_together
@@ -44,7 +44,7 @@ def _take_downs(member: Membership) -> QuerySet[TakeDownRequest]:
 
 
 SENT_BACK = Waiting("sent back", _sent_back)
-TO_APPROVE = Waiting("waiting", lambda member: review_queue(school=member.school))
+TO_APPROVE = Waiting("waiting", lambda member: queue_rows(school=member.school))
 FAILED = Waiting("failed", lambda member: posts_for_school(school=member.school).filter(status=PostStatus.FAILED))
 TO_TAKE_DOWN = Waiting("waiting", _take_downs)
 FLAGGED_MENTIONS = Waiting("flagged", lambda member: mention_items(school=member.school).filter(flagged=True))
