@@ -2,7 +2,7 @@
 scoped to a school, and each list is a fixed number of queries whatever its length."""
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import School, SocialAccount
 
@@ -47,13 +47,6 @@ def followers_to_review(*, school: School, account: SocialAccount | None = None)
 def followers_reviewed(*, school: School, status: str, account: SocialAccount | None = None) -> QuerySet[Follower]:
     """Followers already decided on (watched, muted, accepted), most recent decision first."""
     return _followers(school=school, account=account).filter(status=status).order_by("-decided_at", "-pk")
-
-
-def followers_waiting(*, school: School) -> dict[str, int]:
-    """How many new followers wait for review, and how many of them were flagged: one query."""
-    return Follower.objects.filter(account__school=school, status=FollowerStatus.NEW, still_following=True).aggregate(
-        total=Count("pk"), flagged=Count("pk", filter=Q(flagged=True))
-    )
 
 
 def blocked_accounts(*, school: School, lifted: bool = False) -> QuerySet[BlockedAccount]:

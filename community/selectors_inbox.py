@@ -83,7 +83,3 @@ def open_incidents(*, school: School) -> QuerySet[Incident]:
 
 def incident_timeline(*, incident: Incident):
     return incident.entries.select_related("author").order_by("created_at", "pk")
-
-
-def flagged_mentions_waiting(*, school: School) -> int:
-    return MentionItem.objects.filter(account__school=school, flagged=True, status=MentionStatus.NEW).count()

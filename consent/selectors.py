@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -307,13 +308,17 @@ def _pupils_in_state(pupils: QuerySet[Pupil], *, filters: RegisterFilters, on: d
     Two queries, and no prefetch: Django's prefetch builds a queryset per pupil, which for a
     school of 2,000 costs more than the judging itself. The state is judged by
     `effective_consent`, the one function that says what consent a pupil has, so the filter can
-    never disagree with the rows it shows.
+    never disagree with the rows it shows; the database only leaves out first the pupils whose
+    records cannot give that state (`_could_be_in_state`), so few are judged.
     """
     searched = [filters.purpose] if filters.purpose else list(SUMMARY_PURPOSES)
-    candidates = list(pupils.select_related(None).only(*_PUPIL_CONSENT_FIELDS))
+    could_be = _could_be_in_state(pupils, state=filters.state, purposes=searched, on=on).select_related(None)
+    candidates = list(could_be.only(*_PUPIL_CONSENT_FIELDS))
     records: dict[int, list[ConsentRecord]] = {pupil.pk: [] for pupil in candidates}
-    for record in ConsentRecord.objects.filter(pupil__in=pupils, purpose__in=searched).only(*_RECORD_CONSENT_FIELDS):
-        records[record.pupil_id].append(record)
+    if candidates:
+        read = ConsentRecord.objects.filter(pupil__in=could_be.order_by().values("pk"), purpose__in=searched)
+        for record in read.only(*_RECORD_CONSENT_FIELDS):
+            records[record.pupil_id].append(record)
     return [
         pupil.pk
         for pupil in candidates
@@ -322,6 +327,42 @@ def _pupils_in_state(pupils: QuerySet[Pupil], *, filters: RegisterFilters, on: d
             for purpose in searched
         )
     ]
+
+
+def _could_be_in_state(pupils: QuerySet[Pupil], *, state: ConsentState, purposes: list[str], on: date):
+    """The pupils whose consent could be in `state` for one of `purposes`: every pupil who is,
+    and some who are not, for `effective_consent` to judge.
+
+    Each test is looser than the judge's (it ignores which carer said what, and when each word
+    was overtaken), so it can only let through too many, never leave one out: a refusal needs a
+    refusal on file, a withdrawal a withdrawn record, "no answer yet" a purpose with no decision
+    made by `on`. The never-publish flag and leaving come before any answer, as in the judge.
+    """
+    if state == ConsentState.NEVER_PUBLISH:
+        return pupils.filter(never_publish=True)
+    if state == ConsentState.LEFT:
+        return pupils.filter(never_publish=False, leaving_date__lte=on)
+    pupils = pupils.filter(Q(leaving_date__isnull=True) | Q(leaving_date__gt=on), never_publish=False)
+    records = ConsentRecord.objects.filter(pupil=OuterRef("pk"), purpose__in=purposes)
+    decided = Q(decided_on__lte=on)
+    if state == ConsentState.NONE:
+        answered = records.filter(decided).order_by().values("pupil").annotate(purposes=Count("purpose", distinct=True))
+        answered = Coalesce(Subquery(answered.values("purposes"), output_field=IntegerField()), 0)
+        return pupils.annotate(purposes_answered=answered).filter(purposes_answered__lt=len(purposes))
+
+    def on_file(condition: Q) -> Exists:
+        return Exists(records.filter(condition))
+
+    given = decided & Q(decision=ConsentDecision.GIVEN)
+    said_no = (decided & Q(decision=ConsentDecision.REFUSED)) | Q(withdrawn_at__isnull=False)
+    could_give = {
+        ConsentState.GIVEN: on_file(given & (Q(expires_on__isnull=True) | Q(expires_on__gte=on))),
+        ConsentState.REFUSED: on_file(decided & Q(decision=ConsentDecision.REFUSED)),
+        ConsentState.WITHDRAWN: on_file(Q(withdrawn_at__isnull=False)),
+        ConsentState.EXPIRED: on_file(given & Q(expires_on__lt=on)),
+        ConsentState.DISPUTED: on_file(given) & on_file(said_no),
+    }
+    return pupils.filter(could_give[state])
 
 
 def _register_pupils(*, school: School, filters: RegisterFilters, on: date) -> QuerySet[Pupil]:

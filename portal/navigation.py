@@ -9,7 +9,7 @@ does show it costs one query for all its counts together.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
@@ -18,8 +18,10 @@ from accounts.permissions import Perm, has_perm
 from community.selectors_audience import followers_to_review
 from community.selectors_inbox import mention_items, new_concerns
 from posts.models import Post, PostStatus, TakeDownRequest
-from posts.selectors import posts_for_school, review_queue
+from posts.selectors import posts_for_school, queue_rows
 from posts.selectors_dashboard import SENT_BACK as CAME_BACK_AS_DRAFT
+
+from .counting import counts_together
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def _take_downs(member: Membership) -> QuerySet[TakeDownRequest]:
 
 
 SENT_BACK = Waiting("sent back", _sent_back)
-TO_APPROVE = Waiting("waiting", lambda member: review_queue(school=member.school))
+TO_APPROVE = Waiting("waiting", lambda member: queue_rows(school=member.school))
 FAILED = Waiting("failed", lambda member: posts_for_school(school=member.school).filter(status=PostStatus.FAILED))
 TO_TAKE_DOWN = Waiting("waiting", _take_downs)
 FLAGGED_MENTIONS = Waiting("flagged", lambda member: mention_items(school=member.school).filter(flagged=True))
@@ -205,24 +207,9 @@ def _current(page: Page, url_name: str) -> str:
 WAITING_COUNT_CAP = 999
 
 
-class _CountOf(Subquery):
-    """How many rows a queryset has, as a column of another query. Django counts a queryset only as
-    a query of its own (`.count()`); this wraps the selectors' querysets as they are, joins and all,
-    so that every count of a page shares one round trip."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
 def waiting_counts(*, school: School, rows: dict[str, QuerySet]) -> dict[str, int]:
-    """Every count in one query: each queryset becomes a scalar subquery of one SELECT, which
-    stops reading at WAITING_COUNT_CAP + 1 rows."""
-    if not rows:
-        return {}
-    columns = {
-        key: _CountOf(queryset.order_by().values("pk")[: WAITING_COUNT_CAP + 1]) for key, queryset in rows.items()
-    }
-    return School.objects.filter(pk=school.pk).values(**columns).get()
+    """Every count in one query, each stopping at WAITING_COUNT_CAP + 1 rows."""
+    return counts_together(school=school, rows=rows, caps=dict.fromkeys(rows, WAITING_COUNT_CAP))
 
 
 def _open_to(member: Membership | None, page: Page) -> bool:

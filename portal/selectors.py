@@ -1,44 +1,88 @@
 from allauth.mfa.models import Authenticator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
-from accounts.selectors import memberships_with_roles, social_accounts_for_drafting
+from accounts.selectors import social_accounts_for_drafting
 from accounts.trip_grants import active_delegations
-from community.selectors_audience import followers_waiting
-from community.selectors_inbox import flagged_mentions_waiting, new_concerns, open_incidents
-from consent.work import consent_work
+from community.selectors_audience import followers_to_review
+from community.selectors_inbox import mention_items, new_concerns, open_incidents
+from consent.work import consent_work, withdrawals_lately
 from moderation.rules import Severity
 from moderation.selectors import policy_dashboard_panels, rules_for_school
 from posts.models import TakeDownRequest
-from posts.selectors_dashboard import authors_posts, publishing_problems, waiting_for_approval
+from posts.selectors_dashboard import (
+    COUNT_CAP,
+    approvals_waiting,
+    authors_posts,
+    publishing_problem_posts,
+    publishing_problems,
+    waiting_for_approval,
+)
 from posts.services.trip_mode import delegations_for_delegate
+
+from .counting import counts_together
 
 # Panels that list things show at most this many; their pages have the rest.
 DASHBOARD_ROWS = 5
 
 
+def _figures(membership: Membership) -> dict[str, int]:
+    """Every count the person's panels show, in one query: each panel then reads its rows only if
+    it has any. Counts of posts stop past COUNT_CAP, as the panels say ("more than 1,000")."""
+    school, user = membership.school, membership.user
+    rows: dict[str, QuerySet] = {}
+    caps: dict[str, int] = {}
+    if has_perm(membership, Perm.APPROVE_POSTS):
+        rows["approvals"] = approvals_waiting(school=school, approver=user)
+        rows["publishing_problems"] = publishing_problem_posts(school=school)
+        caps.update(approvals=COUNT_CAP, publishing_problems=COUNT_CAP)
+        rows["take_downs_waiting"] = TakeDownRequest.objects.filter(
+            post__account__school=school, resolved_at__isnull=True
+        )
+    if has_perm(membership, Perm.MANAGE_CONSENT):
+        rows["withdrawn"] = withdrawals_lately(school=school)
+    if has_perm(membership, Perm.VIEW_INCIDENTS):
+        rows["new_concerns"] = new_concerns(school=school)
+        rows["open_incidents"] = open_incidents(school=school)
+    if has_perm(membership, Perm.REVIEW_AUDIENCE):
+        rows["followers_waiting"] = followers_to_review(school=school)
+        rows["followers_flagged"] = followers_to_review(school=school).filter(flagged=True)
+        rows["flagged_mentions"] = mention_items(school=school).filter(flagged=True)
+    if has_perm(membership, Perm.INVITE_STAFF):
+        rows["pending_invitations"] = Invitation.objects.filter(
+            school=school, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+    if has_perm(membership, Perm.EDIT_RULES):
+        rules = rules_for_school(school=school).filter(enabled=True)
+        rows["rules_block"] = rules.filter(severity=Severity.BLOCK)
+        rows["rules_warn"] = rules.filter(severity=Severity.WARN)
+    return counts_together(school=school, rows=rows, caps=caps)
+
+
 def dashboard_panels(*, membership: Membership) -> dict:
     """What waits for this person, by what their roles let them do.
 
-    Every panel is asked for only when the person's roles include it, and each costs a fixed
-    number of queries, so the page does too whatever the amount of data. `nothing_waiting` is
-    True when none of the panels that ask the person to do something has anything in it.
+    Every panel is asked for only when the person's roles include it, its figures are counted
+    together in one query (`_figures`), and its rows are read only when there are some, so the
+    page costs a fixed number of queries whatever the amount of data. `nothing_waiting` is True
+    when none of the panels that ask the person to do something has anything in it.
     """
     school = membership.school
     user = membership.user
+    figures = _figures(membership)
     panels: dict = {"drafting_accounts": social_accounts_for_drafting(membership=membership), "rows": DASHBOARD_ROWS}
     work: list[int | bool] = []
 
     if has_perm(membership, Perm.APPROVE_POSTS):
-        panels["approvals"] = waiting_for_approval(school=school, approver=user, rows=DASHBOARD_ROWS)
-        panels["publishing_problems"], panels["publishing_problems_count"] = publishing_problems(
-            school=school, rows=DASHBOARD_ROWS
+        panels["approvals"] = waiting_for_approval(
+            school=school, approver=user, rows=DASHBOARD_ROWS, count=figures["approvals"]
         )
-        panels["take_downs_waiting"] = TakeDownRequest.objects.filter(
-            post__account__school=school, resolved_at__isnull=True
-        ).count()
+        panels["publishing_problems"], panels["publishing_problems_count"] = publishing_problems(
+            school=school, rows=DASHBOARD_ROWS, count=figures["publishing_problems"]
+        )
+        panels["take_downs_waiting"] = figures["take_downs_waiting"]
         work += [panels["approvals"].count, panels["publishing_problems_count"], panels["take_downs_waiting"]]
 
     if has_perm(membership, Perm.DRAFT_POSTS):
@@ -47,20 +91,19 @@ def dashboard_panels(*, membership: Membership) -> dict:
         work += [panels["mine"].sent_back_count, panels["mine"].drafts_count]
 
     if has_perm(membership, Perm.MANAGE_CONSENT):
-        panels["consent"] = consent_work(school=school, rows=DASHBOARD_ROWS)
+        panels["consent"] = consent_work(school=school, rows=DASHBOARD_ROWS, withdrawn_count=figures["withdrawn"])
         work.append(panels["consent"].anything)
 
     if has_perm(membership, Perm.VIEW_INCIDENTS):
-        concerns, incidents = new_concerns(school=school), open_incidents(school=school)
-        panels["new_concerns"] = list(concerns[:DASHBOARD_ROWS])
-        panels["open_incidents"] = list(incidents[:DASHBOARD_ROWS])
-        panels["new_concerns_count"] = concerns.count() if panels["new_concerns"] else 0
-        panels["open_incidents_count"] = incidents.count() if panels["open_incidents"] else 0
+        panels["new_concerns_count"] = figures["new_concerns"]
+        panels["open_incidents_count"] = figures["open_incidents"]
+        panels["new_concerns"] = _first_rows(new_concerns(school=school), figures["new_concerns"])
+        panels["open_incidents"] = _first_rows(open_incidents(school=school), figures["open_incidents"])
         work += [panels["new_concerns_count"], panels["open_incidents_count"]]
 
     if has_perm(membership, Perm.REVIEW_AUDIENCE):
-        panels["followers_waiting"] = followers_waiting(school=school)
-        panels["flagged_mentions"] = flagged_mentions_waiting(school=school)
+        panels["followers_waiting"] = {"total": figures["followers_waiting"], "flagged": figures["followers_flagged"]}
+        panels["flagged_mentions"] = figures["flagged_mentions"]
         work += [panels["followers_waiting"]["total"], panels["flagged_mentions"]]
 
     if has_perm(membership, Perm.MANAGE_SOCIAL_ACCOUNTS):
@@ -73,21 +116,27 @@ def dashboard_panels(*, membership: Membership) -> dict:
         work.append(len(panels["accounts_needing_attention"]))
 
     if has_perm(membership, Perm.INVITE_STAFF):
-        panels["pending_invitations"] = Invitation.objects.filter(
-            school=school, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        ).count()
+        panels["pending_invitations"] = figures["pending_invitations"]
     if has_perm(membership, Perm.MANAGE_STAFF):
         has_totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
-        staff = memberships_with_roles().filter(school=school, is_active=True).annotate(has_totp=Exists(has_totp))
+        # Their roles say who needs a second factor; their classes, which the staff page shows, are not read.
+        staff = (
+            Membership.objects.filter(school=school, is_active=True)
+            .select_related("user")
+            .prefetch_related("role_assignments")
+            .annotate(has_totp=Exists(has_totp))
+        )
         panels["staff_without_second_factor"] = [m for m in staff if requires_second_factor(m) and not m.has_totp]
 
     if has_perm(membership, Perm.EDIT_RULES):
-        panels["rules_in_force"] = rules_for_school(school=school).aggregate(
-            block=Count("pk", filter=Q(enabled=True, severity=Severity.BLOCK)),
-            warn=Count("pk", filter=Q(enabled=True, severity=Severity.WARN)),
-        )
+        panels["rules_in_force"] = {"block": figures["rules_block"], "warn": figures["rules_warn"]}
 
     panels.update(policy_dashboard_panels(membership=membership))
     work += [panels["policy_to_read"] is not None, panels.get("policy_draft_waiting") is not None]
     panels["nothing_waiting"] = not any(work)
     return panels
+
+
+def _first_rows(rows: QuerySet, count: int) -> list:
+    """The first DASHBOARD_ROWS of a list already counted: no query when there are none."""
+    return list(rows[:DASHBOARD_ROWS]) if count else []

@@ -6,7 +6,8 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import groupby
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -147,6 +148,13 @@ def _listed_posts(*, school) -> QuerySet[Post]:
             ),
         )
     )
+
+
+def queue_rows(*, school, status: QueueFilter = QueueFilter.SUBMITTED) -> QuerySet[Post]:
+    """The rows of one queue filter and nothing else, for counting them: the navigation's badge
+    counts on every page, where building the list's prefetches would cost more than the count."""
+    rows, _ = _QUEUE_VIEWS[QueueFilter(status)]
+    return Post.objects.filter(account__school=school).filter(rows)
 
 
 def review_queue(*, school, status: QueueFilter = QueueFilter.SUBMITTED, account_id: int | None = None):
@@ -520,71 +528,116 @@ class CalendarDay:
 
 @dataclass(frozen=True)
 class PostCalendar:
+    """One page of the list view: the posts on their way, soonest first, split by what they need."""
+
+    page: QueuePage  # this page of every post on its way (approved, being published, scheduled, failed)
     going_out: list[Post]  # approved to publish now, or being published
     failed: list[Post]
     days: list[CalendarDay]  # scheduled, by day in the school's time zone
-    published: list[Post]
-    truncated: bool  # more posts are on their way than the page lists
+    published: list[Post]  # on the first page only: each with `photo_count`
 
 
-CALENDAR_SCHEDULED_LIMIT = 200
+# Posts on their way a page of the list shows: the queue's rows (photos, consent at a glance), so
+# the queue's screenful; the rows, not the queries, are most of what the page costs.
+CALENDAR_LIST_PAGE_SIZE = 20
 CALENDAR_PUBLISHED_DAYS = 14
 CALENDAR_PUBLISHED_LIMIT = 50
+ON_THE_WAY = (PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.SCHEDULED, PostStatus.FAILED)
 
 
-def post_calendar(*, school, now: datetime | None = None, account_id: int | None = None) -> PostCalendar:
-    """Posts on their way out, grouped by the day they go (school time), and those published lately;
-    all the school's accounts, or one.
+def post_calendar(*, school, now: datetime | None = None, account_id: int | None = None, page=1) -> PostCalendar:
+    """One page of the posts on their way out, grouped by the day they go (school time), and on the
+    first page those published lately; all the school's accounts, or one.
 
-    A fixed number of queries whatever the number of posts: one for posts on their way, one for
-    those published, each with its photos prefetched.
+    A fixed number of queries whatever the number of posts: the page of posts on their way (a
+    capped count, the rows and their photos' prefetches, as the queue reads them), then the
+    published ones with their photos counted in the same query.
     """
     now = now or timezone.now()
     listed = _listed_posts(school=school)
     if account_id is not None:
         listed = listed.filter(account_id=account_id)
-    on_the_way = list(
-        listed.filter(
-            status__in=[PostStatus.APPROVED, PostStatus.PUBLISHING, PostStatus.SCHEDULED, PostStatus.FAILED]
-        ).order_by(F("publish_at").asc(nulls_first=True), "decided_at", "pk")[:CALENDAR_SCHEDULED_LIMIT]
+    on_the_way = listed.filter(status__in=ON_THE_WAY).order_by(
+        F("publish_at").asc(nulls_first=True), "decided_at", "pk"
     )
-    scheduled = [post for post in on_the_way if post.status == PostStatus.SCHEDULED]
+    shown = queue_page(on_the_way, page=page, per_page=CALENDAR_LIST_PAGE_SIZE)
+    scheduled = [post for post in shown.posts if post.status == PostStatus.SCHEDULED]
     days = [
         CalendarDay(day=day, posts=list(group))
         for day, group in groupby(scheduled, key=lambda post: timezone.localdate(post.publish_at))
     ]
-    published = list(
-        listed.select_related("decided_by")
-        .filter(status=PostStatus.PUBLISHED, published_at__gte=now - timedelta(days=CALENDAR_PUBLISHED_DAYS))
-        .order_by("-published_at", "-pk")[:CALENDAR_PUBLISHED_LIMIT]
-    )
     return PostCalendar(
-        going_out=[post for post in on_the_way if post.status in (PostStatus.APPROVED, PostStatus.PUBLISHING)],
-        failed=[post for post in on_the_way if post.status == PostStatus.FAILED],
+        page=shown,
+        going_out=[post for post in shown.posts if post.status in (PostStatus.APPROVED, PostStatus.PUBLISHING)],
+        failed=[post for post in shown.posts if post.status == PostStatus.FAILED],
         days=days,
-        published=published,
-        truncated=len(on_the_way) >= CALENDAR_SCHEDULED_LIMIT,
+        published=recently_published(school=school, account_id=account_id, now=now) if shown.number == 1 else [],
     )
 
 
-def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | None = None) -> list[Post]:
+def recently_published(*, school, account_id: int | None = None, now: datetime | None = None) -> list[Post]:
+    """The posts published in the last CALENDAR_PUBLISHED_DAYS, newest first (at most
+    CALENDAR_PUBLISHED_LIMIT), with only what the list's table shows: when, the account, the
+    words, who approved it, where it is on the network and how many photos (`photo_count`,
+    counted in the same query rather than by loading the photos)."""
+    now = now or timezone.now()
+    photos = PostImage.objects.filter(post=OuterRef("pk")).order_by().values("post").annotate(n=Count("pk"))
+    posts = (
+        Post.objects.filter(
+            account__school=school,
+            status=PostStatus.PUBLISHED,
+            published_at__gte=now - timedelta(days=CALENDAR_PUBLISHED_DAYS),
+        )
+        .select_related("account", "decided_by")
+        .only(
+            "id",
+            "text",
+            "published_at",
+            "external_url",
+            "account__id",
+            "account__handle",
+            "account__display_name",
+            "decided_by__id",
+            "decided_by__first_name",
+            "decided_by__last_name",
+            "decided_by__email",
+        )
+        .annotate(photo_count=Coalesce(Subquery(photos.values("n"), output_field=IntegerField()), 0))
+    )
+    if account_id is not None:
+        posts = posts.filter(account_id=account_id)
+    return list(posts.order_by("-published_at", "-pk")[:CALENDAR_PUBLISHED_LIMIT])
+
+
+@dataclass(frozen=True)
+class CalendarPost:
+    """What a month, week or day shows of a post, read as plain values: a busy school's month is
+    hundreds of posts, most of them only counted ("+N more"), and a model instance for each
+    would cost more than the query."""
+
+    pk: int
+    status: str
+    text: str
+    handle: str
+    at: datetime  # the post's moment on the calendar (`calendar_at`)
+
+
+def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | None = None) -> list[CalendarPost]:
     """The school's posts whose moment falls in [start, end), in order, in one query whatever their number.
 
     A post's moment (`calendar_at`) is when it was published; before that, when it is due to be
     (`publish_at`); for a post sent "now", when publishing began or, before that, when it was approved.
-    Only what a calendar entry shows is loaded: never the account's credentials.
     """
     posts = (
         Post.objects.filter(account__school=school, status__in=CALENDAR_STATUSES)
         # The same expression as the index that serves this page (posts.models.CALENDAR_MOMENT).
         .annotate(calendar_at=CALENDAR_MOMENT)
         .filter(calendar_at__gte=start, calendar_at__lt=end)
-        .select_related("account")
-        .only("id", "status", "text", "account__id", "account__handle", "account__display_name")
     )
     if account_id is not None:
         posts = posts.filter(account_id=account_id)
-    return list(posts.order_by("calendar_at", "pk"))
+    rows = posts.order_by("calendar_at", "pk").values_list("pk", "status", "text", "account__handle", "calendar_at")
+    return [CalendarPost(*row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,18 @@ class WaitingForApproval:
     posts: list[Post] = field(default_factory=list)  # oldest first
 
 
-def waiting_for_approval(*, school, approver, rows: int) -> WaitingForApproval:
+def approvals_waiting(*, school, approver) -> QuerySet[Post]:
     """Posts at the school waiting for this approver: every submitted post but their own (nobody
-    approves their own post). Two queries: the count (up to COUNT_CAP + 1), then the oldest `rows`,
-    the first of which is the oldest of all."""
-    waiting = Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED).exclude(author=approver)
-    count = capped_count(waiting)
+    approves their own post)."""
+    return Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED).exclude(author=approver)
+
+
+def waiting_for_approval(*, school, approver, rows: int, count: int | None = None) -> WaitingForApproval:
+    """The posts waiting for this approver: how many (up to COUNT_CAP + 1), then the oldest `rows`,
+    the first of which is the oldest of all. Two queries, or one when the caller has counted
+    `approvals_waiting` already (with the page's other counts)."""
+    waiting = approvals_waiting(school=school, approver=approver)
+    count = capped_count(waiting) if count is None else count
     if not count:
         return WaitingForApproval(count=0, oldest_submitted_at=None)
     posts = list(_listed(waiting).order_by("submitted_at", "pk")[:rows])
@@ -136,13 +142,18 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     )
 
 
-def publishing_problems(*, school, rows: int) -> tuple[list[Post], int]:
-    """Posts that did not go out (failed) or are being retried after an error, newest first, and
-    how many there are (up to COUNT_CAP + 1). Two queries."""
-    problems = Post.objects.filter(account__school=school, status__in=[PostStatus.FAILED, PostStatus.SCHEDULED]).filter(
+def publishing_problem_posts(*, school) -> QuerySet[Post]:
+    """Posts that did not go out (failed) or are being retried after an error."""
+    return Post.objects.filter(account__school=school, status__in=[PostStatus.FAILED, PostStatus.SCHEDULED]).filter(
         Q(status=PostStatus.FAILED) | ~Q(last_publish_error="")
     )
-    total = capped_count(problems)
+
+
+def publishing_problems(*, school, rows: int, count: int | None = None) -> tuple[list[Post], int]:
+    """The newest `rows` of `publishing_problem_posts`, and how many there are (up to COUNT_CAP + 1).
+    Two queries, or one when the caller has counted them already."""
+    problems = publishing_problem_posts(school=school)
+    total = capped_count(problems) if count is None else count
     if not total:
         return [], 0
     listed = problems.select_related("account", "author").defer("account__credentials").order_by("-updated_at", "-pk")

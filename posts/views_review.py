@@ -264,19 +264,26 @@ _CALENDAR_STATUS = {
 class CalendarEntry:
     """One post as a calendar shows it: its time (school time), account, first words and status."""
 
-    post: Post
+    pk: int
+    handle: str
+    text: str
     at: datetime
     status_label: str
     status_class: str
-
-    @property
-    def failed(self) -> bool:
-        return self.post.status == PostStatus.FAILED
+    failed: bool
 
 
-def _calendar_entry(post: Post) -> CalendarEntry:
-    label, css = _CALENDAR_STATUS.get(post.status, (post.get_status_display(), "other"))
-    return CalendarEntry(post=post, at=timezone.localtime(post.calendar_at), status_label=label, status_class=css)
+def _calendar_entry(post: selectors.CalendarPost) -> CalendarEntry:
+    label, css = _CALENDAR_STATUS.get(post.status, (PostStatus(post.status).label, "other"))
+    return CalendarEntry(
+        pk=post.pk,
+        handle=post.handle,
+        text=post.text,
+        at=timezone.localtime(post.at),
+        status_label=label,
+        status_class=css,
+        failed=post.status == PostStatus.FAILED,
+    )
 
 
 def _day_label(day: dates.Day) -> str:
@@ -343,7 +350,12 @@ def post_calendar(request):
         return render(
             request,
             "posts/review_calendar.html",
-            {**context, **_calendar_list(school=request.school, account_id=account.pk if account else None)},
+            {
+                **context,
+                **_calendar_list(
+                    school=request.school, account_id=account.pk if account else None, page=request.GET.get("page")
+                ),
+            },
         )
 
     start, end = dates.bounds(chosen.period, timezone.get_current_timezone())
@@ -366,11 +378,11 @@ def post_calendar(request):
     return render(request, "posts/review_calendar.html", context)
 
 
-def _calendar_list(*, school, account_id: int | None) -> dict:
-    """The list view: posts on their way by day (school time), then those published lately."""
-    calendar = selectors.post_calendar(school=school, account_id=account_id)
-    upcoming = [*calendar.going_out, *calendar.failed, *(post for day in calendar.days for post in day.posts)]
-    consent = selectors.queue_consent_status(upcoming)
+def _calendar_list(*, school, account_id: int | None, page) -> dict:
+    """One page of the list view: posts on their way by day (school time), then on the first page
+    those published lately."""
+    calendar = selectors.post_calendar(school=school, account_id=account_id, page=page)
+    consent = selectors.queue_consent_status(calendar.page.posts)
 
     def rows(posts):
         return [
@@ -382,11 +394,11 @@ def _calendar_list(*, school, account_id: int | None) -> dict:
 
     today = timezone.localdate()
     return {
+        "list_page": calendar.page,
         "going_out": rows(calendar.going_out),
         "failed": rows(calendar.failed),
         "list_days": [(day.day, rows(day.posts)) for day in calendar.days],
         "published": calendar.published,
-        "truncated": calendar.truncated,
         "tomorrow": today + timedelta(days=1),
         "published_days": selectors.CALENDAR_PUBLISHED_DAYS,
     }

@@ -7,11 +7,14 @@ from django.utils import timezone
 from consent.models import CarerRelationship, ConsentDecision, ConsentPurpose
 from consent.selectors import (
     ConsentState,
+    RegisterFilters,
     RegisterSummary,
+    Roll,
     consent_register,
     effective_consent,
     never_publish_reason_for,
     pupils_for_school,
+    register_page,
 )
 
 from .conftest import TODAY
@@ -284,3 +287,64 @@ def test_only_the_headteacher_can_read_the_never_publish_reason(make_pupil, cast
     for someone in (cast.office, cast.senior, cast.teacher, cast.other_head):
         with pytest.raises(PermissionDenied):
             never_publish_reason_for(actor=someone, pupil=flagged)
+
+
+# The register's answer filter: the database narrows the pupils before effective_consent judges
+# them, and must never leave out one the judge would have kept.
+
+
+@pytest.fixture
+def every_kind_of_answer(cast, make_pupil, add_record):
+    """Pupils whose records give every state, and the near misses a loose SQL test could get wrong."""
+    made = []
+
+    def child(name, *records, **fields):
+        pupil = make_pupil(first_name=name, **fields)
+        for record in records:
+            add_record(pupil, **record)
+        made.append(pupil)
+
+    both = [{"purpose": PHOTO}, {"purpose": NAME}]
+    child("Given", *both)
+    child("GivenUntilSoon", {"purpose": PHOTO, "expires_on": TODAY + days(3)}, {"purpose": NAME})
+    child("Lapsed", {"purpose": PHOTO, "expires_on": TODAY - days(1)})
+    child("LapsedBesideCurrent", {"expires_on": TODAY - days(9)}, {"carer": FATHER})
+    child("Refused", {"purpose": NAME, "decision": ConsentDecision.REFUSED})
+    child("Withdrawn", {"purpose": PHOTO, "withdrawn_on": TODAY - days(2)}, {"purpose": NAME})
+    child("WithdrawnLater", {"purpose": PHOTO, "withdrawn_on": TODAY + days(2)})
+    child("GivenAgain", {"withdrawn_on": TODAY - days(20)}, {"decided_on": TODAY - days(5)})
+    child("ChangedMind", {"decision": ConsentDecision.REFUSED}, {"decided_on": TODAY - days(5)})
+    child("Disagree", {"carer": MOTHER}, {"carer": FATHER, "decision": ConsentDecision.REFUSED})
+    child("OneWithdrew", {"carer": MOTHER}, {"carer": FATHER, "withdrawn_on": TODAY - days(1)})
+    child(
+        "SameCarerTwice",
+        {},
+        {"carer": ("grace  OKAFOR", MOTHER[1]), "decision": ConsentDecision.REFUSED, "decided_on": TODAY - days(3)},
+    )
+    child("Nothing")
+    child("PhotoOnly", {"purpose": PHOTO})
+    child("NotYet", {"purpose": PHOTO, "decided_on": TODAY + days(1)}, {"purpose": NAME})
+    child("WebsiteOnly", {"purpose": ConsentPurpose.WEBSITE_PHOTO})
+    child("NeverPublish", *both, never_publish=True, never_publish_set_at=timezone.now())
+    child("Leaver", *both, leaving_date=TODAY - days(1))
+    child("LeavingSoon", {"purpose": PHOTO, "decision": ConsentDecision.REFUSED}, leaving_date=TODAY + days(30))
+    return made
+
+
+@pytest.mark.parametrize("roll", [Roll.ON_ROLL, Roll.EVERYONE, Roll.LEFT])
+@pytest.mark.parametrize("purpose", ["", PHOTO, NAME])
+@pytest.mark.parametrize("state", list(ConsentState))
+def test_the_answer_filter_keeps_exactly_the_pupils_the_judge_would(cast, every_kind_of_answer, roll, purpose, state):
+    searched = [purpose] if purpose else [PHOTO, NAME]
+    everyone = register_page(school=cast.school, filters=RegisterFilters(roll=roll), per_page=100, on=TODAY)
+    expected = [
+        row.pupil.first_name
+        for row in everyone.object_list
+        if any(effective_consent(row.pupil, p, on=TODAY).state == state for p in searched)
+    ]
+
+    filtered = register_page(
+        school=cast.school, filters=RegisterFilters(roll=roll, state=state, purpose=purpose), per_page=100, on=TODAY
+    )
+
+    assert [row.pupil.first_name for row in filtered.object_list] == expected

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from posts.models import Post, PostStatus
+from posts import selectors
+from posts.models import Post, PostImage, PostStatus
 
 URL = reverse("post_calendar")
 
@@ -237,6 +238,55 @@ def test_another_schools_posts_and_accounts_never_appear(client_for, staff, outs
         page = _page(client.get(URL, query))
         assert "Beta secret news" not in page and "beta_school" not in page
         assert "on all accounts" in page
+
+
+# The list view.
+
+
+def test_the_list_shows_a_page_of_posts_on_their_way_soonest_first_and_pages_on(
+    client_for, staff, accounts, make, monkeypatch
+):
+    monkeypatch.setattr(selectors, "CALENDAR_LIST_PAGE_SIZE", 3)
+    soon = timezone.now() + timedelta(days=1)
+    for n in range(7):
+        make(f"Scheduled post {n}", soon + timedelta(hours=n))
+    make("Yesterday's news", timezone.now() - timedelta(days=1), PostStatus.PUBLISHED)
+    client = client_for(staff.head)
+
+    first = _page(client.get(URL, {"view": "list"}))
+    assert "7 posts on their way." in _text(first) and "Page 1 of 3" in first
+    assert [n for n in range(7) if f"Scheduled post {n}" in first] == [0, 1, 2]
+    assert "Yesterday's news" in first
+
+    last = _page(client.get(URL, {"view": "list", "page": "3"}))
+    assert [n for n in range(7) if f"Scheduled post {n}" in last] == [6]
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    # What was published lately is on the first page only.
+    assert "Published in the last" not in last and "Yesterday's news" not in last
+
+
+def test_the_list_counts_only_so_far_past_the_page(client_for, staff, make, monkeypatch):
+    monkeypatch.setattr(selectors, "CALENDAR_LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 3)
+    soon = timezone.now() + timedelta(days=1)
+    for n in range(7):
+        make(f"Scheduled post {n}", soon + timedelta(hours=n))
+
+    page = _page(client_for(staff.head).get(URL, {"view": "list"}))
+
+    assert "More than 3 posts on their way." in _text(page) and "Page 1 of many" in page
+
+
+def test_the_lists_published_posts_say_how_many_photos_and_who_approved_them(client_for, staff, make):
+    post = make("Sports day results", timezone.now() - timedelta(hours=3), PostStatus.PUBLISHED)
+    for position in range(2):
+        PostImage.objects.create(post=post, position=position, alt_text="Relay race")
+    make("Poetry winners", timezone.now() - timedelta(hours=2), PostStatus.PUBLISHED)
+
+    page = _text(_page(client_for(staff.head).get(URL, {"view": "list"})))
+
+    assert f"Sports day results · 2 photos {staff.head.user}" in page
+    assert f"Poetry winners {staff.head.user}" in page
 
 
 # Who may see it.
