@@ -19,7 +19,8 @@ tests start the same workers a deployment does.
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+from django.db import connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "policy_portal.settings")
 
@@ -37,6 +38,20 @@ NETWORK_TASKS = frozenset(
         "community.tasks.sync_followers_of_account",
     }
 )
+
+
+@signals.task_postrun.connect
+def close_broken_connections(**kwargs) -> None:
+    """Workers keep their database connections between tasks (CELERY_DB_REUSE_MAX), so one
+    that failed (the server restarted, the network dropped) is closed after its task, as Django
+    does after a request, and the next task opens a fresh one."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None or not connection.errors_occurred:
+            continue
+        if connection.is_usable():
+            connection.errors_occurred = False  # a refused row, not a lost connection
+        else:
+            connection.close()
 
 
 def network_queue(default_queue: str | None = None) -> str:

@@ -242,6 +242,11 @@ CELERY_TASK_ROUTES = ("policy_portal.celery.route_task",)
 NETWORK_WORKER_THREADS = env.int(
     "NETWORK_WORKER_THREADS", default=4 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 16
 )
+# Celery closes a worker's database connection before and after every task unless told to
+# reuse it; a new PostgreSQL connection per published post cost more than the post's queries.
+# Each worker thread keeps its connection for this many tasks (policy_portal/celery.py drops
+# one that broke sooner).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=500)
 # Processes of the default worker (imports, sweeps, digests); 1 runs them in the worker itself.
 DEFAULT_WORKER_PROCESSES = env.int("DEFAULT_WORKER_PROCESSES", default=1)
 CELERY_TASK_ACKS_LATE = True

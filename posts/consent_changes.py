@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from audit.services import record
-from consent.checks import Stage, check_post_consent
+from consent.checks import PostContent, Stage, check_post_consent
 from consent.models import Pupil
 
 from .models import PENDING_STATUSES, Post, PostStatus, TakeDownRequest
@@ -79,12 +79,19 @@ def _email_headteachers(request: TakeDownRequest) -> None:
     )
 
 
-def recheck_after_publish(post: Post) -> bool:
+def recheck_after_publish(post: Post, content: PostContent | None = None) -> bool:
     """For the publishing task, after it has recorded a post as published: consent withdrawn
     while the network call was under way could not stop the post (it was already claimed), so
-    check again now and, if consent no longer covers it, ask for a take-down at once."""
-    post = with_content(Post.objects.filter(pk=post.pk)).select_related("account").get()
-    check = check_post_consent(consent_content(post), stage=Stage.PUBLISH)
+    check again now and, if consent no longer covers it, ask for a take-down at once.
+
+    `content` is what the publisher checked before sending. Nobody can change a post's words,
+    photos or tags once it is past approval, so only consent itself (the register and the
+    consent records, which the check always reads afresh) can have moved: the post's content
+    is not read again."""
+    if content is None:
+        post = with_content(Post.objects.filter(pk=post.pk)).select_related("account").get()
+        content = consent_content(post)
+    check = check_post_consent(content, stage=Stage.PUBLISH)
     blocks = [p for p in check.problems if p.severity == "block"]
     if not blocks:
         return False

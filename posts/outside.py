@@ -465,7 +465,12 @@ def _read(item: _Wanted, post: Post) -> _Read:
 
 
 def post_read_outside_content(
-    *, post: Post, fresh_for: timedelta | None = None, only_unread: bool = False, missing_only: bool = False
+    *,
+    post: Post,
+    fresh_for: timedelta | None = None,
+    only_unread: bool = False,
+    missing_only: bool = False,
+    known_rows: list[OutsideContent] | None = None,
 ) -> bool:
     """Read what the post sends out and keep it in its OutsideContent rows: one per link (kept
     up to date in place), none for links no longer in the post. Returns whether any text or
@@ -474,10 +479,16 @@ def post_read_outside_content(
     `fresh_for`: skip links read without error this recently. `only_unread`: skip every link
     already read without error. `missing_only`: read only links never tried (no row yet).
     Failures keep the text last read and set `error`.
+
+    `known_rows`: the post's rows, read by the caller with the post itself (the publisher, which
+    has just claimed the post, so nobody can change its text or quote meanwhile). The post is
+    then taken as given, and a post without links and rows costs no query at all.
     """
-    post = Post.objects.select_related("account").get(pk=post.pk)
+    if known_rows is None:
+        post = Post.objects.select_related("account").get(pk=post.pk)
+        known_rows = list(OutsideContent.objects.filter(post=post))
     wanted = outside_links(post)
-    rows = {(row.kind, row.url): row for row in OutsideContent.objects.filter(post=post)}
+    rows = {(row.kind, row.url): row for row in known_rows}
     now = timezone.now()
 
     def current(item: _Wanted) -> bool:

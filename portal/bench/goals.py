@@ -59,8 +59,18 @@ def _publishing(publishing: dict) -> list[dict]:
             {
                 "figure": f"approval to published, {figures.get('posts')} at once, {network}",
                 "goal": f"p95 ≤ {goal_ms / 1000:g} s",
-                "measured": f"p95 {latency['p95_ms'] / 1000:.2f} s",
+                "measured": f"p95 {latency['p95_ms'] / 1000:.2f} s ({figures.get('published_per_second')} posts/s)",
                 "met": latency["p95_ms"] <= goal_ms,
             }
         )
+        one_by_one = (figures.get("approved_one_by_one") or {}).get("approve_to_published") or {}
+        if "p95_ms" in one_by_one:
+            rows.append(
+                {
+                    "figure": f"approval to published, {figures.get('posts')} approved one by one, {network}",
+                    "goal": f"p95 ≤ {goal_ms / 1000:g} s",
+                    "measured": f"p95 {one_by_one['p95_ms'] / 1000:.2f} s",
+                    "met": one_by_one["p95_ms"] <= goal_ms,
+                }
+            )
     return rows

@@ -226,11 +226,15 @@ def photo_render_for_publishing(*, image: PostImage) -> bytes:
     The stored rendition is left as it is, so a face covered by mistake can still be uncovered
     before approval. Whether every face is resolved is the consent check's question, asked
     before publishing; this only draws.
+
+    The faces are read through `image.faces.all()`, so the publisher, which has them already
+    (prefetched with the post), makes no query here.
     """
     with image.rendition.open("rb") as stream:
         jpeg = stream.read()
-    boxes = [
-        (face.x, face.y, face.w, face.h)
-        for face in image.faces.filter(resolution=FaceRegion.Resolution.REDACTED).order_by("pk")
-    ]
+    covered = sorted(
+        (face for face in image.faces.all() if face.resolution == FaceRegion.Resolution.REDACTED),
+        key=lambda face: face.pk,
+    )
+    boxes = [(face.x, face.y, face.w, face.h) for face in covered]
     return redact(jpeg, boxes) if boxes else jpeg

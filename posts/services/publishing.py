@@ -39,7 +39,7 @@ from django.utils.formats import date_format
 from accounts.models import SocialAccount
 from accounts.permissions import may_approve_for
 from audit.services import record
-from consent.checks import Stage
+from consent.checks import PostContent, Stage, check_post_consent
 from networks.base import (
     ExternalRef,
     Network,
@@ -56,7 +56,8 @@ from .. import consent_changes, notifications, tasks
 from ..models import OutsideContent, Post, PostComment, PostStatus
 from ..outside import post_read_outside_content
 from ..quote_links import parse_quote_url
-from .checks import consent_check, rules_findings
+from ..selectors import consent_content, with_content
+from .checks import rules_findings
 from .photos import photo_render_for_publishing
 from .transitions import transition
 
@@ -122,8 +123,9 @@ def publish(post_id: int) -> str:
     post = claimed
     network = None
     try:
-        _reread_outside(post)  # before the checks, which must judge what goes out now
-        stop_reason = _publish_time_refusal(post)
+        post = _reread_outside(post)  # before the checks, which must judge what goes out now
+        content = consent_content(post)
+        stop_reason = _publish_time_refusal(post, content)
         if stop_reason:
             _stop(post, stop_reason)
             return Outcome.STOPPED
@@ -152,18 +154,28 @@ def publish(post_id: int) -> str:
         )
     except NetworkError as exc:
         return _after_error(post, network, exc)
-    _record_published(post, ref)
+    _record_published(post, ref, content=content)
     return Outcome.PUBLISHED
 
 
 def _claim_for_publishing(post_id: int) -> Post | str:
+    """Claim the post in three statements (lock the account, count its recent posts, move the
+    post to publishing), then read it with everything the checks and the network call need.
+
+    Nothing is read before the claim: a repeated delivery, or a post someone else has, costs
+    one query. Nothing is read inside it either, so the account's lock is held only for the
+    pacing decision."""
     now = timezone.now()
     with transaction.atomic():
-        post = Post.objects.select_related("account").filter(pk=post_id).first()
-        if post is None or not due_posts(now).filter(pk=post_id).exists():
+        # One decision at a time per account, so two workers cannot both take the last slot. The
+        # account is found through the post, and only while the post is due.
+        account = (
+            SocialAccount.objects.select_for_update()
+            .filter(pk__in=due_posts(now).filter(pk=post_id).values("account_id"))
+            .first()
+        )
+        if account is None:
             return Outcome.NOT_DUE
-        # One decision at a time per account, so two workers cannot both take the last slot.
-        account = SocialAccount.objects.select_for_update().get(pk=post.account_id)
         wait_until = _pacing_wait(account, now)
         if wait_until is not None:
             shown = date_format(timezone.localtime(wait_until), "H:i")
@@ -176,7 +188,7 @@ def _claim_for_publishing(post_id: int) -> Post | str:
             )
             return Outcome.DEFERRED
         claimed = transition(
-            post,
+            Post(pk=post_id, account=account),
             from_statuses=DUE_STATUSES,
             to=PostStatus.PUBLISHING,
             among=due_posts(now),
@@ -188,8 +200,14 @@ def _claim_for_publishing(post_id: int) -> Post | str:
         )
         if not claimed:
             return Outcome.NOT_DUE
-    post.refresh_from_db()
-    return post
+    return _post_to_publish(post_id)
+
+
+def _post_to_publish(post_id: int) -> Post:
+    """The claimed post with its account, school and author, its photos with their tags and
+    faces, and its outside content: two to five queries (no photos, no tag or face query),
+    after which nothing the publisher does reads the post again."""
+    return with_content(Post.objects.select_related("account__school", "author")).get(pk=post_id)
 
 
 def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
@@ -209,10 +227,11 @@ def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
     return max(oldest + timedelta(seconds=settings.PUBLISH_WINDOW_SECONDS), now + timedelta(seconds=1))
 
 
-def _reread_outside(post: Post) -> None:
+def _reread_outside(post: Post) -> Post:
     """Read the quoted post and link previews again (network calls, outside any transaction).
-    A change since approval is kept in the audit trail; the consent check reads the new words."""
-    if post_read_outside_content(post=post):
+    A change since approval is kept in the audit trail, and the post is read again, so the
+    consent check judges the new words. A post without links makes no call and no query."""
+    if post_read_outside_content(post=post, known_rows=list(post.outside_content.all())):
         record(
             action="post.outside_content_changed",
             school=post.account.school,
@@ -224,17 +243,22 @@ def _reread_outside(post: Post) -> None:
                 ]
             },
         )
+        return _post_to_publish(post.pk)
+    return post
 
 
-def _publish_time_refusal(post: Post) -> str:
-    """Why the post may not go out now (consent, the school's rules, the account), or ""."""
+def _publish_time_refusal(post: Post, content: PostContent) -> str:
+    """Why the post may not go out now (consent, the school's rules, the account), or "".
+
+    `content` is the post as just read, its outside content read again: the same check as at
+    submission and approval, run on what goes out now, with consent read afresh."""
     if post.account.status == SocialAccount.Status.DISABLED:
         return f"The account @{post.account.handle} is disabled, so nothing is published to it."
-    check = consent_check(post, Stage.PUBLISH)
+    check = check_post_consent(content, stage=Stage.PUBLISH)
     blocks = [p for p in check.problems if p.severity == "block"]
     if blocks:
         return f"Consent changed after approval: {blocks[0].message}"
-    findings = rules_findings(text=post.text, account=post.account, has_images=post.images.exists()) or []
+    findings = rules_findings(text=post.text, account=post.account, has_images=bool(content.photos)) or []
     blocking = [f for f in findings if f.severity == "block"]
     if blocking:
         return f"The school's rules changed after approval: {blocking[0].message}"
@@ -259,7 +283,8 @@ def _stop(post: Post, reason: str) -> None:
 
 
 def _photos(post: Post) -> list[tuple[bytes, str]]:
-    return [(photo_render_for_publishing(image=image), image.alt_text) for image in post.images.order_by("position")]
+    """Each photo as it goes out, in the post's order (read with the post: no query here)."""
+    return [(photo_render_for_publishing(image=image), image.alt_text) for image in post.images.all()]
 
 
 def _quoted_id(post: Post) -> str | None:
@@ -338,7 +363,11 @@ def reconcile_stuck(post: Post) -> str:
 # --- Recording --------------------------------------------------------------------------------
 
 
-def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False) -> None:
+def _record_published(
+    post: Post, ref: ExternalRef, *, reconciled: bool = False, content: PostContent | None = None
+) -> None:
+    """Record the post as published, with its audit entry and the author's email, then check
+    consent once more (`content`: what was checked before sending, when the caller has it)."""
     now = timezone.now()
     with transaction.atomic():
         published = {"external_id": ref.id, "external_url": ref.url, "published_at": now}
@@ -356,9 +385,12 @@ def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False)
             # Someone marked it failed meanwhile: the network has it, so the record must say so.
             log.error("Post %s was published as %s but was no longer publishing here", post.pk, ref.id)
             transition(post, from_statuses=PostStatus.values, to=PostStatus.PUBLISHED, network_has_it=True, **published)
-        SocialAccount.objects.filter(pk=post.account_id, status=SocialAccount.Status.ERROR).update(
-            status=SocialAccount.Status.ACTIVE, last_error=""
-        )
+        if post.account.status == SocialAccount.Status.ERROR:
+            # The network took the post, so the connection works again. An account that went
+            # into error after this attempt began is left as it is: that news is newer.
+            SocialAccount.objects.filter(pk=post.account_id, status=SocialAccount.Status.ERROR).update(
+                status=SocialAccount.Status.ACTIVE, last_error=""
+            )
         record(
             action="post.published",
             school=post.account.school,
@@ -366,7 +398,7 @@ def _record_published(post: Post, ref: ExternalRef, *, reconciled: bool = False)
             data={"external_id": ref.id, "url": ref.url, "attempts": post.publish_attempts, "reconciled": reconciled},
         )
         notifications.notify_published(post)
-    consent_changes.recheck_after_publish(post)
+    consent_changes.recheck_after_publish(post, content)
 
 
 def _after_error(post: Post, network: Network | None, exc: NetworkError) -> str:

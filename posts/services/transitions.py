@@ -71,25 +71,31 @@ def transition(
             raise ValueError(f"A post does not go from {source} to {to}.")
     fields.setdefault("updated_at", timezone.now())
     rows = (among if among is not None else Post.objects).filter(pk=post.pk, status__in=from_statuses)
-    with transaction.atomic():
-        if rows.update(status=to, **fields) != 1:
-            if missing_ok:
-                return False
-            if refusal:
-                raise TransitionError(refusal)
-            current = Post.objects.filter(pk=post.pk).values_list("status", flat=True).first()
-            label = PostStatus(current).label.lower() if current else "deleted"
-            raise TransitionError(f"This post is now {label}, so that cannot be done. Reload the page to see it.")
-        post.status = to
-        for name, value in fields.items():
-            if not hasattr(value, "resolve_expression"):
-                setattr(post, name, value)
-        if action:
-            record(
-                action=action,
-                actor=actor.user if actor is not None else None,
-                school=post.account.school,
-                target=post,
-                data=data,
-            )
-    return True
+    # The move and its audit entry commit together: in the caller's transaction when there is
+    # one (without a savepoint, which would cost two more statements per move: the refusal
+    # below is raised after the block, so a caller that catches it can carry on), else in one
+    # of their own.
+    with transaction.atomic(savepoint=False):
+        moved = rows.update(status=to, **fields) == 1
+        if moved:
+            post.status = to
+            for name, value in fields.items():
+                if not hasattr(value, "resolve_expression"):
+                    setattr(post, name, value)
+            if action:
+                record(
+                    action=action,
+                    actor=actor.user if actor is not None else None,
+                    school=post.account.school,
+                    target=post,
+                    data=data,
+                )
+    if moved:
+        return True
+    if missing_ok:
+        return False
+    if refusal:
+        raise TransitionError(refusal)
+    current = Post.objects.filter(pk=post.pk).values_list("status", flat=True).first()
+    label = PostStatus(current).label.lower() if current else "deleted"
+    raise TransitionError(f"This post is now {label}, so that cannot be done. Reload the page to see it.")

@@ -31,10 +31,11 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
         if network == "x" and "skipped" in publishing:  # ../shared is not beside the checkout
             assert "openapi.json" in publishing["skipped"]
             continue
-        for burst in ("approved_one_by_one", "approved_together"):
-            assert publishing[burst]["published"] == publishing[burst]["posts"] == 20, publishing
-            assert publishing[burst]["approve_to_published"]["median_ms"] > 0
-            assert publishing[burst]["approve_to_published"]["goal_p95_ms"] > 0
+        # The headline is the burst approved at once; the same burst one by one comes beside it.
+        for burst in (publishing, publishing["approved_one_by_one"]):
+            assert burst["published"] == burst["posts"] == 20, publishing
+            assert burst["approve_to_published"]["median_ms"] > 0
+            assert burst["approve_to_published"]["goal_p95_ms"] > 0
         assert "threads" in publishing["setup"]["worker"]
         assert publishing["one_at_a_time"]["calls"] == 10
     assert not School.objects.exists() and not Pupil.objects.exists()

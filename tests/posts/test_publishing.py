@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import SocialAccount
 from audit.models import AuditEvent
 from consent.models import Pupil
+from moderation.engine import rulebook_for
 from networks.base import (
     Capabilities,
     DuplicateContent,
@@ -70,6 +71,10 @@ class ScriptedNetwork(Network):
         own = OwnPost(id=str(900 + len(self.posts)), text=text, created_at=timezone.now(), url="https://scripted/1")
         self.posts.insert(0, own)
         return ExternalRef(id=own.id, url=own.url)
+
+    def upload_media(self, image, alt_text):
+        self.check_media(image, alt_text)
+        return f"media-{len(image)}"
 
     def delete(self, ref_id):
         pass
@@ -387,9 +392,11 @@ def test_publishing_reads_the_quoted_post_again_before_the_consent_check(staff, 
     assert OutsideContent.objects.get(post=post).error == ""
     network.delete(quoted.id)
     order = []
-    real_read, real_check = publishing.post_read_outside_content, publishing.consent_check
+    real_read, real_check = publishing.post_read_outside_content, publishing.check_post_consent
     monkeypatch.setattr(publishing, "post_read_outside_content", lambda **kw: order.append("read") or real_read(**kw))
-    monkeypatch.setattr(publishing, "consent_check", lambda *a: order.append("check") or real_check(*a))
+    monkeypatch.setattr(
+        publishing, "check_post_consent", lambda *a, **kw: order.append("check") or real_check(*a, **kw)
+    )
 
     assert publishing.publish(post.pk) == Outcome.FAILED  # the local network refuses a quote of a deleted post
 
@@ -398,3 +405,70 @@ def test_publishing_reads_the_quoted_post_again_before_the_consent_check(staff, 
     assert row.text == "Our choir sang at the town hall."
     assert "it is not on the local network any more" in row.error
     assert AuditEvent.objects.filter(action="post.outside_content_changed", target_id=str(post.pk)).exists()
+
+
+# The cost of one publish.
+
+# A published post, on PostgreSQL: the claim (3), the post with its photos, tags, faces and
+# outside content (5), consent and rules at publish (4), the record (2) and consent once more
+# after publishing (3). Inside a test each of the two transactions adds a savepoint and its
+# release. Photos are uploaded by the network (none here: the scripted network keeps them in
+# memory), so a post's photos and pupils add nothing.
+PUBLISH_QUERIES = 17 + 4
+
+
+def _photo_post(staff, accounts, *, photos: int, pupils_per_photo: int, covered_face: bool) -> Post:
+    import io
+
+    from PIL import Image
+
+    from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord
+    from posts.models import FaceRegion
+
+    post = services.post_create(actor=staff.teacher, account=accounts.year3, text="Our class at the science fair!")
+    for number in range(photos):
+        out = io.BytesIO()
+        Image.new("RGB", (320, 240), (90, 160, 60 + number)).save(out, "JPEG")
+        image = services.post_add_image(actor=staff.teacher, post=post, data=out.getvalue(), alt_text="Our stand")
+        for n in range(pupils_per_photo):
+            pupil = Pupil.objects.create(school=post.account.school, first_name=f"Kid{number}x{n}", surname="Zed")
+            ConsentRecord.objects.create(
+                pupil=pupil,
+                purpose=ConsentPurpose.SOCIAL_PHOTO,
+                decision=ConsentDecision.GIVEN,
+                given_by_name="A parent",
+                relationship=CarerRelationship.PARENT,
+                method=ConsentMethod.ADMISSION_FORM,
+                decided_on=timezone.localdate() - timedelta(days=30),
+                recorded_by=staff.office.user,
+            )
+            image.tagged_pupils.add(pupil)
+        if covered_face:
+            FaceRegion.objects.create(
+                image=image, x=20, y=20, w=60, h=60, resolution=FaceRegion.Resolution.REDACTED, source="author"
+            )
+    services.post_submit(actor=staff.teacher, post=post)
+    services.post_approve(actor=staff.head, post=post)
+    return post
+
+
+@pytest.mark.parametrize(("photos", "pupils_per_photo"), [(0, 0), (1, 1), (4, 6)])
+def test_a_publish_makes_a_fixed_number_of_queries_however_many_photos_and_pupils(
+    staff, accounts, scripted, django_assert_max_num_queries, photos, pupils_per_photo
+):
+    post = _photo_post(staff, accounts, photos=photos, pupils_per_photo=pupils_per_photo, covered_face=photos > 0)
+    rulebook_for(post.account.school_id)  # new pupils are new words for the rules: built once, then kept
+
+    with django_assert_max_num_queries(PUBLISH_QUERIES):
+        assert publishing.publish(post.pk) == Outcome.PUBLISHED
+
+    assert AuditEvent.objects.filter(action="post.published", target_id=str(post.pk)).count() == 1
+    assert Post.objects.get(pk=post.pk).status == PostStatus.PUBLISHED
+
+
+def test_a_repeated_delivery_costs_one_query(staff, approved, django_assert_max_num_queries):
+    post = approved()
+    publishing.publish(post.pk)
+
+    with django_assert_max_num_queries(1 + 2):  # the lock that finds nothing due, in its savepoint
+        assert publishing.publish(post.pk) == Outcome.NOT_DUE
