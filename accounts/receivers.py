@@ -1,8 +1,11 @@
+import time
+
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from audit.services import record
 
+from .middleware import SESSION_REFRESHED_AT_KEY
 from .permissions import requires_second_factor
 from .selectors import active_memberships_for_user
 
@@ -13,3 +16,12 @@ def audit_approver_sign_in(sender, request, user, **kwargs):
     for membership in active_memberships_for_user(user=user):
         if requires_second_factor(membership):
             record(action="auth.signed_in", actor=user, school=membership.school, target=user, request=request)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.stamp_session_at_sign_in")
+def stamp_session_at_sign_in(sender, request, user, **kwargs):
+    """A sign-in saves the session anyway: note when, so the pages that follow need not save it
+    again to keep the person signed in (accounts.middleware.SessionActivityMiddleware)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SESSION_REFRESHED_AT_KEY] = int(time.time())

@@ -48,6 +48,13 @@ def test_pages_a_few_seconds_apart_do_not_rewrite_the_session(client_for, staff)
     assert _the_session().expire_date == ends_at
 
 
+def test_the_first_pages_after_any_sign_in_do_not_rewrite_the_session(client_for, staff):
+    client = client_for(staff.teacher)  # signed in without the sign-in page (Client.force_login)
+
+    assert _get_counting_session_writes(client, reverse("dashboard")) == []
+    assert _get_counting_session_writes(client, reverse("post_list_mine")) == []
+
+
 def test_a_page_after_the_refresh_interval_pushes_the_end_back(client_for, staff):
     client = client_for(staff.teacher)
     _refreshed(client, seconds_ago=settings.SESSION_ACTIVITY_REFRESH_SECONDS + 1)
