@@ -14,7 +14,6 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
     figures = json.loads(out.getvalue())
     assert set(figures) >= {
         "machine",
-        "review_queue",
         "check_text",
         "weighted_length",
         "consent_check",

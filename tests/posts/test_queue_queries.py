@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consent.checks import Stage, check_post_consent
-from portal.bench.review_queue import bench_review_queue_with
 from posts import selectors
 from posts.models import FaceRegion, Post, PostImage, PostStatus
 
@@ -120,13 +119,3 @@ def test_the_consent_glance_counts_what_the_full_check_would_block(school, staff
     assert sorted(g.summary for g in glance.values()) == sorted(
         ["All pupils have consent", "2 problems", "2 problems", "6 problems", "2 problems", "No pupils tagged"]
     )
-
-
-def test_the_queue_benchmark_reports_times_and_queries_and_leaves_nothing_behind(db):
-    figures = bench_review_queue_with(posts=60, accounts=3, repeats=2)
-
-    assert figures["posts"] == 60 and figures["accounts"] == 3
-    assert figures["review_queue"]["median_ms"] > 0 and figures["healthz"]["median_ms"] > 0
-    assert figures["review_queue"]["queries"] > 0 and figures["review_queue"]["rows"] == 20
-    assert figures["dashboard"]["queries"] > 0 and figures["dashboard"]["median_ms"] > 0
-    assert not Post.objects.exists()
