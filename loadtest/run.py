@@ -2,10 +2,11 @@
 each page answered.
 
 In order: a scratch PostgreSQL database (created, and dropped at the end), migrate, static
-files, `seed_load` (ten staff a school, each with a password and an authenticator app), gunicorn
-with two workers on a free port of 127.0.0.1, then Locust, headless and bounded in time, with
-one simulated person per member of staff and a load balancer asking /healthz every five
-seconds. Every request goes to 127.0.0.1 only.
+files, `seed_load` (the bench's trust data: schools of twelve staff, all with a password, the
+approvers and the office with an authenticator app too), gunicorn with two workers on a free
+port of 127.0.0.1, then Locust, headless and bounded in time, with one simulated person per
+member of staff and a load balancer asking /healthz every five seconds. Every request goes to
+127.0.0.1 only.
 
 The figures are those of the steady part of the run, after everyone has arrived: the ramp,
 when people are still signing in, is reported on its own rows (sign-in). Redis at

@@ -1,5 +1,6 @@
-"""The trust-scale data set for `manage.py bench --scale trust`: many schools shaped like real
-ones, written into the scratch database the bench gives it (never the portal's own).
+"""The trust-scale data set for `manage.py bench --scale trust` and for the load test
+(`manage.py seed_load`): many schools shaped like real ones, written into whichever empty
+scratch database the process is configured with (never the portal's own).
 
 Each school has a headteacher and a deputy who approve (both with a second factor), class
 teachers, a teaching assistant, an office admin and a computing lead; fourteen classes with an
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -34,6 +36,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
+from accounts.selectors import memberships_with_roles
 from audit.models import AuditEvent
 from community.models import Follower, MentionItem
 from consent import identity
@@ -51,12 +54,16 @@ from portal.demo import FIRST_NAMES, SURNAMES
 from posts.models import FaceRegion, Post, PostComment, PostImage, PostStatus
 
 # Every person the bench makes signs in with this password (hashed once, shared by all), so a
-# load test pointed at the scratch database can sign in as anyone.
+# load test pointed at the scratch database can sign in as anyone. seed_load gives its own.
 PASSWORD = "trust-bench-password"  # noqa: S105 - for a scratch database of made-up people
 YEARS_OF_POSTS = 3
 # Reception to Year 6, two forms each.
 FORMS = ("Oak", "Ash")
 YEARS = range(0, 7)
+# Each class teacher has two classes; besides them, a head, a deputy, an office admin, a
+# computing lead and a teaching assistant.
+CLASS_TEACHERS = len(YEARS) * len(FORMS) // 2
+STAFF_PER_SCHOOL = CLASS_TEACHERS + 5
 
 _FINDINGS = [{"rule": "spelling", "severity": "warn", "message": "Check the spelling of “recieve”."}]
 _TEXTS = (
@@ -111,12 +118,12 @@ def email_for(number: int, person: str) -> str:
     return f"{person}@trust-{number:02d}.bench.invalid"
 
 
-def build(scale: TrustScale, *, log: Callable[[str], None]) -> dict:
-    """Fill the (empty, migrated) scratch database. Returns the seconds each step took and the
-    rows it wrote."""
+def build(scale: TrustScale, *, log: Callable[[str], None], password: str = PASSWORD) -> dict:
+    """Fill the (empty, migrated) scratch database; everyone signs in with `password`. Returns the
+    seconds each step took and the rows it wrote."""
     started = time.perf_counter()
     steps = {}
-    password = make_password(PASSWORD)
+    password = make_password(password)  # one slow hash, shared by everyone
     now = timezone.now()
     ids = _Ids()
 
@@ -187,7 +194,7 @@ def _school(number: int, *, password: str) -> _Staff:
         }
         teachers = [
             _person(school, number, f"teacher{n + 1}", f"Teacher{n + 1}", [Role.CLASS_TEACHER], password)
-            for n in range(len(groups) // 2)
+            for n in range(CLASS_TEACHERS)
         ]
         for n, teacher in enumerate(teachers):
             teacher.class_groups.set(groups[2 * n : 2 * n + 2])
@@ -243,6 +250,39 @@ def totp_secret_for(email: str) -> str:
     test pointed at the scratch database can sign in with a second factor as anyone. Made-up
     people in a throwaway database; never a way to make a real secret."""
     return base64.b32encode(hashlib.sha256(email.encode()).digest()[:20]).decode()
+
+
+# The order a load test takes people in: whoever it takes first from a school covers its most
+# used pages (approving, drafting, the register) before the staff who mostly read.
+_SIGN_IN_ORDER = [
+    Role.HEADTEACHER,
+    Role.SENIOR_LEADER,
+    Role.CLASS_TEACHER,
+    Role.TEACHING_ASSISTANT,
+    Role.OFFICE_ADMIN,
+    Role.COMPUTING_LEAD,
+]
+
+
+def sign_ins(*, password: str) -> list[dict]:
+    """Everyone `build` made, school by school, with what a load test needs to sign in as them:
+    the password it was given and, for those with an authenticator app, its secret (else None)."""
+    with_app = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user_id", flat=True))
+    people = []
+    for school in School.objects.order_by("slug"):
+        members = memberships_with_roles().filter(school=school)
+        for member in sorted(members, key=lambda m: (min(_SIGN_IN_ORDER.index(r) for r in m.roles), m.pk)):
+            email = member.user.email
+            people.append(
+                {
+                    "email": email,
+                    "password": password,
+                    "totp_secret": totp_secret_for(email) if member.user_id in with_app else None,
+                    "roles": sorted(member.roles),
+                    "school": school.slug,
+                }
+            )
+    return people
 
 
 def _year_name(year: int) -> str:

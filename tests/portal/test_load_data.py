@@ -1,5 +1,6 @@
-"""The load test's data and its reading of the pages: `seed_load` makes staff who can sign in
-the way the locustfile does, and the pages show what the locustfile looks for."""
+"""The load test's data and its reading of the pages: `seed_load` fills the database with the
+bench's trust data and writes sign-ins that work the way the locustfile uses them, and the pages
+show what the locustfile looks for."""
 
 import json
 
@@ -8,8 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.models import School
 from loadtest import pages
 from loadtest.run import _summarise
+from portal.bench.trust_data import STAFF_PER_SCHOOL
 from posts.models import Post, PostStatus
 
 PASSWORD = "load-test-password-1234"
@@ -23,7 +26,11 @@ def seeded(db, tmp_path):
 
 
 def _sign_in(client, person) -> None:
+    """As the locustfile does: the password, then the code for those with an authenticator app."""
     step = client.post(pages.SIGN_IN, {"login": person["email"], "password": person["password"]})
+    if person["totp_secret"] is None:
+        assert step.status_code == 302 and step.url == pages.DASHBOARD
+        return
     assert step.status_code == 302 and step.url == pages.SECOND_STEP
     done = client.post(pages.SECOND_STEP, {"code": pyotp.TOTP(person["totp_secret"]).now()})
     assert done.status_code == 302 and done.url == pages.DASHBOARD
@@ -34,12 +41,30 @@ def test_the_load_test_visits_the_portals_own_addresses():
         assert reverse(name, args=args) == path
 
 
-def test_one_school_of_ten_staff_who_all_sign_in_with_password_and_code(seeded, client):
-    assert len(seeded) == 10
+def test_one_school_of_twelve_staff_who_all_sign_in_and_reach_the_dashboard(seeded, client):
+    assert len(seeded) == STAFF_PER_SCHOOL == 12
     for person in seeded.values():
         client.logout()
         _sign_in(client, person)
         assert client.get(pages.DASHBOARD).status_code == 200
+
+
+def test_approvers_and_the_office_sign_in_with_a_code_and_the_others_need_none(seeded):
+    with_code = {name for name, person in seeded.items() if person["totp_secret"]}
+
+    assert with_code == {"head", "deputy", "office"}
+    assert seeded["deputy"]["roles"] == ["senior_leader"] and seeded["computing"]["roles"] == ["computing_lead"]
+
+
+def test_enough_schools_for_the_staff_asked_for_with_the_busiest_people_first(db, tmp_path):
+    out = tmp_path / "staff.json"
+    call_command("seed_load", staff=13, posts_per_school=10, pupils_per_school=5, password=PASSWORD, out=out)
+    people = json.loads(out.read_text())
+
+    assert School.objects.count() == 2 and len(people) == 24
+    first_school = [person["roles"] for person in people[:STAFF_PER_SCHOOL]]
+    assert first_school[:3] == [["headteacher"], ["senior_leader"], ["class_teacher"]]
+    assert first_school[-2:] == [["office_admin"], ["computing_lead"]]
 
 
 def test_an_approver_finds_waiting_posts_in_the_queue_and_opens_one(seeded, client):
