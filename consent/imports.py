@@ -25,7 +25,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -34,6 +33,7 @@ from accounts.models import ClassGroup, Membership
 from accounts.permissions import Perm, has_perm
 from audit.exports import FORMULA_STARTS
 from audit.services import record_many as audit_record_many
+from policy_portal.storage import FILE_STORE_DOWN, is_store_failure, private_storage, walk
 
 from .models import (
     CarerRelationship,
@@ -1053,24 +1053,30 @@ def import_upload(*, actor: Membership, data: bytes) -> tuple[str, ParsedCsv]:
     """Read an uploaded file and keep it for the mapping, dry run and import; return its storage key.
 
     The key is the only handle on the file. It stays in the uploader's session, never in a page or a
-    form, and nothing in the portal serves the default storage's MEDIA_URL, so no address reaches it.
+    form, and it is kept in the private storage, which nothing ever links to.
     """
     _check_may_import(actor)
     parsed = read_csv(data)
-    key = default_storage.save(f"{_upload_prefix(actor)}{uuid.uuid4().hex}.csv", ContentFile(data))
+    try:
+        # One write, so a store that stops answering leaves nothing half-stored behind.
+        key = private_storage().save(f"{_upload_prefix(actor)}{uuid.uuid4().hex}.csv", ContentFile(data))
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
+        raise ImportRefused(FILE_STORE_DOWN) from exc
     return key, parsed
 
 
 def _check_upload_is_here(actor: Membership, key: str) -> None:
     _check_may_import(actor)
-    if not key.startswith(_upload_prefix(actor)) or not default_storage.exists(key):
+    if not key.startswith(_upload_prefix(actor)) or not private_storage().exists(key):
         raise ImportRefused("The uploaded file is no longer here. Upload it again.")
 
 
 def import_upload_read(*, actor: Membership, key: str) -> ParsedCsv:
     """The stored upload, read again. Only uploads to the actor's school are read."""
     _check_upload_is_here(actor, key)
-    with default_storage.open(key, "rb") as upload:
+    with private_storage().open(key, "rb") as upload:
         return read_csv(upload.read())
 
 
@@ -1079,7 +1085,7 @@ def import_upload_discard(*, actor: Membership, key: str) -> None:
     until its job has run."""
     _check_may_import(actor)
     if key.startswith(_upload_prefix(actor)) and not ImportJob.objects.filter(stored_file=key).exists():
-        default_storage.delete(key)
+        private_storage().delete(key)
 
 
 def import_job_create(
@@ -1164,7 +1170,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.save(update_fields=outcome_fields)
         raise
     finally:
-        default_storage.delete(job.stored_file)
+        private_storage().delete(job.stored_file)
     return job
 
 
@@ -1185,16 +1191,13 @@ def import_tidy(*, now: datetime | None = None) -> dict[str, int]:
         error_message="The import was interrupted before it finished. Nothing was imported. Upload the file again.",
     )
     for key in stale_keys:
-        default_storage.delete(key)
+        private_storage().delete(key)
     waiting = set(ImportJob.objects.filter(status=ImportJobStatus.QUEUED).values_list("stored_file", flat=True))
     deleted = 0
-    if default_storage.exists(UPLOAD_DIR):
-        school_dirs, _ = default_storage.listdir(UPLOAD_DIR)
-        for school_dir in school_dirs:
-            _, files = default_storage.listdir(f"{UPLOAD_DIR}/{school_dir}")
-            for name in files:
-                key = f"{UPLOAD_DIR}/{school_dir}/{name}"
-                if key not in waiting and default_storage.get_modified_time(key) < now - ABANDONED_AFTER:
-                    default_storage.delete(key)
-                    deleted += 1
+    storage = private_storage()
+    # Through listdir only: an object store has no folders, so it cannot say whether one exists.
+    for key in walk(storage, UPLOAD_DIR):
+        if key not in waiting and storage.get_modified_time(key) < now - ABANDONED_AFTER:
+            storage.delete(key)
+            deleted += 1
     return {"jobs_failed": failed, "uploads_deleted": deleted}

@@ -199,8 +199,68 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(Path(VAR_DIR) / "media"))
+# Media storage (issue 16). Two named storages: "default" holds what the portal shows (photo
+# renditions and thumbnails, the local network's images); "private" holds what it never shows
+# (photos' originals, MIS import files). With nothing set both are the local disk under
+# MEDIA_ROOT. With MEDIA_STORAGE=s3 (or AWS_STORAGE_BUCKET_NAME set) both live in S3-compatible
+# object storage (AWS, MinIO...), so web and workers can run on separate hosts: nothing in the
+# buckets is public, and the portal hands out only short-lived signed links after its own
+# permission check (policy_portal/storage.py).
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="s3" if env.str("AWS_STORAGE_BUCKET_NAME", default="") else "local")
+# Seconds a signed link to a photo works. 0: the portal streams photos itself instead (when
+# browsers cannot reach the object store).
+MEDIA_SIGNED_LINK_SECONDS = env.int("MEDIA_SIGNED_LINK_SECONDS", default=300)
+# Browsers follow signed links, so links are signed for the store's address as browsers reach
+# it, when that differs from the one the portal uses (http://minio:9000 inside Docker).
+AWS_S3_PUBLIC_ENDPOINT_URL = env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="")
+if MEDIA_STORAGE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    _s3 = {
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default=None),  # "path" for MinIO
+        "signature_version": "s3v4",
+        "default_acl": None,  # objects inherit the bucket's (private) access; no public ACL is ever sent
+        "querystring_auth": True,  # every link the storage makes is signed
+        "querystring_expire": MEDIA_SIGNED_LINK_SECONDS or 300,
+        "file_overwrite": False,
+        # A store that does not answer fails the upload in seconds, not minutes.
+        "client_config": _BotoConfig(
+            connect_timeout=env.int("AWS_S3_CONNECT_TIMEOUT", default=5),
+            read_timeout=env.int("AWS_S3_READ_TIMEOUT", default=30),
+            retries={"max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=3), "mode": "standard"},
+        ),
+    }
+    _media_bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not _media_bucket:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    _media_storages = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "bucket_name": _media_bucket, "location": "media"},
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **_s3,
+                "bucket_name": env.str("AWS_PRIVATE_BUCKET_NAME", default=_media_bucket),
+                "location": "private",
+            },
+        },
+    }
+elif MEDIA_STORAGE == "local":
+    # One folder for both, as before issue 16: the portal serves nothing from MEDIA_ROOT directly.
+    _media_storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_media_storages,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -267,6 +327,8 @@ CELERY_BEAT_SCHEDULE = {
     # Due posts, retries and stuck posts are found by this sweep, not by long countdowns.
     "publish-due-posts": {"task": "posts.tasks.sweep_publishing", "schedule": timedelta(minutes=1)},
     "delete-expired-photo-originals": {"task": "posts.tasks.delete_expired_originals", "schedule": timedelta(days=1)},
+    # Files a failed upload wrote before the object store stopped answering (issue 16).
+    "delete-orphan-files": {"task": "posts.tasks.delete_orphan_files", "schedule": timedelta(minutes=10)},
     # Approvers who chose the morning digest (CELERY_TIMEZONE is the school's time zone).
     "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
 }

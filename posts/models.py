@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from policy_portal.storage import private_storage
 
 
 class PostStatus(models.TextChoices):
@@ -128,7 +131,8 @@ class PostImage(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(default=0)
-    original = models.FileField(upload_to="posts/originals/%Y/%m/", blank=True)
+    # The private storage: never linked to, deleted by retention (posts/retention.py).
+    original = models.FileField(upload_to="posts/originals/%Y/%m/", storage=private_storage, blank=True)
     rendition = models.FileField(upload_to="posts/renditions/%Y/%m/", blank=True)
     thumbnail = models.FileField(upload_to="posts/thumbnails/%Y/%m/", blank=True)
     width = models.PositiveIntegerField(default=0)
@@ -295,3 +299,24 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} changed on post {self.post_id}"
+
+
+class OrphanFile(models.Model):
+    """A stored file that no row points at, left by an upload that failed half-way while the
+    object store stopped answering (so it could not be deleted then). The tidy task deletes it
+    once the store answers again, so nothing half-stored stays behind."""
+
+    class Storage(models.TextChoices):
+        DEFAULT = "default", "Shown media"
+        PRIVATE = "private", "Private files"
+
+    storage = models.CharField(max_length=16, choices=Storage.choices)
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["storage", "name"], name="orphan_file_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_storage_display()}: {self.name}"

@@ -6,7 +6,7 @@ from django.utils import timezone
 from consent.models import ConsentRecord, Pupil
 
 from . import consent_changes, notifications, retention
-from .services import publishing
+from .services import publishing, stored_files
 
 # Consent that ran out while the workers were down is still caught, for this many days.
 EXPIRY_LOOKBACK = timedelta(days=7)
@@ -29,6 +29,12 @@ def sweep_publishing() -> dict[str, int]:
 def delete_expired_originals() -> int:
     """Once a day: photos' private originals go once their post is settled and the retention time has passed."""
     return retention.delete_expired_originals()
+
+
+@shared_task
+def delete_orphan_files() -> dict[str, int]:
+    """Every 10 minutes: files that failed uploads left in a store that had stopped answering."""
+    return stored_files.orphan_files_delete()
 
 
 @shared_task

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -29,6 +29,7 @@ from accounts.permissions import Perm, may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from moderation.decorators import policy_acknowledged_required
 from networks.x.tweet_text import weighted_length
+from policy_portal.storage import is_store_failure, signed_link
 
 from . import services
 from .forms import MAX_TEXT_CHARS, PostForm
@@ -48,6 +49,7 @@ EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED)
 # "rendition" is the photo as prepared, faces uncovered (the photo page needs them to say who
 # is who); "published" and "thumbnail" have the covered faces covered, as the network will get them.
 PHOTO_FILE_KINDS = ("thumbnail", "rendition", "published")
+PHOTO_STORE_SLOW = "The photo store is not answering, so this photo cannot be shown. Try again in a minute."
 # What "My posts" shows under each post: what the approvers and the portal said about it.
 _NOTE_KINDS = (PostComment.Kind.CHANGES_REQUESTED, PostComment.Kind.REJECTION, PostComment.Kind.SYSTEM)
 MY_POSTS_PER_PAGE = 25
@@ -481,7 +483,11 @@ def post_image_alt_text(request, pk: int):
 def post_image_file(request, pk: int, kind: str = "rendition"):
     """A photo's thumbnail or its publishable rendition, for staff of the school who work on
     the post: its author, whoever drafts for its account, and the approvers. Never cached by
-    the browser or a proxy. The original upload has no address at all."""
+    the browser or a proxy. The original upload has no address at all.
+
+    With the photos in object storage, the rendition is a redirect to a link that works for a
+    few minutes (MEDIA_SIGNED_LINK_SECONDS), made only after the checks above; the thumbnail
+    and the published copy have faces covered by the portal, so the portal sends them itself."""
     image = get_image(request, pk, check=works_on)
     if kind not in PHOTO_FILE_KINDS:  # above all, never "original"
         raise Http404("There is no such file for a photo.")
@@ -493,10 +499,17 @@ def post_image_file(request, pk: int, kind: str = "rendition"):
             response = HttpResponse(photo_render_for_publishing(image=image), content_type="image/jpeg")
         elif kind == "thumbnail":
             response = HttpResponse(photo_thumbnail_as_published(image=image), content_type="image/jpeg")
+        elif link := signed_link(stored, content_type="image/jpeg"):
+            response = HttpResponseRedirect(link)
         else:
             response = FileResponse(stored.open("rb"), content_type="image/jpeg")
     except FileNotFoundError:
         raise Http404("This photo's file is missing.") from None
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
+        response = HttpResponse(PHOTO_STORE_SLOW, content_type="text/plain; charset=utf-8", status=503)
+        response["Retry-After"] = "60"
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
     return response

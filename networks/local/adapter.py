@@ -37,6 +37,7 @@ from networks.local.models import (
     LocalNetworkRelation,
     LocalNetworkUser,
 )
+from policy_portal.storage import is_store_failure
 
 FOLLOWERS_PAGE_SIZE = 100
 MENTIONS_PAGE_SIZE = 100
@@ -133,8 +134,17 @@ class LocalNetwork(Network):
         if image_format != "JPEG":
             raise NetworkError("The local network accepts JPEG images only.", permanent=True)
         media = LocalNetworkMedia(account=self.account, alt_text=alt_text, width=width, height=height)
-        media.file.save("image.jpg", ContentFile(image), save=False)
-        media.save()
+        try:
+            media.file.save("image.jpg", ContentFile(image), save=False)
+        except Exception as exc:
+            if not is_store_failure(exc):
+                raise
+            raise NetworkError("The portal's photo store did not answer; the image was not uploaded.") from exc
+        try:
+            media.save()
+        except BaseException:
+            media.file.delete(save=False)  # the file first, the row last: no file without its row
+            raise
         return str(media.pk)
 
     # The audience: simulated people (networks.local.models.LocalNetworkUser) who follow and mention

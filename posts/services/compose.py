@@ -13,7 +13,6 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,6 +21,7 @@ from accounts.models import Membership, SocialAccount
 from accounts.permissions import may_draft_for
 from audit.services import record
 from consent.checks import ConsentCheck, Stage
+from policy_portal.storage import PHOTO_STORE_DOWN, is_store_failure
 
 from .. import notifications
 from ..images import prepare_image
@@ -43,6 +43,7 @@ from .checks import (
     refuse_if_blocked,
     rules_findings,
 )
+from .stored_files import files_discard, photo_files
 from .transitions import TransitionError, transition
 from .trip_mode import post_approve_if_on_trip
 
@@ -296,8 +297,11 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
                 target=current,
                 data={"image_id": image.pk, "faces_found": len(prepared.faces), "format": prepared.source_format},
             )
-    except BaseException:
-        _delete_files([f.name for f in (image.original, image.rendition, image.thumbnail) if f])
+    except BaseException as exc:
+        # Files first, the row last: whatever was written goes, so no file is left without a row.
+        files_discard(photo_files(image))
+        if is_store_failure(exc):
+            raise ContentRefused(PHOTO_STORE_DOWN) from exc
         raise
     post.status = current.status
     return image
@@ -313,7 +317,7 @@ def post_remove_image(*, actor: Membership, image: PostImage) -> None:
             return
         _reopen_if_submitted(actor, current)
         number = photos.index(removed) + 1
-        files = [f.name for f in (removed.original, removed.rendition, removed.thumbnail) if f]
+        files = photo_files(removed)
         removed.delete()
         for position, photo in enumerate(p for p in photos if p.pk != removed.pk):
             if photo.position != position:
@@ -327,7 +331,7 @@ def post_remove_image(*, actor: Membership, image: PostImage) -> None:
             data={"image_id": image.pk},
         )
         # The files go only once the removal is certain.
-        transaction.on_commit(lambda: _delete_files(files))
+        transaction.on_commit(lambda: files_discard(files))
     image.post.status = current.status
 
 
@@ -411,8 +415,3 @@ def _clean_alt_text(alt_text: str, *, number: int | None) -> str:
 
 def _photo_label(number: int, alt_text: str) -> str:
     return f"Photo {number}: {alt_text}" if alt_text else f"Photo {number} (no description)"
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)

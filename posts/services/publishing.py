@@ -49,6 +49,7 @@ from networks.base import (
     ReconnectNeeded,
 )
 from networks.registry import get_network
+from policy_portal.storage import is_store_failure
 
 # Module imports, not names: the tasks call this module, and consent_changes reaches review,
 # which hands approved posts to this module.
@@ -147,6 +148,14 @@ def publish(post_id: int) -> str:
                 "Open the post, add the photo again, and submit it.",
             )
             return Outcome.FAILED
+        except Exception as exc:
+            if not is_store_failure(exc):
+                raise
+            # The object store did not answer: nothing was sent, so trying again later is safe.
+            raise NetworkError(
+                "The portal's photo store did not answer, so nothing was sent. It will try again.",
+                permanent=False,
+            ) from exc
         media = [network.upload_media(jpeg, alt) for jpeg, alt in photos]
         ref = network.publish(
             PostPayload(text=post.text, media=media, quote_of=_quoted_id(post)),
