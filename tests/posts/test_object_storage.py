@@ -275,3 +275,38 @@ def test_a_photo_view_says_so_when_the_store_is_down(s3_store, client_for, staff
     assert response.status_code == 503
     assert response["Retry-After"] == "60"
     assert "The photo store is not answering" in response.content.decode()
+
+
+# Publishing reads the photos from the store
+
+
+def _approved_photo_post(staff, accounts):
+    post = services.post_create(actor=staff.teacher, account=accounts.year3, text="Our sunflowers are taller than us!")
+    services.post_add_image(actor=staff.teacher, post=post, data=jpeg_bytes(), alt_text="A sunflower")
+    FaceRegion.objects.filter(image__post=post).update(resolution=FaceRegion.Resolution.NOT_PUPIL)
+    services.post_submit(actor=staff.teacher, post=post)
+    services.post_approve(actor=staff.head, post=post)
+    return post
+
+
+def test_a_store_down_at_publishing_time_means_a_retry_and_nothing_sent(s3_store, staff, accounts):
+    from networks.local.models import LocalNetworkPost
+    from posts.services.publishing import Outcome, publish
+
+    post = _approved_photo_post(staff, accounts)
+    s3_store.stop()
+
+    assert publish(post.pk) == Outcome.RETRY
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    assert post.last_publish_error == "The portal's photo store did not answer, so nothing was sent. It will try again."
+    assert not LocalNetworkPost.objects.exists()
+
+    s3_store.start()
+    Post.objects.filter(pk=post.pk).update(retry_at=timezone.now())
+    assert publish(post.pk) == Outcome.PUBLISHED
+    [published] = LocalNetworkPost.objects.all()
+    [media] = published.media.all()
+    # The local network's copy of the photo is in the media bucket too, not on the disk.
+    assert f"media/{media.file.name}" in s3_store.keys(s3_store.media_bucket)
