@@ -8,7 +8,7 @@ cookie holds several, for a shared iPad). At the password step and at the code s
 - any other browser meets limits per address (every account), per address and account, and per
   account across all such browsers, each with waits that grow as failures go on.
 
-What an attacker meets: from one address, growing waits on each account (16 guesses a day at
+What an attacker meets: from one address, growing waits on each account (16 guesses in two days at
 most) and a cap across accounts, never enough to reach the per-account limit, so the owner still
 signs in from anywhere else; from many addresses, the per-account limit, which pauses new
 browsers only, while the owner's usual browser carries on.
@@ -43,7 +43,7 @@ from django.utils.crypto import salted_hmac
 
 from audit.services import record
 
-from .selectors import active_memberships_for_user
+from .selectors import active_memberships_for_user, sign_in_failure_summary, sign_in_failure_summary_key
 
 RATE_LIMIT_APP = "accounts.sign_in"
 DEVICE_COOKIE = "portal_signin_device"
@@ -54,7 +54,7 @@ _DEVICES_PER_COOKIE = 20
 # A run of refusals for one account is one episode in the audit trail until an hour goes by
 # without another.
 EPISODE_SECONDS = 60 * 60
-# How long the owner's Sign-in security page remembers wrong attempts at their account.
+# How long after the latest wrong attempt the owner's Sign-in security page still mentions them.
 FAILURE_SUMMARY_SECONDS = 30 * 24 * 60 * 60
 PAUSED = "sign_in_paused"
 
@@ -281,22 +281,14 @@ def _user_for_email(email: str):
     return get_user_model().objects.filter(email__iexact=email).first()
 
 
-def _summary_key(user) -> str:
-    return f"accounts:sign_in:failures:{user.pk}"
-
-
 def _note_failure(*, user, step: Step) -> None:
     """For the owner's Sign-in security page. Two failures at the same instant may count as one:
     this is a notice for the owner, the limits above are what stop a guesser."""
     now = timezone.now()
-    summary = cache.get(_summary_key(user)) or {"since": now, "passwords": 0, "codes": 0}
+    summary = sign_in_failure_summary(user=user) or {"since": now, "passwords": 0, "codes": 0}
     summary["passwords" if step == Step.PASSWORD else "codes"] += 1
     summary["latest"] = now
-    cache.set(_summary_key(user), summary, FAILURE_SUMMARY_SECONDS)
-
-
-def dismiss_failure_summary(*, user) -> None:
-    cache.delete(_summary_key(user))
+    cache.set(sign_in_failure_summary_key(user), summary, FAILURE_SUMMARY_SECONDS)
 
 
 def _note_pause(request: HttpRequest, *, attempt: Attempt, pause: Pause) -> None:
@@ -304,10 +296,14 @@ def _note_pause(request: HttpRequest, *, attempt: Attempt, pause: Pause) -> None
     user = attempt.user if attempt.user is not None else _user_for_email(attempt.email)
     if user is None:
         return
-    episode_key = f"accounts:sign_in:episode:{user.pk}"
-    if not cache.add(episode_key, True, EPISODE_SECONDS):
-        cache.touch(episode_key, EPISODE_SECONDS)
-        return
+    # The latest refusal's time is kept (not only the key's expiry) so that the episode's end
+    # follows the same clock as the limits, whichever cache holds it.
+    episode_key, now = f"accounts:sign_in:episode:{user.pk}", time.time()
+    if not cache.add(episode_key, now, EPISODE_SECONDS):
+        previous = cache.get(episode_key)
+        cache.set(episode_key, now, EPISODE_SECONDS)
+        if previous is not None and now - previous < EPISODE_SECONDS:
+            return
     with transaction.atomic():
         for membership in active_memberships_for_user(user=user):
             record(

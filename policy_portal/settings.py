@@ -165,14 +165,18 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 
 def _doubling(free: int, first_wait: int, longest_wait: int) -> str:
-    """A rate in allauth's syntax where, after `free` failures, each further one doubles the wait
-    (first_wait seconds, then twice that, ...) up to longest_wait: 5/60s,6/120s,7/240s,..."""
-    rates, wait, allowed = [], first_wait, free
-    while wait < longest_wait:
-        rates.append(f"{allowed}/{wait}s")
+    """A rate in allauth's syntax where, after `free` failures, each further failure doubles the
+    wait (first_wait seconds, then twice that, ...) up to longest_wait. Each window spans all the
+    waits so far, so a guesser who tries again as soon as allowed waits 60 s, 120 s, 240 s, ...:
+    "5/60s,6/180s,7/420s,..."."""
+    rates, wait, window, allowed = [], first_wait, 0, free
+    while True:
+        wait = min(wait, longest_wait)
+        window += wait
+        rates.append(f"{allowed}/{window}s")
+        if wait == longest_wait:
+            return ",".join(rates)
         wait, allowed = wait * 2, allowed + 1
-    rates.append(f"{allowed}/{longest_wait}s")
-    return ",".join(rates)
 
 
 # Sign-in limits (accounts/services_sign_in.py), at the password step and the code step alike,
@@ -189,7 +193,7 @@ SIGN_IN_LIMITS = {
     # Failures from one address at one account: 5 free, then 1 minute doubling up to a day.
     "address_account": env.str("SIGN_IN_LIMIT_PER_ADDRESS_AND_ACCOUNT", default=_doubling(5, 60, 86400)),
     # Failures at one account from every browser without its device cookie: more than one
-    # address can reach (16 a day), so only a guesser on many addresses meets it.
+    # address can reach (16 in two days), so only a guesser on many addresses meets it.
     "account": env.str("SIGN_IN_LIMIT_PER_ACCOUNT", default=_doubling(30, 3600, 86400)),
     # Failures from one browser with the account's device cookie.
     "device_account": env.str("SIGN_IN_LIMIT_PER_DEVICE", default=_doubling(5, 60, 86400)),
