@@ -2,6 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.urls import reverse
 
+from . import services_sign_in
 from .fields import decrypt_str, encrypt_str
 from .selectors import second_factor_required_for_user
 
@@ -27,6 +28,21 @@ class InviteOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Instead of allauth's lock on the email address, which kept the owner out too: limits
+        that spare the owner's usual browser (accounts.services_sign_in)."""
+        self._sign_in_attempt = services_sign_in.begin_attempt(
+            request, step=services_sign_in.Step.PASSWORD, email=credentials.get("email") or ""
+        )
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            self._sign_in_attempt.succeeded()
+        else:
+            self._sign_in_attempt.failed()
+        return user
 
     def format_email_subject(self, subject: str) -> str:
         """The subjects already name the portal; allauth would add the server's host name in brackets."""

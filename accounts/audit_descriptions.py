@@ -6,6 +6,7 @@ from audit.describe import Ref, kinds, label_of, pks, register_target, words
 
 from .models import ApprovalEmails, Delegation, Invitation, Membership, Network, Role, SocialAccount
 from .permissions import Perm, has_perm
+from .services_sign_in import wait_in_words
 
 # Objects.
 
@@ -112,6 +113,28 @@ def _roles_changed(data: dict) -> str:
 
 staff = kinds("staff")
 staff.add("auth.signed_in", "Signed in", "{who} signed in")
+
+_PAUSED_WHERE = {
+    "account": "from devices the account had not signed in on before",
+    "address_account": "from one internet address",
+    "device_account": "on a device the account had signed in on before",
+}
+
+
+def _paused_values(data) -> dict[str, str]:
+    return {
+        "wait": wait_in_words(int(data.get("wait_seconds") or 0)),
+        "what": "passwords" if data.get("step") == "password" else "sign-in codes",
+        "where": _PAUSED_WHERE.get(data.get("scope"), "from somewhere"),
+    }
+
+
+staff.add(
+    "auth.sign_in_paused",
+    "Sign-in paused after wrong attempts",
+    "{who} paused sign-in to {target}'s account for {wait} after repeated wrong {what} {where}",
+    values=_paused_values,
+)
 staff.add(
     "membership.approval_emails_changed",
     "Approval emails changed",

@@ -1,9 +1,11 @@
+from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 
+from . import services_sign_in
 from .models import ClassGroup, Role, SocialAccount
 from .permissions import grantable_roles
 
@@ -82,22 +84,36 @@ _CODE_LABEL = "Code"
 _CODE_HELP = "The six digits your authenticator app shows now, or one of your eight-digit recovery codes."
 
 
-class SecondFactorCodeForm(AuthenticateForm):
+class _LimitedCodeMixin:
+    """Codes and recovery codes meet the same limits as passwords (accounts.services_sign_in),
+    in place of allauth's lock on the account after five wrong codes, which anyone holding the
+    password could use to keep the owner out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(_CODE_INPUT)
+        self.fields["code"].label = _CODE_LABEL
+        self.fields["code"].help_text = _CODE_HELP
+
+    def clean_code(self) -> str:
+        attempt = services_sign_in.begin_attempt(
+            context.request, step=services_sign_in.Step.CODE, email=self.user.email, user=self.user
+        )
+        try:
+            code = super().clean_code()
+        except ValidationError:
+            attempt.failed()
+            raise
+        attempt.succeeded()
+        return code
+
+
+class SecondFactorCodeForm(_LimitedCodeMixin, AuthenticateForm):
     """allauth's code form, with the number pad on an iPad and the code offered by iOS autofill."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update(_CODE_INPUT)
-        self.fields["code"].label = _CODE_LABEL
-        self.fields["code"].help_text = _CODE_HELP
 
-
-class SecondFactorReauthenticateForm(ReauthenticateForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["code"].widget.attrs.update(_CODE_INPUT)
-        self.fields["code"].label = _CODE_LABEL
-        self.fields["code"].help_text = _CODE_HELP
+class SecondFactorReauthenticateForm(_LimitedCodeMixin, ReauthenticateForm):
+    pass
 
 
 class ActivateAuthenticatorForm(ActivateTOTPForm):

@@ -1,10 +1,12 @@
 import time
 
+from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from audit.services import record
 
+from . import services_sign_in
 from .middleware import SESSION_REFRESHED_AT_KEY
 from .permissions import requires_second_factor
 from .selectors import active_memberships_for_user
@@ -25,3 +27,16 @@ def stamp_session_at_sign_in(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is not None:
         session[SESSION_REFRESHED_AT_KEY] = int(time.time())
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.trust_the_browser")
+def trust_the_browser(sender, request, user, **kwargs):
+    """The sign-in views give this browser the account's device cookie on their way out
+    (accounts.views_signin), so others' wrong guesses never refuse it."""
+    if request is not None:
+        request.sign_in_device_email = user.email
+
+
+@receiver(password_reset, dispatch_uid="accounts.forget_failures_after_reset")
+def forget_failures_after_reset(sender, request, user, **kwargs):
+    services_sign_in.forget_failures_at_account(email=user.email)

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from .models import ClassGroup, Invitation, Membership, School, SocialAccount
@@ -45,3 +46,13 @@ def social_accounts_for_drafting(*, membership: Membership) -> list[SocialAccoun
         for account in social_accounts_for_school(school=membership.school)
         if may_draft_for(membership, account)
     ]
+
+
+def sign_in_failure_summary_key(user) -> str:
+    return f"accounts:sign_in:failures:{user.pk}"
+
+
+def sign_in_failure_summary(*, user) -> dict | None:
+    """Wrong passwords and codes typed at this person's account, by anyone, as counted by
+    accounts.services_sign_in: {"since", "latest", "passwords", "codes"}, or None."""
+    return cache.get(sign_in_failure_summary_key(user))

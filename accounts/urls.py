@@ -3,6 +3,9 @@ from django.urls import path
 from . import views, views_preferences, views_signin
 
 urlpatterns = [
+    # allauth's sign-in steps, answering 429 while paused (accounts.services_sign_in).
+    path("accounts/login/", views_signin.password_step, name="account_login"),
+    path("accounts/2fa/authenticate/", views_signin.code_step, name="mfa_authenticate"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:pk>/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/deactivate/", views.staff_deactivate, name="staff_deactivate"),

@@ -151,16 +151,54 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
-    # Sign-ins from one address, failed or not (allauth's own default). The load test
-    # (loadtest/run.py) raises it: its hundred staff all sign in from 127.0.0.1 within a minute.
-    "login": env.str("LOGIN_RATE_LIMIT", default="30/m/ip"),
+    # allauth's own failed-sign-in limit ("10/m/ip,5/5m/key") paused an account for everyone
+    # after five wrong passwords, so anyone could keep its owner out. SIGN_IN_LIMITS below
+    # replaces it, and allauth's plain "login" limit, at both sign-in steps.
+    "login_failed": "",
+    "login": "",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For to trust, so login
 # rate limits count per visitor rather than per proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
+
+def _doubling(free: int, first_wait: int, longest_wait: int) -> str:
+    """A rate in allauth's syntax where, after `free` failures, each further failure doubles the
+    wait (first_wait seconds, then twice that, ...) up to longest_wait. Each window spans all the
+    waits so far, so a guesser who tries again as soon as allowed waits 60 s, 120 s, 240 s, ...:
+    "5/60s,6/180s,7/420s,..."."""
+    rates, wait, window, allowed = [], first_wait, 0, free
+    while True:
+        wait = min(wait, longest_wait)
+        window += wait
+        rates.append(f"{allowed}/{window}s")
+        if wait == longest_wait:
+            return ",".join(rates)
+        wait, allowed = wait * 2, allowed + 1
+
+
+# Sign-in limits (accounts/services_sign_in.py), at the password step and the code step alike,
+# in allauth's rate syntax (amount/period, several separated by commas). A browser that has
+# signed in to an account before carries a signed "device cookie" for it, and is judged only
+# by its own failures; other browsers share limits per address, per address and account, and
+# per account, so a botnet's guesses are limited without refusing the owner's usual browser.
+SIGN_IN_LIMITS = {
+    # Attempts from one address, right or wrong, from browsers without the account's device
+    # cookie (the load test raises it: all its staff sign in from 127.0.0.1 within a minute).
+    "attempts": env.str("LOGIN_RATE_LIMIT", default="30/m"),
+    # Failures from one address whatever the account: a school's staff often share one address.
+    "address": env.str("SIGN_IN_LIMIT_PER_ADDRESS", default="60/10m,300/1d"),
+    # Failures from one address at one account: 5 free, then 1 minute doubling up to a day.
+    "address_account": env.str("SIGN_IN_LIMIT_PER_ADDRESS_AND_ACCOUNT", default=_doubling(5, 60, 86400)),
+    # Failures at one account from every browser without its device cookie: more than one
+    # address can reach (16 in two days), so only a guesser on many addresses meets it.
+    "account": env.str("SIGN_IN_LIMIT_PER_ACCOUNT", default=_doubling(30, 3600, 86400)),
+    # Failures from one browser with the account's device cookie.
+    "device_account": env.str("SIGN_IN_LIMIT_PER_DEVICE", default=_doubling(5, 60, 86400)),
+}
+SIGN_IN_DEVICE_COOKIE_DAYS = env.int("SIGN_IN_DEVICE_COOKIE_DAYS", default=90)
 MFA_ADAPTER = "accounts.adapters.EncryptingMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_FORMS = {

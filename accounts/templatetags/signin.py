@@ -8,7 +8,7 @@ from django import template
 from django.urls import Resolver404, resolve
 
 from ..permissions import requires_second_factor
-from ..selectors import second_factor_required_for_user
+from ..selectors import second_factor_required_for_user, sign_in_failure_summary
 
 register = template.Library()
 
@@ -35,6 +35,18 @@ def second_factor_required(context) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
     return second_factor_required_for_user(user=request.user)
+
+
+@register.simple_tag(takes_context=True)
+def sign_in_failures(context) -> dict | None:
+    """Wrong passwords and codes typed at the signed-in person's account lately, by anyone."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return None
+    summary = sign_in_failure_summary(user=request.user)
+    if summary:
+        summary = {**summary, "total": summary["passwords"] + summary["codes"]}
+    return summary
 
 
 @register.simple_tag(takes_context=True)

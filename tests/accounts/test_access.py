@@ -155,6 +155,9 @@ VIEWS = {
     ),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
+# allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
+# anyone is signed in; the code step needs a right password first (allauth's login stage).
+PUBLIC_VIEWS |= {"account_login", "mfa_authenticate"}
 PORTAL_APPS = ("accounts", "networks", "portal", "consent", "posts", "moderation", "community", "audit")
 
 

@@ -1,6 +1,7 @@
 """Every audit event name the portal's code can record, read from the source.
 
-Names are found where the code hands one over: `action=` in any call, an `"action"` key in a dict
+Names are found where the code hands one over: `action=` in any call (except calls into allauth's
+rate limits, `allauth_ratelimit.…`, whose `action` names a counter), an `"action"` key in a dict
 (the MIS import's batched entries), the default of a parameter called `action`, and a positional
 argument in the place of an `action` parameter of a function in the same module (`_audit(...)`).
 An f-string such as f"mention.{action}" is expanded with the values its module passes for that
@@ -138,7 +139,8 @@ def recorded_event_names() -> dict[str, str]:
         places: list[ast.expr] = []
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Call):
-                places += [k.value for k in node.keywords if k.arg == "action"]
+                if not ast.unparse(node.func).startswith("allauth_ratelimit."):
+                    places += [k.value for k in node.keywords if k.arg == "action"]
                 if isinstance(node.func, ast.Name):
                     for definition in module.functions.get(node.func.id, []):
                         params = _params(definition)
