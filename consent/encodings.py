@@ -62,8 +62,8 @@ LEGACY = [key for key in ENCODINGS if key not in ("utf-8", "utf-8-sig", "utf-16"
 LEGACY.remove(MENDED_UTF8)
 LEGACY.remove(MIXED_UTF8_CP1252)
 MAX_CANDIDATES = 4
-# The readings are scored on the start of the file: enough for a few thousand pupils' names.
-_SAMPLE_CHARS = 256 * 1024
+# The readings are scored on the start of the file: enough for a thousand pupils or so.
+_SAMPLE_CHARS = 64 * 1024
 
 
 class NotText(ValueError):
@@ -187,9 +187,19 @@ def decode(data: bytes, key: str) -> str:
     return data.decode(ENCODINGS[key][0])
 
 
+# UTF-8 read as Windows-1252 or Latin-1 always shows a lead byte's letter (Â to ô) followed by a
+# continuation byte's character: a quick test, since ftfy's own is slow on a whole file.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
 def mend(line: str) -> str:
     """The text with any words that were converted twice put right (ftfy); other text as it is."""
-    return ftfy.fix_encoding(line) if ftfy.badness.is_bad(line) else line
+    if not _MOJIBAKE_HINT.search(line) or not ftfy.badness.is_bad(line):
+        return line
+    return ftfy.fix_encoding(line)
 
 
 def _decode_line_mixed(line: bytes) -> str:
@@ -222,7 +232,13 @@ def _is_mixed(data: bytes) -> bool:
 
 
 # What makes a reading implausible for a register of names.
-_TOKENS = re.compile(r"[^\s,;\"'|]*[^\x00-\x7f][^\s,;\"'|]*")
+_TOKENS = re.compile(r"[^\s,;\"'|]+")
+
+
+def _words_beyond_ascii(text: str) -> set[str]:
+    return {token for token in _TOKENS.findall(text) if not token.isascii()}
+
+
 _PUNCTUATION_IN_NAMES = set("’‘‛`´“”„«»–—‐-·.()")
 # Scripts written together in one name: Japanese mixes kanji and kana.
 _SCRIPT_GROUPS = {
@@ -260,12 +276,14 @@ def _odd(token: str) -> bool:
 
 def oddities(text: str) -> int:
     """How many different words in (the start of) the text look wrong for a register of names."""
-    return sum(1 for token in set(_TOKENS.findall(text[:_SAMPLE_CHARS])) if _odd(token))
+    return sum(1 for token in _words_beyond_ascii(text[:_SAMPLE_CHARS]) if _odd(token))
 
 
 def _mojibake_words(text: str) -> list[str]:
     """Words of a UTF-8 text that are themselves mojibake, as ftfy would mend them."""
-    return [token for token in set(_TOKENS.findall(text)) if ftfy.badness.is_bad(token) and mend(token) != token]
+    if not _MOJIBAKE_HINT.search(text):
+        return []
+    return [token for token in _words_beyond_ascii(text) if mend(token) != token]
 
 
 def _legacy_readings(data: bytes) -> list[tuple[int, int, int, str]]:
@@ -360,8 +378,8 @@ def lost_letters(text: str) -> str | None:
 def is_garbling_of(before: str, after: str) -> bool:
     """Whether `after` is `before` saved in one encoding and read in another, or with its letters
     beyond the encoding's reach turned into "?": the same name, its meaning lost."""
-    if before == after or before.isascii():
-        return False
+    if before == after or before.isascii() or mend(before) != before:
+        return False  # nothing to lose, or the name on file is the garbled one and this puts it right
     if mend(after) == before:
         return True
     for saved_as in _SAVED_AS:

@@ -84,6 +84,8 @@ def import_encoding(request):
     upload = _upload(request)
     if upload is None:
         return _start_again(request, "Upload the file from the MIS first.")
+    if not upload["encoding_asked"]:
+        return redirect("consent_import_map")  # the portal was sure how to read this file
     if request.method == "POST" and "cancel" in request.POST:
         imports.import_upload_discard(actor=request.membership, key=upload["key"])
         del request.session[SESSION_KEY]

@@ -178,6 +178,8 @@ def test_uploading_another_file_discards_the_first(client, cast, media_root):
     [
         ("get", "consent_import"),
         ("post", "consent_import"),
+        ("get", "consent_import_encoding"),
+        ("post", "consent_import_encoding"),
         ("get", "consent_import_map"),
         ("post", "consent_import_map"),
         ("get", "consent_import_preview"),
