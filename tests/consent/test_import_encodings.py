@@ -12,7 +12,15 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from consent import encodings, tasks
-from consent.imports import ImportRefused, apply_import, plan_import, read_csv, suggest_mapping
+from consent.imports import (
+    ImportRefused,
+    apply_import,
+    import_job_create,
+    import_upload,
+    plan_import,
+    read_csv,
+    suggest_mapping,
+)
 from consent.models import ImportJob, ImportJobStatus, Pupil
 from consent.views_import import SESSION_KEY
 
@@ -485,3 +493,26 @@ def test_a_job_that_meets_garbled_names_fails_with_the_rows_and_writes_nothing(c
     page = client.get(f"{reverse('consent_import_job')}?job={job.pk}").content.decode()
     assert "Not imported" in page and "Imported at" not in page
     assert "would change from “Zoë” to “ZoÃ«”" in page
+
+
+def test_a_job_is_not_made_without_knowing_how_to_read_the_file(office, media_root):
+    key, _ = import_upload(actor=office, data=text(WESTERN).encode("cp1252"))
+
+    with pytest.raises(ImportRefused, match="Choose how the file's letters are written"):
+        import_job_create(actor=office, key=key, file_name="pupils.csv", mapping={}, encoding="")
+    assert not ImportJob.objects.exists()
+
+
+def test_a_job_without_a_remembered_encoding_refuses_a_file_the_portal_is_not_sure_of(office, media_root):
+    key, parsed = import_upload(actor=office, data=text(WESTERN).encode("cp1252"))
+    # A job queued before jobs remembered the encoding.
+    job = ImportJob.objects.create(
+        school=office.school, requested_by=office.user, stored_file=key, mapping=suggest_mapping(parsed.headers)
+    )
+
+    tasks.run_import_job(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == ImportJobStatus.FAILED
+    assert "cannot be sure how the letters in this file are written" in job.error_message
+    assert not Pupil.objects.exists()
