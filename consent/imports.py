@@ -12,10 +12,10 @@ knows: MIS column names, UK dates, the ways a consent answer is spelt, and how a
 file compares with the history already on file.
 """
 
-import codecs
 import csv
 import io
 import re
+import unicodedata
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -35,6 +35,7 @@ from audit.exports import FORMULA_STARTS
 from audit.services import record_many as audit_record_many
 from policy_portal.storage import FILE_STORE_DOWN, is_store_failure, private_storage, walk
 
+from . import encodings
 from .models import (
     CarerRelationship,
     ConsentDecision,
@@ -128,29 +129,42 @@ PUPIL_FIELDS = (
 class ParsedCsv:
     headers: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (line number in the file, header -> value)
-    encoding: str
+    encoding: str  # a key of consent.encodings.ENCODINGS
     delimiter: str = ","
+    encoding_certain: bool = True
+    encoding_candidates: tuple[str, ...] = ()  # when not certain: the readings to offer, best first
+    encoding_reason: str = ""
+
+
+def _s(count: int) -> str:
+    return "s" if count != 1 else ""
 
 
 def _size(n_bytes: int) -> str:
     return f"{n_bytes / (1024 * 1024):.1f} MB"
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]  # Excel's "Unicode text"
-    else:
-        # Excel on Windows saves plain "CSV" as Windows-1252. UTF-8 goes first: accented
-        # Windows-1252 text is almost never valid UTF-8, but any bytes decode as Windows-1252.
-        candidates = ["utf-8", "cp1252"]
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ImportRefused("The portal cannot read the letters in this file. Save it as “CSV UTF-8” and upload it again.")
+def _decode(data: bytes, encoding: str | None) -> tuple[str, encodings.Detected]:
+    """The file's text, and how it was read: as `encoding` when the office chose one, otherwise as
+    detected (and then `certain` says whether the office must be asked)."""
+    try:
+        if encoding is None:
+            detected = encodings.detect(data)
+        elif encoding not in encodings.ENCODINGS:
+            raise ImportRefused("The portal does not know that encoding. Choose one from the list.")
+        else:
+            if not encoding.startswith("utf-16"):
+                encodings.check_text(data)
+            detected = encodings.Detected(encoding, certain=True)
+    except encodings.NotText as not_text:
+        raise ImportRefused(str(not_text)) from not_text
+    try:
+        return encodings.decode(data, detected.encoding), detected
+    except UnicodeDecodeError as error:
+        raise ImportRefused(
+            f"The file cannot be read as {encodings.label(detected.encoding)}: the bytes at position "
+            f"{error.start:,} are not letters in it. Choose another encoding, or save the file as “CSV UTF-8”."
+        ) from error
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -201,20 +215,17 @@ def _headers_from(cells: list[str]) -> list[tuple[int, str]]:
     return headers
 
 
-def read_csv(data: bytes) -> ParsedCsv:
-    """Read an uploaded CSV file: UTF-8 (with or without BOM), UTF-16 or Windows-1252; comma,
-    semicolon or tab separated. Blank lines are skipped; every row keeps its line number."""
+def read_csv(data: bytes, *, encoding: str | None = None) -> ParsedCsv:
+    """Read an uploaded CSV file: comma, semicolon or tab separated; blank lines skipped; every row
+    keeps its line number. Its letters are read as `encoding` (a key of consent.encodings.ENCODINGS)
+    when given; otherwise as detected, and a file the portal cannot be sure of comes back with
+    `encoding_certain` False and the readings to offer the office (see consent/encodings.py)."""
     if len(data) > MAX_FILE_BYTES:
         raise ImportRefused(
             f"The file is {_size(len(data))}; the largest file the portal accepts is {_size(MAX_FILE_BYTES)}. "
             "Export only the columns the portal needs."
         )
-    if data.startswith(b"PK\x03\x04"):
-        raise ImportRefused(
-            "This is an Excel workbook, not a CSV file. In Excel choose Save As, then “CSV UTF-8”, "
-            "and upload that file."
-        )
-    text, encoding = _decode(data)
+    text, detected = _decode(data, encoding)
     if "\x00" in text:
         raise ImportRefused("This does not look like a CSV file. Export the pupil list from the MIS as CSV.")
     delimiter = _sniff_delimiter(text)
@@ -244,7 +255,15 @@ def read_csv(data: bytes) -> ParsedCsv:
         raise ImportRefused("The file is empty: it needs a header row naming its columns, then one row per pupil.")
     if not rows:
         raise ImportRefused("The file has a header row but no pupils under it.")
-    return ParsedCsv(headers=[name for _, name in headers], rows=rows, encoding=encoding, delimiter=delimiter)
+    return ParsedCsv(
+        headers=[name for _, name in headers],
+        rows=rows,
+        encoding=detected.encoding,
+        delimiter=delimiter,
+        encoding_certain=detected.certain,
+        encoding_candidates=detected.candidates,
+        encoding_reason=detected.reason,
+    )
 
 
 # Guessing the mapping.
@@ -530,6 +549,7 @@ class ImportPlan:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)  # rows imported, but a value in them was not
+    garbled_lines: list[int] = field(default_factory=list)  # lines with names garbled between encodings
 
     @property
     def has_changes(self) -> bool:
@@ -672,6 +692,11 @@ class _Planner:
                         "Use Yes or No, or leave it empty to keep what the portal has."
                     )
 
+        garbled = self.garbled_names(values)
+        if garbled:
+            plan.garbled_lines.append(line)
+            problems.extend(garbled)
+
         if problems:
             plan.errors.extend(RowError(line, problem[0].upper() + problem[1:]) for problem in problems)
             return
@@ -773,6 +798,40 @@ class _Planner:
         if not changed:
             plan.unchanged += 1
 
+    def garbled_names(self, values: dict[str, str]) -> list[str]:
+        """Names in the row whose letters were lost or changed meaning between encodings. A pupil on
+        file is compared with the name the portal holds, so "Zoë" never becomes "ZoÃ«" or "Zo?"."""
+        pupil = self.pupils.get(values["mis_id"]) if values["mis_id"] else None
+        problems = []
+        for key in _NAME_FIELDS:
+            value = values[key]
+            if not value:
+                continue
+            label, where = FIELDS[key].label.lower(), self.where(key)
+            lost = encodings.lost_letters(value)
+            before = getattr(pupil, key, None) if pupil is not None and key != "consent_given_by" else None
+            if lost == "replacement":
+                problems.append(
+                    f"{label} “{value}” has letters the file lost (shown as �) {where}: the file was saved "
+                    "in one encoding and read in another, so nothing can be imported from it as it is."
+                )
+            elif lost == "control":
+                problems.append(
+                    f"{label} “{_visible(value)}” holds control characters, which no name has {where}. "
+                    "The file may be damaged or read in the wrong encoding."
+                )
+            elif before and encodings.is_garbling_of(before, value):
+                problems.append(
+                    f"{label} would change from “{before}” to “{value}” {where}: the same name with its letters "
+                    "garbled, as happens when a file is read in the wrong encoding."
+                )
+            elif encodings.mend(value) != value:
+                problems.append(
+                    f"{label} “{value}” reads as “{encodings.mend(value)}” with its letters garbled {where}: "
+                    "the file's letters were converted twice on the way from the MIS."
+                )
+        return problems
+
     def consent_outcome(
         self,
         *,
@@ -827,6 +886,14 @@ class _Planner:
                 f"decision (from {_day(latest[0])}), so the file's answer was not imported."
             )
         return relationship, state, decided_on
+
+
+_NAME_FIELDS = ("first_name", "surname", "preferred_name", "other_names", "consent_given_by")
+
+
+def _visible(value: str) -> str:
+    """The value with its control characters shown as code points, so the office can see them."""
+    return "".join(f"[U+{ord(char):04X}]" if unicodedata.category(char) == "Cc" else char for char in value)
 
 
 def _current(pupil: Pupil, key: str) -> Any:
@@ -884,10 +951,19 @@ def apply_import(
         ]
         if errors:
             count = len(errors)
-            raise ImportRefused(
-                f"Nothing was imported: {count} problem{'s' if count != 1 else ''} in the file need fixing first.",
-                errors=errors,
-            )
+            message = f"Nothing was imported: {count} problem{'s' if count != 1 else ''} in the file need fixing first."
+            if plan.garbled_lines:
+                garbled = sum(1 for error in errors if error.line in set(plan.garbled_lines))
+                others = count - garbled
+                also = f", and {others} other problem{_s(others)} need fixing" if others else ""
+                lines = len(plan.garbled_lines)
+                message = (
+                    f"Nothing was imported: the names on {lines} line{_s(lines)} of the file look "
+                    f"garbled, as happens when a file is read in the wrong encoding{also}. "
+                    "Upload the file again and choose the encoding whose names look right, or export it "
+                    "from the MIS as “CSV UTF-8”."
+                )
+            raise ImportRefused(message, errors=errors)
         result = ImportResult(
             created=len(plan.to_create),
             updated=len(plan.to_update),
@@ -1073,11 +1149,70 @@ def _check_upload_is_here(actor: Membership, key: str) -> None:
         raise ImportRefused("The uploaded file is no longer here. Upload it again.")
 
 
-def import_upload_read(*, actor: Membership, key: str) -> ParsedCsv:
-    """The stored upload, read again. Only uploads to the actor's school are read."""
+def _stored_bytes(actor: Membership, key: str) -> bytes:
     _check_upload_is_here(actor, key)
     with private_storage().open(key, "rb") as upload:
-        return read_csv(upload.read())
+        return upload.read()
+
+
+def import_upload_read(*, actor: Membership, key: str, encoding: str | None = None) -> ParsedCsv:
+    """The stored upload, read again (as `encoding` when given). Only uploads to the actor's school are read."""
+    return read_csv(_stored_bytes(actor, key), encoding=encoding)
+
+
+PREVIEW_NAMES = 6
+
+
+@dataclass(frozen=True)
+class EncodingChoice:
+    """One way of reading a file the portal is not sure of, as the office is shown it."""
+
+    encoding: str
+    label: str
+    names: list[tuple[int, str]]  # (line, the names on it as this reading would import them)
+    odd_names: int  # of those shown, how many look garbled in this reading
+
+
+def import_encoding_choices(*, actor: Membership, key: str) -> tuple[str, list[EncodingChoice]]:
+    """Why the portal is not sure how the stored upload's letters are written, and each plausible
+    reading with the names it would import: first the lines where the readings differ."""
+    data = _stored_bytes(actor, key)
+    detected = read_csv(data)
+    readings: list[tuple[str, ParsedCsv]] = []
+    for encoding in detected.encoding_candidates:
+        try:
+            readings.append((encoding, read_csv(data, encoding=encoding)))
+        except ImportRefused:
+            continue  # a reading that is not even a CSV file is no choice
+    names_by_reading = [_names_by_line(parsed) for _, parsed in readings]
+    lines = sorted(set().union(*names_by_reading)) if names_by_reading else []
+    differing = [line for line in lines if len({names.get(line) for names in names_by_reading}) > 1]
+    shown = (differing + [line for line in lines if line not in differing])[:PREVIEW_NAMES]
+    shown.sort()
+    choices = []
+    for (encoding, _), names in zip(readings, names_by_reading, strict=True):
+        preview = [(line, names[line]) for line in shown if line in names]
+        choices.append(
+            EncodingChoice(
+                encoding=encoding,
+                label=encodings.label(encoding),
+                names=preview,
+                odd_names=sum(1 for _, name in preview if encodings.oddities(name)),
+            )
+        )
+    return detected.encoding_reason, choices
+
+
+def _names_by_line(parsed: ParsedCsv) -> dict[int, str]:
+    """Line -> "first name surname" as the suggested columns would import it; without name columns
+    the suggestion can find (headers in another script, say), the row's first few values."""
+    columns = {field_key: header for header, field_key in suggest_mapping(parsed.headers).items() if field_key}
+    name_columns = [columns[key] for key in ("first_name", "surname") if key in columns]
+    names = {}
+    for line, row in parsed.rows:
+        values = [row[column] for column in name_columns] if name_columns else list(row.values())[:3]
+        names[line] = " ".join(value for value in values if value) if name_columns else " · ".join(values)
+    return names
 
 
 def import_upload_discard(*, actor: Membership, key: str) -> None:
@@ -1089,15 +1224,20 @@ def import_upload_discard(*, actor: Membership, key: str) -> None:
 
 
 def import_job_create(
-    *, actor: Membership, key: str, file_name: str, mapping: Mapping[str, str | None]
+    *, actor: Membership, key: str, file_name: str, mapping: Mapping[str, str | None], encoding: str
 ) -> tuple[ImportJob, bool]:
     """The job that imports this upload: a new one waiting for a worker (True), or the one an earlier
-    click on "Import" made (False). The caller enqueues a new job's run once this transaction commits."""
+    click on "Import" made (False). The caller enqueues a new job's run once this transaction commits.
+
+    `encoding` is how the file's letters are read: as detected when the portal was sure, otherwise as
+    the office chose. The job keeps it, so the worker reads the file exactly as the office checked it."""
     _check_may_import(actor)
     existing = ImportJob.objects.filter(school_id=actor.school_id, stored_file=key).first()
     if existing is not None:
         return existing, False
     _check_upload_is_here(actor, key)
+    if encoding not in encodings.ENCODINGS:
+        raise ImportRefused("Choose how the file's letters are written before importing it.")
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
@@ -1106,6 +1246,7 @@ def import_job_create(
                 stored_file=key,
                 file_name=file_name[:255],
                 mapping=dict(mapping),
+                encoding=encoding,
             )
     except IntegrityError:
         # The other click of a double click got there first.
@@ -1138,7 +1279,13 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     outcome_fields = ["status", "finished_at", "error_message", "errors"]
     try:
         actor = _requester(job)
-        parsed = import_upload_read(actor=actor, key=job.stored_file)
+        parsed = import_upload_read(actor=actor, key=job.stored_file, encoding=job.encoding or None)
+        if not parsed.encoding_certain:
+            # A job made before jobs remembered the encoding, of a file the portal is not sure of.
+            raise ImportRefused(
+                "Nothing was imported: the portal cannot be sure how the letters in this file are written. "
+                "Upload it again and choose the encoding whose names look right."
+            )
         with transaction.atomic():
             # The outcome commits with the import, so a job says "imported" exactly when it was.
             result = apply_import(actor=actor, parsed=parsed, mapping=job.mapping)

@@ -196,6 +196,12 @@ class ImportJob(models.Model):
     stored_file = models.CharField(max_length=255, help_text="The upload's key in the default storage.")
     file_name = models.CharField(max_length=255, blank=True, help_text="The name of the file as uploaded.")
     mapping = models.JSONField(help_text="The file's column -> the field it holds (null: ignored).")
+    encoding = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="How the file's letters are read (a key of consent.encodings.ENCODINGS), as detected or as "
+        "the office chose; empty: detect again.",
+    )
     status = models.CharField(max_length=16, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("pupils/<int:pk>/other-names/", views.pupil_other_names, name="consent_pupil_other_names"),
     path("records/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("import/", views_import.import_upload, name="consent_import"),
+    path("import/encoding/", views_import.import_encoding, name="consent_import_encoding"),
     path("import/columns/", views_import.import_map, name="consent_import_map"),
     path("import/check/", views_import.import_preview, name="consent_import_preview"),
     path("import/apply/", views_import.import_apply, name="consent_import_apply"),

@@ -15,7 +15,7 @@ from accounts.decorators import school_member_required
 from accounts.models import ClassGroup
 from accounts.permissions import Perm
 
-from . import imports, tasks
+from . import encodings, imports, tasks
 from .exports import export_register_csv
 from .forms import ImportMappingForm, ImportUploadForm
 from .imports import ImportRefused
@@ -27,11 +27,18 @@ SAMPLE_ROWS = 3
 
 
 def _upload(request) -> dict | None:
-    """This school's upload in progress: {"key", "file_name", "school_id", "mapping"}."""
+    """This school's upload in progress: {"key", "file_name", "school_id", "mapping", "encoding",
+    "encoding_asked"}. "encoding" is None while the office has still to choose how the letters are
+    written; "encoding_asked" says whether they were asked."""
     upload = request.session.get(SESSION_KEY)
-    if not upload or upload.get("school_id") != request.school.pk:
+    if not upload or upload.get("school_id") != request.school.pk or "encoding" not in upload:
         return None
     return upload
+
+
+def _choose_encoding_first(upload: dict):
+    """The encoding page, for an upload whose encoding the office has still to choose; else None."""
+    return redirect("consent_import_encoding") if upload["encoding"] is None else None
 
 
 def _start_again(request, message: str):
@@ -53,15 +60,69 @@ def import_upload(request):
             previous = _upload(request)
             if previous is not None:
                 imports.import_upload_discard(actor=request.membership, key=previous["key"])
+            certain = parsed.encoding_certain
             request.session[SESSION_KEY] = {
                 "key": key,
                 "file_name": upload.name,
                 "school_id": request.school.pk,
+                # The column names may read differently in each encoding: matched once one is chosen.
+                "mapping": imports.suggest_mapping(parsed.headers) if certain else {},
+                "encoding": parsed.encoding if certain else None,
+                "encoding_asked": not certain,
+            }
+            return redirect("consent_import_map" if certain else "consent_import_encoding")
+    return render(
+        request, "consent/import_upload.html", {"form": form}, status=400 if request.method == "POST" else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@school_member_required(Perm.MANAGE_CONSENT)
+def import_encoding(request):
+    """For a file the portal cannot be sure how to read: the plausible encodings, each with the names
+    it would import, for the office to choose one (or cancel the upload)."""
+    upload = _upload(request)
+    if upload is None:
+        return _start_again(request, "Upload the file from the MIS first.")
+    if not upload["encoding_asked"]:
+        return redirect("consent_import_map")  # the portal was sure how to read this file
+    if request.method == "POST" and "cancel" in request.POST:
+        imports.import_upload_discard(actor=request.membership, key=upload["key"])
+        del request.session[SESSION_KEY]
+        messages.success(request, f"“{upload['file_name']}” was not imported. Nothing has changed.")
+        return redirect("consent_register")
+    try:
+        reason, choices = imports.import_encoding_choices(actor=request.membership, key=upload["key"])
+    except ImportRefused as refused:
+        return _start_again(request, refused.message)
+    if not choices:
+        return _start_again(
+            request, "The portal cannot read the letters in this file. Save it as “CSV UTF-8” and upload it again."
+        )
+    offered = {choice.encoding: choice for choice in choices}
+    error = ""
+    if request.method == "POST":
+        chosen = request.POST.get("encoding", "")
+        if chosen in offered:
+            parsed = imports.import_upload_read(actor=request.membership, key=upload["key"], encoding=chosen)
+            request.session[SESSION_KEY] = {
+                **upload,
+                "encoding": chosen,
                 "mapping": imports.suggest_mapping(parsed.headers),
             }
             return redirect("consent_import_map")
+        error = "Choose the encoding in which the names look right, or cancel the upload."
     return render(
-        request, "consent/import_upload.html", {"form": form}, status=400 if request.method == "POST" else 200
+        request,
+        "consent/import_encoding.html",
+        {
+            "file_name": upload["file_name"],
+            "reason": reason,
+            "choices": choices,
+            "chosen": upload["encoding"],
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 
@@ -71,8 +132,10 @@ def import_map(request):
     upload = _upload(request)
     if upload is None:
         return _start_again(request, "Upload the file from the MIS first.")
+    if (choose := _choose_encoding_first(upload)) is not None:
+        return choose
     try:
-        parsed = imports.import_upload_read(actor=request.membership, key=upload["key"])
+        parsed = imports.import_upload_read(actor=request.membership, key=upload["key"], encoding=upload["encoding"])
     except ImportRefused as refused:
         return _start_again(request, refused.message)
 
@@ -105,8 +168,10 @@ def import_preview(request):
     upload = _upload(request)
     if upload is None:
         return _start_again(request, "Upload the file from the MIS first.")
+    if (choose := _choose_encoding_first(upload)) is not None:
+        return choose
     try:
-        parsed = imports.import_upload_read(actor=request.membership, key=upload["key"])
+        parsed = imports.import_upload_read(actor=request.membership, key=upload["key"], encoding=upload["encoding"])
         plan = imports.plan_import(actor=request.membership, parsed=parsed, mapping=upload["mapping"])
     except ImportRefused as refused:
         messages.error(request, refused.message)
@@ -117,6 +182,8 @@ def import_preview(request):
         {
             "plan": plan,
             "file_name": upload["file_name"],
+            "encoding_label": encodings.label(parsed.encoding),
+            "encoding_asked": upload["encoding_asked"],
             "shown": SHOWN,
             "to_create": plan.to_create[:SHOWN],
             "more_to_create": max(len(plan.to_create) - SHOWN, 0),
@@ -134,9 +201,15 @@ def import_apply(request):
     upload = _upload(request)
     if upload is None:
         return _start_again(request, "Upload the file from the MIS first.")
+    if (choose := _choose_encoding_first(upload)) is not None:
+        return choose
     try:
         job, is_new = imports.import_job_create(
-            actor=request.membership, key=upload["key"], file_name=upload["file_name"], mapping=upload["mapping"]
+            actor=request.membership,
+            key=upload["key"],
+            file_name=upload["file_name"],
+            mapping=upload["mapping"],
+            encoding=upload["encoding"],
         )
     except ImportRefused as refused:
         return _start_again(request, refused.message)
@@ -172,6 +245,7 @@ def import_job(request):
         {
             "job": job,
             "job_url": _job_url(job),
+            "encoding_label": encodings.label(job.encoding) if job.encoding else "",
             "warnings": warnings[:SHOWN],
             "more_warnings": max(len(warnings) - SHOWN, 0),
             "errors": errors,

@@ -148,7 +148,7 @@ def test_the_upload_page_refuses_a_file_that_is_not_csv(client, cast, media_root
     response = upload(signed_in(client, cast.office), workbook)
 
     assert response.status_code == 400
-    assert "This is an Excel workbook, not a CSV file" in response.content.decode()
+    assert "This looks like a zip archive or an Excel workbook, not a CSV file" in response.content.decode()
     assert SESSION_KEY not in client.session
     assert not any(media_root.rglob("*.csv"))
 
@@ -178,6 +178,8 @@ def test_uploading_another_file_discards_the_first(client, cast, media_root):
     [
         ("get", "consent_import"),
         ("post", "consent_import"),
+        ("get", "consent_import_encoding"),
+        ("post", "consent_import_encoding"),
         ("get", "consent_import_map"),
         ("post", "consent_import_map"),
         ("get", "consent_import_preview"),

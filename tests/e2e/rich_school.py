@@ -44,14 +44,15 @@ from ..posts.test_images import draw_face
 
 SCHOOL_NAME = "Oak Tree Primary"
 
-# The MIS export the office is half way through importing (the columns and check pages need one).
+# The MIS export the office is half way through importing (the encoding, columns and check pages
+# need one). Saved by Excel on Windows, so the office was asked how its letters are written.
 MIS_EXPORT = (
-    b"Student ID,Legal first name,Legal last name,Registration form,Leaving date,Photo consent\r\n"
-    b"OT001,Amara,Okafor,Year 3 Oak,,Yes\r\n"
-    b"OT002,Ben,Ruiz,Year 3 Oak,,No\r\n"
-    b"OT090,Nadia,Kowalska,Year 4 Ash,,Yes\r\n"
-    b"OT091,Priya,,Year 4 Ash,31/02/2026,Maybe\r\n"
-)
+    "Student ID,Legal first name,Legal last name,Registration form,Leaving date,Photo consent\r\n"
+    "OT001,Amara,Okafor,Year 3 Oak,,Yes\r\n"
+    "OT002,Ben,Ruiz,Year 3 Oak,,No\r\n"
+    "OT090,Zoë,Kowalska,Year 4 Ash,,Yes\r\n"
+    "OT091,Priya,,Year 4 Ash,31/02/2026,Maybe\r\n"
+).encode("cp1252")
 
 
 @dataclass
@@ -465,5 +466,5 @@ def _imports(*, school, office):
     )
     key, parsed = import_upload(actor=office, data=MIS_EXPORT)
     upload = {"key": key, "file_name": "oak-tree-mis.csv", "school_id": school.pk}
-    upload["mapping"] = suggest_mapping(parsed.headers)
+    upload.update(mapping=suggest_mapping(parsed.headers), encoding="cp1252", encoding_asked=True)
     return job, upload
