@@ -79,14 +79,23 @@ class PrivatePostgres:
     """A PostgreSQL cluster of its own (initdb into a temporary folder, trust authentication,
     its own port), run by the `postgres` OS user since initdb and postgres refuse to run as root."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None, base: Path | None = None):
+        """A new cluster's place, or (port and base) the one another process started."""
+        self.port = port or free_port()
         # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
-        self.base = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+        self.base = base or Path(tempfile.mkdtemp(prefix="portal-pg-"))
         self.data = self.base / "data"
         self.log = self.base / "server.log"
-        if os.geteuid() == 0:
+        if base is None and os.geteuid() == 0:
             shutil.chown(self.base, user="postgres")
+
+    def environment(self) -> dict[str, str]:
+        """How a test process started by this one finds the cluster (`from_environment`)."""
+        return {"PRIVATE_PG_PORT": str(self.port), "PRIVATE_PG_BASE": str(self.base)}
+
+    @classmethod
+    def from_environment(cls) -> PrivatePostgres:
+        return cls(port=int(os.environ["PRIVATE_PG_PORT"]), base=Path(os.environ["PRIVATE_PG_BASE"]))
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
