@@ -124,6 +124,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # cut while it sat idle is replaced rather than failing the work it was given.
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # `manage.py backup` and `restore` run pg_dump and pg_restore from this folder (empty: the PATH).
+POSTGRES_BIN_DIR = env.str("POSTGRES_BIN_DIR", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker, beat and web server share one SQLite file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
