@@ -1,6 +1,7 @@
 """Disk full on a local media write: a teacher adds a photo when the disk that holds the portal's
 photos has no room. They are told so plainly, with the photo's size, and nothing is half-stored:
-no photo row, no partial file, not even the copies that did fit.
+no photo row, no partial file, not even the copies that did fit. The local timeline's own copy
+of a published photo goes on the same disk: there the post waits and is tried again.
 
 The disk is real: a small tmpfs mounted as MEDIA_ROOT (mounting needs root, which CI and the
 development machines have), filled up to a chosen number of bytes before the upload."""
@@ -14,11 +15,15 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
-from posts import faces
+from networks.local.models import LocalNetworkMedia, LocalNetworkPost
+from posts import faces, services
 from posts.images import prepare_image
-from posts.models import PostImage
+from posts.models import Post, PostImage, PostStatus
+from posts.services import publishing
+from posts.services.publishing import Outcome
 
 DISK_BYTES = 1024 * 1024
 PAGE = 4096  # tmpfs hands out space in pages
@@ -120,3 +125,29 @@ def test_a_full_media_disk_refuses_the_photo_plainly_and_keeps_nothing(small_dis
     with image.original.open("rb") as stored:
         assert stored.read() == data
     assert len(small_disk.files()) == 3  # original, publishable copy, thumbnail
+
+
+def test_the_local_timeline_waits_for_room_then_publishes_the_photo_once(small_disk, staff, draft):
+    """The local network keeps its own copy of each published photo on the same disk: when it
+    has no room the post waits and is tried again, with the reason shown, and nothing is half-stored."""
+    data = _noisy_jpeg()
+    services.post_add_image(actor=staff.teacher, post=draft, data=data, alt_text="The beach at low tide")
+    services.post_submit(actor=staff.teacher, post=draft)
+    services.post_approve(actor=staff.head, post=draft)
+    stored = small_disk.files()
+    small_disk.leave_free(PAGE)
+
+    assert publishing.publish(draft.pk) == Outcome.RETRY
+
+    draft.refresh_from_db()
+    assert draft.status == PostStatus.SCHEDULED
+    assert "could not store this post's photo" in draft.last_publish_error
+    assert "its storage is full" in draft.last_publish_error
+    assert not LocalNetworkMedia.objects.exists() and not LocalNetworkPost.objects.exists()
+    assert small_disk.files() == stored  # the photo's own copies, and nothing half-written
+
+    small_disk.make_room()
+    Post.objects.filter(pk=draft.pk).update(retry_at=timezone.now())
+    assert publishing.publish(draft.pk) == Outcome.PUBLISHED
+    assert LocalNetworkPost.objects.count() == 1 and LocalNetworkMedia.objects.count() == 1
+    assert len(small_disk.files()) == len(stored) + 1
