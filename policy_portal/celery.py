@@ -40,6 +40,15 @@ NETWORK_TASKS = frozenset(
 )
 
 
+@signals.task_prerun.connect
+def check_kept_connections(**kwargs) -> None:
+    """Have Django check each kept connection before the task's first query (CONN_HEALTH_CHECKS),
+    as it does at the start of a request: one the server dropped while it sat idle (PostgreSQL
+    restarted between tasks) is replaced instead of failing the task."""
+    for connection in connections.all(initialized_only=True):
+        connection.health_check_done = False
+
+
 @signals.task_postrun.connect
 def close_broken_connections(**kwargs) -> None:
     """Workers keep their database connections between tasks (CELERY_DB_REUSE_MAX), so one

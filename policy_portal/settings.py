@@ -119,6 +119,12 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{Path(VAR_DIR) / 'portal.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection (CONN_MAX_AGE, or a worker's CELERY_DB_REUSE_MAX) is checked before its
+# first use in each request or task (policy_portal/celery.py), so one that a database restart
+# cut while it sat idle is replaced rather than failing the work it was given.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# `manage.py backup` and `restore` run pg_dump and pg_restore from this folder (empty: the PATH).
+POSTGRES_BIN_DIR = env.str("POSTGRES_BIN_DIR", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker, beat and web server share one SQLite file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

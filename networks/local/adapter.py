@@ -2,6 +2,8 @@
 timeline page per account (`/local/<handle>/`), so a new install works end to end with no
 credentials. It keeps X's limits, so what works here works on X."""
 
+import contextlib
+import errno
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,8 +136,20 @@ class LocalNetwork(Network):
         if image_format != "JPEG":
             raise NetworkError("The local network accepts JPEG images only.", permanent=True)
         media = LocalNetworkMedia(account=self.account, alt_text=alt_text, width=width, height=height)
+        # The name is chosen once, so a write cut short (a full disk) can be found and removed:
+        # Django's FileSystemStorage leaves what it had written.
+        name = media.file.field.generate_filename(media, "image.jpg")
         try:
-            media.file.save("image.jpg", ContentFile(image), save=False)
+            media.file.name = media.file.storage.save(name, ContentFile(image))
+        except OSError as exc:
+            with contextlib.suppress(Exception):
+                if media.file.storage.exists(name):
+                    media.file.storage.delete(name)
+            raise NetworkError(
+                f"The portal could not store this post's photo ({len(image) / 1_000_000:.1f} MB) on the local "
+                f"timeline: {'its storage is full' if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror}. "
+                "The portal will try again; tell whoever runs it if this does not clear."
+            ) from exc
         except Exception as exc:
             if not is_store_failure(exc):
                 raise

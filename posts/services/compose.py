@@ -8,6 +8,9 @@ after the first submission are kept as PostRevision rows, so the approver and th
 what changed since the approver last looked.
 """
 
+import contextlib
+import errno
+import logging
 import uuid
 from datetime import datetime
 
@@ -100,6 +103,8 @@ def post_withdraw(*, actor: Membership, post: Post) -> None:
             actor=actor,
         )
 
+
+log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 4
 MAX_ALT_TEXT_CHARS = 1000
@@ -273,10 +278,14 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
     # Random names: a file name says nothing about the school or the pupils.
     stem = uuid.uuid4().hex
     try:
-        image.original.save(stem + _ORIGINAL_EXTENSIONS.get(prepared.source_format, ""), ContentFile(data), save=False)
-        image.rendition.save(f"{stem}.jpg", ContentFile(prepared.jpeg), save=False)
-        if prepared.thumbnail:
-            image.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
+        try:
+            _store(image.original, stem + _ORIGINAL_EXTENSIONS.get(prepared.source_format, ""), data)
+            _store(image.rendition, f"{stem}.jpg", prepared.jpeg)
+            if prepared.thumbnail:
+                _store(image.thumbnail, f"{stem}.jpg", prepared.thumbnail)
+        except OSError as exc:
+            log.error("The media storage refused a photo of post %s: %s", post.pk, exc)
+            raise ContentRefused(_storage_refusal(exc, len(data))) from exc
         with transaction.atomic():
             current = _locked_for_edit(actor, post)
             count = current.images.count()
@@ -415,3 +424,34 @@ def _clean_alt_text(alt_text: str, *, number: int | None) -> str:
 
 def _photo_label(number: int, alt_text: str) -> str:
     return f"Photo {number}: {alt_text}" if alt_text else f"Photo {number} (no description)"
+
+
+def _store(field_file, filename: str, data: bytes) -> None:
+    """Save one file through the storage API; a write that fails leaves nothing behind.
+
+    Django's FileSystemStorage does not remove a file it could not finish writing (the disk
+    filled up halfway), and the field learns the file's name only once the save succeeds. The
+    name is ours, from a fresh random stem, so whatever the storage holds under it is what is
+    left of this write, and it goes."""
+    intended = field_file.field.generate_filename(field_file.instance, filename)
+    try:
+        field_file.save(filename, ContentFile(data), save=False)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            if field_file.storage.exists(intended):
+                field_file.storage.delete(intended)
+        raise
+
+
+def _storage_refusal(exc: OSError, size: int) -> str:
+    """What the person uploading is told when the portal's storage will not take the photo."""
+    photo = f"This photo ({size / 1_000_000:.1f} MB) was not saved, and nothing of it was kept."
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"{photo} The portal's storage for photos is full. Tell whoever runs the portal, "
+            "and add the photo again once they have made room."
+        )
+    return (
+        f"{photo} The portal could not write it to its storage. Try again in a few minutes; if it "
+        "happens again, tell whoever runs the portal."
+    )

@@ -23,15 +23,17 @@ nothing depends on a long countdown surviving in the broker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -65,6 +67,10 @@ from .transitions import transition
 log = logging.getLogger(__name__)
 
 DUE_STATUSES = (PostStatus.APPROVED, PostStatus.SCHEDULED)
+# How long a worker keeps trying to record a post the network took, when the database went away
+# meanwhile (a PostgreSQL restart takes a few seconds), and the pause between tries.
+RECORD_RETRY_SECONDS = 60.0
+RECORD_RETRY_PAUSE_SECONDS = 1.0
 
 
 class Outcome:
@@ -376,7 +382,35 @@ def _record_published(
     post: Post, ref: ExternalRef, *, reconciled: bool = False, content: PostContent | None = None
 ) -> None:
     """Record the post as published, with its audit entry and the author's email, then check
-    consent once more (`content`: what was checked before sending, when the caller has it)."""
+    consent once more (`content`: what was checked before sending, when the caller has it).
+
+    The network already has the post, so losing the database now (PostgreSQL restarting, the
+    connection dropping) must not lose the record: it is written again on a new connection for
+    up to RECORD_RETRY_SECONDS, after which the sweep finds the post stuck and reconciles it."""
+    deadline = time.monotonic() + RECORD_RETRY_SECONDS
+    first_try = True
+    while True:
+        try:
+            if first_try or not _already_recorded(post, ref):
+                _save_published(post, ref, reconciled=reconciled)
+            break
+        except (OperationalError, InterfaceError) as exc:
+            if connection.in_atomic_block or time.monotonic() >= deadline:
+                raise
+            log.warning("Post %s is on the network as %s; recording it again after: %s", post.pk, ref.id, exc)
+            with contextlib.suppress(DatabaseError):
+                connection.close()  # the next query opens a new connection
+            first_try = False
+            time.sleep(RECORD_RETRY_PAUSE_SECONDS)
+    consent_changes.recheck_after_publish(post, content)
+
+
+def _already_recorded(post: Post, ref: ExternalRef) -> bool:
+    """True when an attempt whose answer was lost with the connection had in fact committed."""
+    return Post.objects.filter(pk=post.pk, status=PostStatus.PUBLISHED, external_id=ref.id).exists()
+
+
+def _save_published(post: Post, ref: ExternalRef, *, reconciled: bool) -> None:
     now = timezone.now()
     with transaction.atomic():
         published = {"external_id": ref.id, "external_url": ref.url, "published_at": now}
@@ -407,7 +441,6 @@ def _record_published(
             data={"external_id": ref.id, "url": ref.url, "attempts": post.publish_attempts, "reconciled": reconciled},
         )
         notifications.notify_published(post)
-    consent_changes.recheck_after_publish(post, content)
 
 
 def _after_error(post: Post, network: Network | None, exc: NetworkError) -> str:

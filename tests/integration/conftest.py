@@ -79,9 +79,9 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, worker_env, tmp_path):
-    """A running worker (see Worker). Tasks go to it with apply_async(queue=worker.queue), and
-    plain .delay() from the code under test goes there too while eager mode is off."""
+def celery_worker_not_started(transactional_db, worker_env, tmp_path):
+    """The workers of `celery_worker`, set up but not yet running: a test that must fill the
+    broker first (and then, say, restart it) calls `start()` itself."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -92,7 +92,6 @@ def celery_worker(transactional_db, worker_env, tmp_path):
         **worker_env,
     }
     worker = Worker(env, tmp_path / "worker.log")
-    worker.start()
     was_eager, was_queue = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
@@ -103,6 +102,14 @@ def celery_worker(transactional_db, worker_env, tmp_path):
         celery_app.conf.task_default_queue = was_queue
         worker.stop()
         print(worker.log_path.read_text()[-8000:])
+
+
+@pytest.fixture
+def celery_worker(celery_worker_not_started):
+    """A running worker (see Worker). Tasks go to it with apply_async(queue=worker.queue), and
+    plain .delay() from the code under test goes there too while eager mode is off."""
+    celery_worker_not_started.start()
+    return celery_worker_not_started
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ one (for faults); tests/integration drives real workers against the stub X serve
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.models import SocialAccount
@@ -278,6 +279,76 @@ def test_the_sweeper_reconciles_a_post_stuck_in_publishing(settings, approved, s
     post.refresh_from_db()
     assert (post.status, post.external_id) == (PostStatus.PUBLISHED, "77")
     assert scripted.publish_calls == 0
+
+
+class TestTheDatabaseGoingAwayAfterTheNetworkTookThePost:
+    """The network has the post, then the database connection is lost while it is recorded (a
+    PostgreSQL restart: tests/integration/test_faults_postgres.py does it for real). Not in a test
+    transaction: the publisher tries again only outside one, as a worker runs."""
+
+    pytestmark = pytest.mark.django_db(transaction=True)
+
+    @pytest.fixture
+    def lost_connection(self, monkeypatch):
+        """`_save_published` loses its connection on the first call, before or after it commits."""
+        monkeypatch.setattr(publishing, "RECORD_RETRY_PAUSE_SECONDS", 0)
+        real = publishing._save_published
+        calls = []
+
+        def arrange(*, committed: bool):
+            def flaky(post, ref, **kwargs):
+                calls.append(ref.id)
+                if len(calls) == 1:
+                    if committed:
+                        real(post, ref, **kwargs)
+                    raise OperationalError("server closed the connection unexpectedly")
+                real(post, ref, **kwargs)
+
+            monkeypatch.setattr(publishing, "_save_published", flaky)
+            return calls
+
+        return arrange
+
+    @pytest.fixture
+    def due(self, staff, make_post):
+        """An approved post that has just fallen due (scheduled, so approving it sent nothing to
+        the eager task runner: the test calls the publisher itself)."""
+        post = make_post("Our Year 3 choir sang beautifully at the concert today!")
+        services.post_submit(actor=staff.teacher, post=post)
+        services.post_approve(actor=staff.head, post=post, publish_at=timezone.now() + timedelta(hours=1))
+        Post.objects.filter(pk=post.pk).update(publish_at=timezone.now() - timedelta(seconds=1))
+        return post
+
+    @pytest.mark.parametrize("committed", [False, True], ids=["lost-before-commit", "answer-lost-after-commit"])
+    def test_the_post_is_recorded_once_on_a_new_connection(self, due, scripted, lost_connection, committed):
+        calls = lost_connection(committed=committed)
+        post = due
+
+        assert publishing.publish(post.pk) == Outcome.PUBLISHED
+
+        post.refresh_from_db()
+        assert (post.status, post.external_id) == (PostStatus.PUBLISHED, "900")
+        assert scripted.publish_calls == 1
+        assert AuditEvent.objects.filter(action="post.published", target_id=str(post.pk)).count() == 1
+        # Written again only when the first write did not commit.
+        assert len(calls) == (1 if committed else 2)
+
+    def test_a_database_away_for_longer_leaves_the_post_to_the_sweeper(
+        self, settings, due, scripted, lost_connection, monkeypatch
+    ):
+        monkeypatch.setattr(publishing, "RECORD_RETRY_SECONDS", 0)
+        lost_connection(committed=False)
+        post = due
+
+        with pytest.raises(OperationalError):
+            publishing.publish(post.pk)
+
+        assert Post.objects.get(pk=post.pk).status == PostStatus.PUBLISHING
+        settings.PUBLISH_STUCK_AFTER_SECONDS = 0
+        assert publishing.sweep()["stuck_reconciled"] == 1
+        post.refresh_from_db()
+        assert (post.status, post.external_id) == (PostStatus.PUBLISHED, "900")
+        assert scripted.publish_calls == 1
 
 
 def test_the_sweeper_sends_a_stuck_post_again_when_it_never_got_there(settings, approved, scripted):
