@@ -3,6 +3,11 @@ from django.db import models
 from django.utils import timezone
 
 
+def now():
+    """timezone.now, looked up at each call (tests that fix the time patch it)."""
+    return timezone.now()
+
+
 class AuditTrailIsAppendOnly(Exception):
     """Raised on any attempt to change or remove an audit entry."""
 
@@ -39,7 +44,7 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Set by audit.services before the fingerprint is worked out (auto_now_add would set it after).
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(default=now, editable=False, db_index=True)
     previous_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, editable=False)
 
@@ -81,7 +86,7 @@ class ChainCheck(models.Model):
         REORDERED = "reordered", "entries were put out of order"
 
     school = models.ForeignKey("accounts.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    checked_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=now)
     entries = models.PositiveIntegerField(help_text="Entries found whole, from the first of the chain.")
     last_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The last entry found whole.")
     last_hash = models.CharField(max_length=64, blank=True)

@@ -12,7 +12,7 @@ anyone else.
 """
 
 import django.db.models.deletion
-import django.utils.timezone
+import audit.models
 from django.db import migrations, models
 
 from audit.chain import GENESIS, fingerprint
@@ -135,7 +135,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="auditevent",
             name="created_at",
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, editable=False),
+            field=models.DateTimeField(db_index=True, default=audit.models.now, editable=False),
         ),
         migrations.AddField(
             model_name="auditevent",
@@ -159,7 +159,7 @@ class Migration(migrations.Migration):
             name="ChainCheck",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("checked_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("checked_at", models.DateTimeField(default=audit.models.now)),
                 (
                     "entries",
                     models.PositiveIntegerField(help_text="Entries found whole, from the first of the chain."),
