@@ -1,5 +1,7 @@
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -21,6 +23,14 @@ class AuditEventQuerySet(models.QuerySet):
 
     def for_school(self, school):
         return self.filter(school=school)
+
+    def in_chain(self, school_id: int | None):
+        """One chain's entries (entries with no school are chain 0), read in id order from an index:
+        PostgreSQL's audit_chain; on SQLite the school's own index, which ends in the rowid (the id),
+        and which cannot match audit_chain's COALESCE when the 0 is a query parameter."""
+        if connections[self.db].vendor == "sqlite":
+            return self.filter(school_id=school_id)
+        return self.alias(chain=Coalesce("school", Value(0))).filter(chain=school_id or 0)
 
 
 class AuditEvent(models.Model):
@@ -60,8 +70,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["school", "actor", "-created_at", "-id"], name="audit_school_actor_time"),
             models.Index(fields=["school", "action", "-created_at", "-id"], name="audit_school_action_time"),
             models.Index(fields=["target_type", "target_id"]),
-            # A chain's last entry (read by every record) and its walk in order (audit_verify).
-            models.Index(fields=["school", "id"], name="audit_chain"),
+            # A chain's last entry (read by every record) and its walk in order (audit_verify). On the
+            # chain's key rather than the school, so the trail page's plans keep their own indexes.
+            models.Index(Coalesce("school", Value(0)), F("id"), name="audit_chain"),
         ]
 
     def __str__(self) -> str:

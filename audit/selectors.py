@@ -91,7 +91,7 @@ def latest_whole_check(*, school_id: int | None) -> ChainCheck | None:
 
 def entries_since(check: ChainCheck) -> int:
     """Entries recorded in the check's chain after the last one it found whole."""
-    later = AuditEvent.objects.filter(school_id=check.school_id)
+    later = AuditEvent.objects.in_chain(check.school_id)
     if check.last_entry_id is not None:
         later = later.filter(id__gt=check.last_entry_id)
     return later.count()

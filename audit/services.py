@@ -55,7 +55,7 @@ def _take_chains(school_ids: set[int | None]) -> dict[int | None, str]:
     last = {}
     for school_id in school_ids:
         last[school_id] = (
-            AuditEvent.objects.filter(school_id=school_id).order_by("-id").values_list("entry_hash", flat=True).first()
+            AuditEvent.objects.in_chain(school_id).order_by("-id").values_list("entry_hash", flat=True).first()
             or GENESIS
         )
     return last

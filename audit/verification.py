@@ -46,7 +46,7 @@ def _Entry(pk: int, moment: datetime) -> str:  # noqa: N802 - the same words at 
 
 def _rows(school_id: int | None) -> Iterable:
     return (
-        AuditEvent.objects.filter(school_id=school_id)
+        AuditEvent.objects.in_chain(school_id)
         .order_by("id")
         .only("id", "entry_hash", *FIELDS)
         .iterator(chunk_size=CHUNK)
@@ -61,7 +61,8 @@ def _broken_link(school_id: int | None, entry, before) -> tuple[str, str]:
             "another entry that is no longer there: one or more of the earliest entries were removed."
         )
     later = (
-        AuditEvent.objects.filter(school_id=school_id, id__gt=entry.id, entry_hash=entry.previous_hash)
+        AuditEvent.objects.in_chain(school_id)
+        .filter(id__gt=entry.id, entry_hash=entry.previous_hash)
         .values_list("id", flat=True)
         .first()
     )

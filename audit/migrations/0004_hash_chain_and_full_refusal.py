@@ -12,6 +12,7 @@ anyone else.
 """
 
 import django.db.models.deletion
+import django.db.models.functions
 import audit.models
 from django.db import migrations, models
 
@@ -151,7 +152,9 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="auditevent",
-            index=models.Index(fields=["school", "id"], name="audit_chain"),
+            index=models.Index(
+                django.db.models.functions.Coalesce("school", models.Value(0)), models.F("id"), name="audit_chain"
+            ),
         ),
         migrations.RunPython(chain_existing_entries, migrations.RunPython.noop),
         migrations.RunPython(install_triggers, remove_triggers),

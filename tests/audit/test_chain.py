@@ -207,3 +207,21 @@ def test_concurrent_writers_on_postgresql_make_one_unbroken_chain(staff):
     verdict = walk_chain(school.pk)
     assert verdict.whole and verdict.entries == 8 * (15 + 3 * 3)
     assert len({entry.previous_hash for entry in _chain(school.pk)}) == 8 * (15 + 3 * 3)
+
+
+@pytest.mark.parametrize("chain", ["a school's", "no school's"])
+def test_recording_reads_the_chains_last_entry_from_an_index(staff, chain):
+    """Each record reads its chain's last entry: straight from an index, however long the trail."""
+    school_id = staff.head.school.pk if chain == "a school's" else None
+    last = AuditEvent.objects.in_chain(school_id).order_by("-id").values_list("entry_hash", flat=True)[:1]
+    sql, params = last.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "audit_chain" in plan and "Sort" not in plan, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
