@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import AuditEvent
+from .models import AuditEvent, ChainCheck
 
 # The "person" who did what nobody did by hand: workers, the beat, commands.
 THE_PORTAL = "portal"
@@ -67,3 +67,31 @@ def in_batches(events: QuerySet[AuditEvent], *, size: int = 500) -> Iterator[lis
         if len(rows) < size:
             return
         after = rows[-1]
+
+
+def chains(*, school_id: int | None = None) -> list[int | None]:
+    """The chains to verify: every school's (by id, with or without entries), then the entries
+    with no school if there are any; or only the one school's."""
+    if school_id is not None:
+        return [school_id]
+    schools = AuditEvent._meta.get_field("school").related_model
+    ids: list[int | None] = list(schools.objects.order_by("id").values_list("id", flat=True))
+    if AuditEvent.objects.filter(school__isnull=True).exists():
+        ids.append(None)
+    return ids
+
+
+def latest_check(*, school_id: int | None) -> ChainCheck | None:
+    return ChainCheck.objects.filter(school_id=school_id).order_by("-checked_at", "-id").first()
+
+
+def latest_whole_check(*, school_id: int | None) -> ChainCheck | None:
+    return ChainCheck.objects.filter(school_id=school_id, whole=True).order_by("-checked_at", "-id").first()
+
+
+def entries_since(check: ChainCheck) -> int:
+    """Entries recorded in the check's chain after the last one it found whole."""
+    later = AuditEvent.objects.in_chain(check.school_id)
+    if check.last_entry_id is not None:
+        later = later.filter(id__gt=check.last_entry_id)
+    return later.count()

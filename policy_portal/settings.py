@@ -359,6 +359,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The audit trail's hash chains are walked in full this often (audit.tasks.verify_trails); the
+# headteacher's audit page shows the latest result. About 12 s per 100,000 entries.
+AUDIT_VERIFY_EVERY_MINUTES = env.int("AUDIT_VERIFY_EVERY_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "accounts.tasks.clear_expired_sessions", "schedule": timedelta(hours=1)},
     "tidy-consent-imports": {"task": "consent.tasks.tidy_imports", "schedule": timedelta(hours=1)},
@@ -375,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
     "delete-orphan-files": {"task": "posts.tasks.delete_orphan_files", "schedule": timedelta(minutes=10)},
     # Approvers who chose the morning digest (CELERY_TIMEZONE is the school's time zone).
     "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
+    "verify-audit-trail": {
+        "task": "audit.tasks.verify_trails",
+        "schedule": timedelta(minutes=AUDIT_VERIFY_EVERY_MINUTES),
+    },
 }
 
 # X (Twitter). Base URLs are settings so tests drive the real client code against a stub

@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.admin.sites import site
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
+from audit.maintenance import maintenance_door
 from audit.models import AuditEvent, AuditTrailIsAppendOnly
 from audit.services import record
 
@@ -50,9 +52,66 @@ def test_the_database_refuses_an_update_even_in_raw_sql(event):
     assert AuditEvent.objects.get(pk=event.pk).action == "test.happened"
 
 
-def test_postgresql_refuses_a_delete_even_in_raw_sql(event):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite keeps DELETE for the test runner's flush; PostgreSQL (CI) refuses it")
+def test_the_database_refuses_a_delete_even_in_raw_sql(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_database_refuses_emptying_the_table(event):
+    """TRUNCATE on PostgreSQL; SQLite has none, and its DELETE without WHERE is what empties a table."""
+    emptying = "TRUNCATE audit_auditevent" if connection.vendor == "postgresql" else "DELETE FROM audit_auditevent"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(emptying)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_postgresql_refuses_a_truncate_that_cascades_from_another_table(event):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE accounts_school CASCADE")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def _door_is_open() -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT coalesce(current_setting('portal.audit_maintenance', true), '') = 'on'")
+        else:
+            cursor.execute("SELECT portal_audit_maintenance()")
+        return bool(cursor.fetchone()[0])
+
+
+def test_the_maintenance_door_is_closed_by_default_and_after_use(event):
+    assert not _door_is_open()
+    with maintenance_door(reason="a test"):
+        assert _door_is_open()
+    assert not _door_is_open()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+
+
+def test_the_maintenance_door_lets_an_operator_empty_the_table(event):
+    with maintenance_door(reason="a test empties the trail"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_maintenance_door_closes_when_its_block_fails(event):
+    with pytest.raises(RuntimeError), maintenance_door(reason="a test"):
+        raise RuntimeError("the maintenance went wrong")
+    assert not _door_is_open()
+
+
+def test_the_maintenance_door_needs_a_reason():
+    with pytest.raises(ValueError, match="Say why"), maintenance_door(reason="  "):
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_test_runners_flush_empties_a_trail_with_entries(staff):
+    """This test commits; its teardown's flush must get past the triggers (tests/conftest.py)."""
+    record(action="test.happened", actor=staff.head.user, school=staff.head.school)
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEvent.objects.exists()
