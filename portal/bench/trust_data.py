@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School, SocialAccount, User
 from accounts.selectors import memberships_with_roles
+from audit.chain import GENESIS, fingerprint
 from audit.models import AuditEvent
 from community.models import Follower, MentionItem
 from consent import identity
@@ -618,12 +619,55 @@ class _PostRows:
         audit_ids = ids.take(AuditEvent, len(self.audit))
         _write(
             AuditEvent,
-            ["id", "school", "actor", "action", "target_type", "target_id", "target_repr", "data", "created_at"],
-            (
-                (pk, self.staff.school_id, actor, action, "posts.post", str(post_ids[i]), self._repr(i), {}, at)
-                for pk, (i, action, actor, at) in zip(audit_ids, self.audit, strict=True)
-            ),
+            [
+                "id",
+                "school",
+                "actor",
+                "action",
+                "target_type",
+                "target_id",
+                "target_repr",
+                "data",
+                "created_at",
+                "previous_hash",
+                "entry_hash",
+            ],
+            self._chained_audit(audit_ids, post_ids),
         )
+
+    def _chained_audit(self, audit_ids: range, post_ids: range) -> Iterable[tuple]:
+        """The school's audit rows linked into its hash chain in id order, after whatever entries
+        the school already has, so `audit_verify` finds a bench trust whole."""
+        school_id = self.staff.school_id
+        last = AuditEvent.objects.in_chain(school_id).order_by("-id").values_list("entry_hash", flat=True).first()
+        previous = last or GENESIS
+        for pk, (i, action, actor, at) in zip(audit_ids, self.audit, strict=True):
+            values = {
+                "school_id": school_id,
+                "actor_id": actor,
+                "action": action,
+                "target_type": "posts.post",
+                "target_id": str(post_ids[i]),
+                "target_repr": self._repr(i),
+                "data": {},
+                "ip_address": None,
+                "created_at": at,
+            }
+            entry_hash = fingerprint(**values, previous_hash=previous)
+            yield (
+                pk,
+                school_id,
+                actor,
+                action,
+                "posts.post",
+                values["target_id"],
+                values["target_repr"],
+                {},
+                at,
+                previous,
+                entry_hash,
+            )
+            previous = entry_hash
 
     def _repr(self, index: int) -> str:
         row = self.posts[index]
