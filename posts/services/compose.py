@@ -272,7 +272,9 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
     # Random names: a file name says nothing about the school or the pupils.
     stem = uuid.uuid4().hex
     try:
-        image.original.save(stem + _ORIGINAL_EXTENSIONS.get(prepared.source_format, ""), ContentFile(data), save=False)
+        # The original as cleaned on arrival: no GPS position, serial numbers or names (posts.metadata).
+        original_name = stem + _ORIGINAL_EXTENSIONS.get(prepared.original_format, "")
+        image.original.save(original_name, ContentFile(prepared.original), save=False)
         image.rendition.save(f"{stem}.jpg", ContentFile(prepared.jpeg), save=False)
         if prepared.thumbnail:
             image.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
