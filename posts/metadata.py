@@ -42,6 +42,8 @@ DATE_TAKEN, DATE_TAKEN_OFFSET = 0x9003, 0x9011
 KEPT_TAGS = (ORIENTATION, MAKE, MODEL)
 KEPT_EXIF_IFD_TAGS = (DATE_TAKEN, DATE_TAKEN_OFFSET)
 RE_ENCODED_JPEG_QUALITY = 95
+# The stored original's file name says what it is.
+ORIGINAL_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic", "WEBP": ".webp", "GIF": ".gif"}
 _EXIF_PREFIX = b"Exif\x00\x00"
 _EMPTY_XMP = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
 _XMP_END = b'<?xpacket end="w"?>'

@@ -25,6 +25,7 @@ from consent.checks import ConsentCheck, Stage
 
 from .. import notifications
 from ..images import prepare_image
+from ..metadata import ORIGINAL_EXTENSIONS
 from ..models import (
     PENDING_STATUSES,
     FaceRegion,
@@ -104,7 +105,6 @@ MAX_PHOTOS = 4
 MAX_ALT_TEXT_CHARS = 1000
 TOO_MANY_PHOTOS = "A post can have at most 4 photos."
 _EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED)
-_ORIGINAL_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic", "WEBP": ".webp", "GIF": ".gif"}
 
 
 class ContentRefused(Exception):
@@ -273,7 +273,7 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
     stem = uuid.uuid4().hex
     try:
         # The original as cleaned on arrival: no GPS position, serial numbers or names (posts.metadata).
-        original_name = stem + _ORIGINAL_EXTENSIONS.get(prepared.original_format, "")
+        original_name = stem + ORIGINAL_EXTENSIONS.get(prepared.original_format, "")
         image.original.save(original_name, ContentFile(prepared.original), save=False)
         image.rendition.save(f"{stem}.jpg", ContentFile(prepared.jpeg), save=False)
         if prepared.thumbnail:
