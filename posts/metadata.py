@@ -30,6 +30,7 @@ container formats are simple enough to walk here, and each result is opened agai
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -135,6 +136,7 @@ _SOI, _EOI, _SOS = b"\xff\xd8", 0xD9, 0xDA
 # Tables, frames, restart interval, line count: the picture itself.
 _JPEG_STRUCTURE = {*range(0xC0, 0xD0), 0xDB, 0xDD, 0xDC}
 _APP0, _APP2, _APP14 = 0xE0, 0xE2, 0xEE
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def _jpeg(data: bytes, kept: Image.Exif) -> bytes:
@@ -193,18 +195,11 @@ def _segment(marker: int, body: bytes) -> bytes:
 
 def _end_of_scan(data: bytes, position: int) -> int:
     """Where the compressed data after a start-of-scan ends: the next marker that is not a stuffed
-    0xFF or a restart marker."""
-    while True:
-        position = data.find(b"\xff", position)
-        if position < 0 or position + 1 >= len(data):
-            raise _Unexpected("scan without an end")
-        following = data[position + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7:
-            position += 2
-        elif following == 0xFF:
-            position += 1
-        else:
-            return position
+    0xFF or a restart marker (fill bytes before it belong to the marker)."""
+    found = _NEXT_MARKER.search(data, position)
+    if found is None:
+        raise _Unexpected("scan without an end")
+    return found.start()
 
 
 # PNG
