@@ -164,6 +164,11 @@ posts.add(
 )
 posts.add("post.taken_down", "Post taken down", "{who} took down {target}")
 posts.add(
+    "post.original_photo_cleaned",
+    "Original photo cleaned",
+    "{who} removed the position, serial numbers and names kept in the original of a photo on {target}",
+)
+posts.add(
     "post.original_photo_deleted",
     "Original photo deleted",
     "{who} deleted the original of a photo on {target}, which the school keeps for {days}",

@@ -4,11 +4,16 @@
 returns a ``PreparedImage``:
 
 - the real type is sniffed from the first bytes and must agree with what Pillow decodes;
-  JPEG, PNG, HEIC/HEIF (the iPad camera's default, through pillow-heif), WebP and GIF (first
-  frame) are accepted, anything else is refused by name ("it looks like a PDF");
-- oversize uploads are refused before decoding, images over ``MAX_PIXELS`` are refused from
-  their header (Pillow's decompression-bomb error and warning both count as a refusal), and a
-  truncated or corrupt file is refused rather than padded with grey;
+  JPEG, PNG, HEIC/HEIF (the iPad camera's default, through pillow-heif), WebP and still GIF are
+  accepted, anything else is refused by name ("it looks like a PDF"), and so is an animation
+  (moving GIF, animated PNG or WebP), by its number of frames;
+- every limit in ``posts.upload_limits`` is checked before any pixel is decoded: bytes first, then
+  from the header the size as the photo is shown (its EXIF orientation applied), the shortest and
+  longest side, the aspect ratio and the megapixels; each refusal gives the exact figure and the
+  limit. A truncated or corrupt file is refused rather than padded with grey;
+- the original is cleaned for keeping (``posts.metadata``): orientation, date taken, camera make and
+  model stay, GPS position, serial numbers, names, maker notes, XMP and IPTC go, and the make and
+  model are returned on the ``PreparedImage``;
 - the EXIF orientation is applied, transparency is flattened on white, colours are converted to
   sRGB when the file carries an ICC profile, and every piece of metadata (EXIF with GPS, XMP,
   ICC, comments) is left behind: the JPEG is encoded from pixels only;
@@ -38,13 +43,14 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageDraw, ImageOps
 
 from posts import faces as face_detection
+from posts import upload_limits as limits
 from posts.faces import Box
+from posts.metadata import clean_original
 
-MAX_UPLOAD_BYTES = 30_000_000
-MAX_PIXELS = 50_000_000
-MAX_LONG_SIDE = 4096
-# X accepts images up to 5 MB; decimal megabytes keep us under it however X counts them.
-MAX_JPEG_BYTES = 5_000_000
+MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
+MAX_PIXELS = limits.MAX_PIXELS
+MAX_LONG_SIDE = limits.PREPARED_LONG_SIDE
+MAX_JPEG_BYTES = limits.PREPARED_MAX_BYTES
 JPEG_QUALITY = 85
 # Quality steps tried before shrinking the picture: below about 65, JPEG blocks show on skin and text.
 QUALITY_STEPS = (JPEG_QUALITY, 75, 65)
@@ -61,11 +67,18 @@ THUMBNAIL_QUALITY = 80
 REDACTION_COLOUR = (70, 70, 70)
 REDACTION_PADDING = 0.15
 
-WRONG_TYPE = "This file is not a photo we can use (it looks like {what}). Use a JPEG, PNG, HEIC or WebP photo."
+WRONG_TYPE = "This file is not a photo we can use (it looks like {what}). " + limits.ACCEPTED_TYPES_SENTENCE
 DAMAGED = (
     "This photo seems to be damaged or was only partly uploaded, so we cannot open it. "
     "Try uploading it again, or take the photo again."
 )
+
+TOO_LARGE = (
+    f"This photo is far larger than {limits.MAX_MEGAPIXELS} megapixels, the most a photo can be. "
+    "Take it again with the iPad camera, or share a smaller copy."
+)
+_ORIENTATION = 0x0112
+_TURNED = (5, 6, 7, 8)
 
 pillow_heif.register_heif_opener()
 
@@ -105,6 +118,14 @@ class PreparedImage:
     faces: list[Box] = field(default_factory=list)
     thumbnail: bytes = b""
     source_format: str = ""  # Pillow's name for what was uploaded: JPEG, PNG, HEIF, WEBP or GIF
+    # The upload to keep as the private original: the same picture, its metadata cut down to the
+    # orientation, the date taken and the camera (see posts.metadata). Its format is usually the
+    # upload's; a file whose layout was not understood is re-encoded (``original_lossless`` False).
+    original: bytes = b""
+    original_format: str = ""
+    original_lossless: bool = True
+    camera_make: str = ""
+    camera_model: str = ""
 
 
 def prepare_image(
@@ -116,12 +137,13 @@ def prepare_image(
 ) -> PreparedImage:
     """Check, clean and shrink an uploaded photo for publishing; raise ImageRejected if unusable."""
     if len(data) > max_upload_bytes:
-        raise ImageRejected(
-            f"This photo is too big to upload ({_megabytes(len(data))} MB; the limit is "
-            f"{_megabytes(max_upload_bytes)} MB). Take it again with the iPad camera, or share a smaller copy."
-        )
+        raise ImageRejected(limits.too_many_bytes(len(data), max_upload_bytes))
     source_format = sniff_format(data)
-    image = _open(data, source_format, max_pixels)
+    image = _open(data, source_format, max_pixels, check_limits=True)
+    try:
+        original = clean_original(data, source_format)
+    except _DECODE_ERRORS as error:
+        raise ImageRejected(DAMAGED) from error
     image = _clean(image)
 
     # A helper thread makes the JPEG and the thumbnail while this one looks for faces, the longer
@@ -140,6 +162,11 @@ def prepare_image(
         faces=face_detection.scale_boxes(faces_on_small, small.size, prepared.size),
         thumbnail=thumbnailing.result(),
         source_format=source_format,
+        original=original.data,
+        original_format=original.format,
+        original_lossless=original.lossless,
+        camera_make=original.camera_make,
+        camera_model=original.camera_model,
     )
 
 
@@ -219,20 +246,24 @@ def _describe(head: bytes) -> str:
     return "a text file" if b"\x00" not in head else "a kind of file we do not recognise"
 
 
-def _open(data: bytes, source_format: str, max_pixels: int) -> Image.Image:
-    """Decode the first frame, refusing huge and broken images before any pixel work is done."""
+def _open(data: bytes, source_format: str, max_pixels: int, *, check_limits: bool = False) -> Image.Image:
+    """Decode the first frame, refusing huge and broken images before any pixel work is done;
+    with ``check_limits``, refusing too every picture the upload limits do not allow."""
     try:
-        # Escalate Pillow's bomb warning (over Image.MAX_IMAGE_PIXELS) to an error; bigger
-        # images already raise DecompressionBombError from Image.open.
-        with warnings.catch_warnings(action="error", category=Image.DecompressionBombWarning):
+        # Pillow's bomb warning (over Image.MAX_IMAGE_PIXELS) is silenced: the header's size is
+        # checked against our own limit below. Far bigger images raise DecompressionBombError.
+        with warnings.catch_warnings(action="ignore", category=Image.DecompressionBombWarning):
             image = Image.open(io.BytesIO(data), formats=[source_format])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
-        raise ImageRejected(_too_many_pixels(_pixels_from_message(str(bomb)), max_pixels)) from bomb
+    except Image.DecompressionBombError as bomb:
+        pixels = _pixels_from_message(str(bomb))
+        raise ImageRejected(limits.too_many_pixels(pixels, max_pixels) if pixels else TOO_LARGE) from bomb
     except _DECODE_ERRORS as error:
         raise ImageRejected(DAMAGED) from error
 
     if image.width * image.height > max_pixels:
-        raise ImageRejected(_too_many_pixels(image.width * image.height, max_pixels))
+        raise ImageRejected(limits.too_many_pixels(image.width * image.height, max_pixels))
+    if check_limits:
+        _check_limits(image, source_format, max_pixels)
 
     # A JPEG much bigger than MAX_LONG_SIDE can be decoded at 1/2, 1/4 or 1/8 scale directly.
     if source_format == "JPEG" and max(image.size) > 2 * MAX_LONG_SIDE:
@@ -242,6 +273,23 @@ def _open(data: bytes, source_format: str, max_pixels: int) -> Image.Image:
     except _DECODE_ERRORS as error:
         raise ImageRejected(DAMAGED) from error
     return image
+
+
+def _check_limits(image: Image.Image, source_format: str, max_pixels: int) -> None:
+    width, height = image.size
+    with contextlib.suppress(OSError, SyntaxError, ValueError, KeyError, TypeError, struct.error):
+        if image.getexif().get(_ORIENTATION) in _TURNED:  # shown turned a quarter: as the teacher sees it
+            width, height = height, width
+    problem = limits.dimension_problem(width, height, max_pixels=max_pixels)
+    if problem:
+        raise ImageRejected(problem)
+    if source_format in limits.ANIMATED_FORMATS:
+        try:
+            frames = getattr(image, "n_frames", 1) if getattr(image, "is_animated", False) else 1
+        except _DECODE_ERRORS as error:
+            raise ImageRejected(DAMAGED) from error
+        if frames > 1:
+            raise ImageRejected(limits.animated(source_format, frames))
 
 
 def _clean(image: Image.Image) -> Image.Image:
@@ -387,18 +435,6 @@ def _fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.0f}" if size >= 10_000_000 else f"{size / 1_000_000:.1f}"
-
-
 def _pixels_from_message(message: str) -> int | None:
     match = re.search(r"\((\d+) pixels\)", message)
     return int(match.group(1)) if match else None
-
-
-def _too_many_pixels(pixels: int | None, max_pixels: int) -> str:
-    size = f" ({round(pixels / 1_000_000)} megapixels)" if pixels else ""
-    return (
-        f"This photo is too large{size}. Photos up to {max_pixels // 1_000_000} megapixels can be used: "
-        "take it again with the iPad camera, or share a smaller copy."
-    )

@@ -31,7 +31,7 @@ from moderation.decorators import policy_acknowledged_required
 from networks.x.tweet_text import weighted_length
 from policy_portal.storage import is_store_failure, signed_link
 
-from . import services
+from . import services, upload_limits
 from .forms import MAX_TEXT_CHARS, PostForm
 from .getters import authored, authored_to_change, get_image, get_post, works_on
 from .images import MAX_UPLOAD_BYTES, ImageRejected
@@ -40,7 +40,7 @@ from .selectors import posts_for_school
 from .services.photos import photo_render_for_publishing, photo_thumbnail_as_published
 
 TOO_BIG = (
-    "This photo is too big to upload (the limit is {limit} MB). "
+    "This photo is too big to upload: it is over {limit} MB, and photos can be up to {limit} MB. "
     "Take it again with the iPad camera, or share a smaller copy."
 )
 NO_PHOTO_CHOSEN = "Choose a photo to upload."
@@ -102,7 +102,7 @@ def bounded_uploads(view):
 
 
 def _too_big_message() -> str:
-    return TOO_BIG.format(limit=MAX_UPLOAD_BYTES // 1_000_000)
+    return TOO_BIG.format(limit=upload_limits.plain_number(MAX_UPLOAD_BYTES / 1_000_000))
 
 
 def _add_photo(request, post: Post, upload) -> PostImage:
@@ -247,7 +247,9 @@ def _render_compose(request, form: PostForm, *, post: Post | None = None, status
         "editable": post is None or _may_change(request, post),
         "photo_fields": form.photo_fields(),
         "max_photos": services.MAX_PHOTOS,
-        "max_upload_mb": MAX_UPLOAD_BYTES // 1_000_000,
+        "max_upload_mb": upload_limits.plain_number(MAX_UPLOAD_BYTES / 1_000_000),
+        "photo_limits": upload_limits.accepted_summary(max_upload_bytes=MAX_UPLOAD_BYTES),
+        "photo_types": ",".join(upload_limits.ACCEPTED_MIME_TYPES),
         "feedback": text_feedback(text, account=account, school=request.school, has_images=bool(photos)),
         "problems": problems,
         "notes": list(post.comments.filter(kind__in=_NOTE_KINDS).select_related("author")) if post else [],

@@ -332,6 +332,10 @@ _BULK_MODELS: list[type[models.Model]] = [
 ]
 
 
+# The audit columns the bench fills, as audit.chain.fingerprint names them (after the id).
+_CHAINED_FIELDS = ("school_id", "actor_id", "action", "target_type", "target_id", "target_repr", "data", "created_at")
+
+
 def _write(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
     """Insert `rows` (values in the order of `columns`, which are field names) into `model`'s
     table in one go. Values are Python values; JSON fields take dicts and lists."""
@@ -642,31 +646,10 @@ class _PostRows:
         last = AuditEvent.objects.in_chain(school_id).order_by("-id").values_list("entry_hash", flat=True).first()
         previous = last or GENESIS
         for pk, (i, action, actor, at) in zip(audit_ids, self.audit, strict=True):
-            values = {
-                "school_id": school_id,
-                "actor_id": actor,
-                "action": action,
-                "target_type": "posts.post",
-                "target_id": str(post_ids[i]),
-                "target_repr": self._repr(i),
-                "data": {},
-                "ip_address": None,
-                "created_at": at,
-            }
-            entry_hash = fingerprint(**values, previous_hash=previous)
-            yield (
-                pk,
-                school_id,
-                actor,
-                action,
-                "posts.post",
-                values["target_id"],
-                values["target_repr"],
-                {},
-                at,
-                previous,
-                entry_hash,
-            )
+            row = (pk, school_id, actor, action, "posts.post", str(post_ids[i]), self._repr(i), {}, at)
+            fields = dict(zip(_CHAINED_FIELDS, row[1:], strict=True))
+            entry_hash = fingerprint(**fields, ip_address=None, previous_hash=previous)
+            yield (*row, previous, entry_hash)
             previous = entry_hash
 
     def _repr(self, index: int) -> str:

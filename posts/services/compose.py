@@ -28,6 +28,7 @@ from policy_portal.storage import PHOTO_STORE_DOWN, is_store_failure
 
 from .. import notifications
 from ..images import prepare_image
+from ..metadata import ORIGINAL_EXTENSIONS
 from ..models import (
     PENDING_STATUSES,
     FaceRegion,
@@ -110,7 +111,6 @@ MAX_PHOTOS = 4
 MAX_ALT_TEXT_CHARS = 1000
 TOO_MANY_PHOTOS = "A post can have at most 4 photos."
 _EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SUBMITTED)
-_ORIGINAL_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "HEIF": ".heic", "WEBP": ".webp", "GIF": ".gif"}
 
 
 class ContentRefused(Exception):
@@ -279,7 +279,9 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
     stem = uuid.uuid4().hex
     try:
         try:
-            _store(image.original, stem + _ORIGINAL_EXTENSIONS.get(prepared.source_format, ""), data)
+            # The original as cleaned on arrival: no GPS position, serial numbers or names (posts.metadata).
+            original_name = stem + ORIGINAL_EXTENSIONS.get(prepared.original_format, "")
+            _store(image.original, original_name, prepared.original)
             _store(image.rendition, f"{stem}.jpg", prepared.jpeg)
             if prepared.thumbnail:
                 _store(image.thumbnail, f"{stem}.jpg", prepared.thumbnail)

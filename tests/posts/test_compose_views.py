@@ -73,7 +73,8 @@ def test_a_class_teacher_sees_only_their_class_account_already_chosen(teacher, a
     body = page(response)
     assert "@alpha_year3" in body and "@alpha_school" not in body
     assert f'value="{accounts.year3.pk}"' in body and "checked" in body
-    assert 'accept="image/*"' in body and "capture" not in body
+    # The photo library and the camera both offered (no "capture"), HEIC kept as it is.
+    assert 'accept="image/jpeg,image/png,image/heic,image/heif,image/webp,image/gif"' in body and "capture" not in body
 
 
 def test_a_senior_leader_posts_to_the_whole_school_account(client_for, staff, accounts):

@@ -25,8 +25,6 @@ class Command(BaseCommand):
                 f"({summary.media_bytes / 1_000_000:,.1f} MB); every count and checksum matches the backup."
             )
         )
-        if summary.audit_verified:
-            self.stdout.write("The audit trail was verified after the restore.")
         self.stdout.write(
             "Next: run `python manage.py migrate` if this portal is newer than the backup, then start it."
         )
