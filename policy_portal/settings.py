@@ -8,9 +8,11 @@ FIELD_ENCRYPTION_KEY.
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "audit",
     "accounts",
     "networks",
@@ -80,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (the policy is set below).
+    "csp.middleware.CSPMiddleware",
     # Answers /healthz before any session, user or school is looked at.
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -426,6 +431,37 @@ ORIGINAL_PHOTO_RETENTION_DAYS = env.int("ORIGINAL_PHOTO_RETENTION_DAYS", default
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). Scripts and stylesheets only from the portal's own
+# static files: no inline <script>, no on*="" handlers, no style="" attributes, no eval
+# (tests/portal/test_csp.py scans the templates). Images may also be data: or blob: URLs, so
+# that a script can show a photo from the camera before it is uploaded. Forms post to the
+# portal itself, and to X's sign-in page, where connecting an account on X sends the browser.
+# CSP_REPORT_ONLY=true sends the same policy as Content-Security-Policy-Report-Only instead,
+# so an operator can watch for what it would block without blocking it; CSP_REPORT_URI, when
+# set, is where browsers send reports.
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp_report_uri = env.str("CSP_REPORT_URI", default="")
+_x_sign_in = urlsplit(X_AUTHORIZE_URL)
+_csp_directives = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:", "blob:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "form-action": [SELF, f"{_x_sign_in.scheme}://{_x_sign_in.netloc}"],
+    "frame-ancestors": [NONE],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}
+if _csp_report_uri:
+    _csp_directives["report-uri"] = [_csp_report_uri]
+if _csp_report_only:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,4 +8,5 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from . import audit_descriptions  # noqa: F401  (what its audit entries say)
+        # What its audit entries say, and the start-up check for uncollected static files.
+        from . import audit_descriptions, checks  # noqa: F401

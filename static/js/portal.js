@@ -8,7 +8,10 @@
      the last action takes focus, so that a screen reader reads it.
    - A form on its way says so: its button shows "Working…" and the form is not sent twice. Back
      on the page from the browser's history, it can be sent again. Forms that htmx sends in place
-     are left to htmx. */
+     are left to htmx.
+   - Sizes and positions that come from data (face boxes on a photo, bars of a chart) are written in
+     data- attributes and applied here: the Content-Security-Policy refuses style="" attributes in
+     HTML, but not styles set from a script. */
 (function () {
   "use strict";
 
@@ -215,7 +218,42 @@
     }
   });
 
+  // ---- Sizes and positions from data ----------------------------------------------------------
+
+  // data-box="left top width height" (percentages of the photo), data-width="percentage" and
+  // data-ratio="width/height of a photo" (read by static/css/faces.css as --ratio).
+  function place(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-box]"), function (element) {
+      var box = element.getAttribute("data-box").split(" ").map(parseFloat);
+      if (box.length === 4 && box.every(isFinite)) {
+        element.style.left = box[0] + "%";
+        element.style.top = box[1] + "%";
+        element.style.width = box[2] + "%";
+        element.style.height = box[3] + "%";
+      }
+    });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-width]"), function (element) {
+      var width = parseFloat(element.getAttribute("data-width"));
+      if (isFinite(width)) {
+        element.style.width = width + "%";
+      }
+    });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-ratio]"), function (element) {
+      var ratio = parseFloat(element.getAttribute("data-ratio"));
+      if (isFinite(ratio) && ratio > 0) {
+        element.style.setProperty("--ratio", String(ratio));
+      }
+    });
+  }
+
+  // htmx fires htmx:load on the page when it starts and on every piece of content it swaps in.
+  document.addEventListener("htmx:load", function (event) {
+    place(event.target.parentNode || document);
+  });
+
   // ---- Start ---------------------------------------------------------------------------------
+
+  place(document);
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", showFeedback);

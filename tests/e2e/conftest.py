@@ -83,10 +83,35 @@ def _fresh_cache():
     cache.clear()
 
 
+# Added to every page before its own scripts: each Content-Security-Policy violation the browser
+# reports to the page (a refused inline script, style attribute, eval, or a source not allowed)
+# is handed to the test through the binding below. Playwright's init scripts are not subject to
+# the page's policy.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective || event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile ? event.sourceFile + ":" + event.lineNumber : "",
+    sample: event.sample,
+    disposition: event.disposition,
+  });
+}, true);
+"""
+
+
 @pytest.fixture
-def open_context(new_context, live_server):
+def csp_violations():
+    """What the Content-Security-Policy refused on the journey's pages (see `open_context`)."""
+    return []
+
+
+@pytest.fixture
+def open_context(new_context, live_server, csp_violations):
     """Open a new browser context with the given device settings. Requests anywhere but the live
-    server are aborted and fail the test."""
+    server are aborted and fail the test, and so does anything the Content-Security-Policy
+    refuses (or, in report-only mode, would refuse) on any page the journey opens."""
     stray_requests = []
 
     def only_the_live_server(route):
@@ -96,13 +121,26 @@ def open_context(new_context, live_server):
             stray_requests.append(route.request.url)
             route.abort("blockedbyclient")
 
+    def record_violation(source, violation):
+        csp_violations.append(violation)
+
+    def record_console(message):
+        # Chromium also writes each refusal to the console, including those no event reaches
+        # (a page that navigates away at once).
+        if message.type in ("error", "warning") and "Content Security Policy" in message.text:
+            csp_violations.append({"page": message.page.url if message.page else "", "console": message.text})
+
     def open_context_with(**device):
         context = new_context(**device)
         context.route("**/*", only_the_live_server)
+        context.expose_binding("__cspViolation", record_violation)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", record_console)
         return context
 
     yield open_context_with
     assert not stray_requests, f"pages tried to leave the live server: {stray_requests}"
+    assert not csp_violations, f"the Content-Security-Policy refused something: {csp_violations}"
 
 
 @pytest.fixture

@@ -46,8 +46,13 @@ def test_production_refuses_to_start_without_an_encryption_key():
     assert "FIELD_ENCRYPTION_KEY must be set" in result.stderr
 
 
-def test_production_settings_pass_the_deployment_checks():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    # As the Dockerfile builds the image: static files collected first (without them the portal
+    # refuses to start, see tests/portal/test_static_files_check.py).
+    env = {**PRODUCTION_ENV, "PORTAL_VAR_DIR": str(tmp_path)}
+    collected = _manage("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stderr
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr + result.stdout
 
 

@@ -206,7 +206,7 @@ def test_the_review_page_draws_a_box_dismissed_as_not_a_face_and_counts_it(clien
     assert f'src="{reverse("post_image_file", args=[image.pk, "thumbnail"])}"' in stage
     # Both boxes are drawn where the author saw them (800 × 600 photo, boxes at 10,10 of 50 × 50);
     # the dismissed one is labelled on the photo, the other is named for screen readers only.
-    box = 'style="left: 1.250%; top: 1.667%; width: 6.250%; height: 8.333%;"'
+    box = 'data-box="1.250 1.667 6.250 8.333"'
     assert f'<span class="rv-face-box rv-face-pupil" {box}>' in stage
     assert f'<span class="rv-face-box rv-face-not_face" {box}>' in stage
     assert '<span class="rv-face-label">Dismissed as not a face</span>' in stage
