@@ -3,8 +3,9 @@
 With DEBUG off, the static files are served under names that include a hash of their content
 (whitenoise's CompressedManifestStaticFilesStorage), looked up in a manifest that only
 `collectstatic` writes. Without it every page that links a stylesheet fails with a 500, the
-sign-in page first. `manage.py check` and runserver report it through the system check below;
-gunicorn runs no system checks, so policy_portal/wsgi.py calls `require_collected_static_files`.
+sign-in page first. So the web server refuses to start: policy_portal/wsgi.py (which gunicorn and
+runserver both load) calls `require_collected_static_files`. Other commands only warn, through the
+system check below: a worker host that runs `migrate` or `audit_verify` serves no pages.
 
 The check has its own tag, not Django's "staticfiles" one: collectstatic runs only the checks
 tagged "staticfiles", so this one never stops the command that puts things right.
@@ -16,7 +17,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import storages
 
-STATIC_FILES_NOT_COLLECTED = "portal.E001"
+STATIC_FILES_NOT_COLLECTED = "portal.W001"
 TAG = "static_files_collected"
 
 
@@ -50,7 +51,7 @@ def static_files_collected(app_configs=None, **kwargs) -> list[checks.CheckMessa
     path = missing_manifest()
     if path is None:
         return []
-    return [checks.Error(_message(path), hint=HINT, id=STATIC_FILES_NOT_COLLECTED)]
+    return [checks.Warning(_message(path), hint=HINT, id=STATIC_FILES_NOT_COLLECTED)]
 
 
 def require_collected_static_files() -> None:
