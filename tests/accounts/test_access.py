@@ -51,6 +51,7 @@ VIEWS = {
     "consent_pupil_other_names": ("post", "pupil", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_withdraw": ("post", "consent_record", [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
+    "consent_import_encoding": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import_map": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import_preview": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "consent_import_apply": ("post", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),

@@ -8,6 +8,7 @@ touches nobody else's; the database is the suite's own (SQLite or PostgreSQL).""
 from collections import Counter
 from datetime import timedelta
 
+import kombu.pools
 import pytest
 from django.utils import timezone
 
@@ -29,9 +30,11 @@ SCHEDULED = 2
 def _drop_broker_connections() -> None:
     """Forget the test process's pooled broker connections, so the next task goes to the broker
     the configuration names now."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # app.pool is kombu's process-wide pool for the broker's address, and kombu keeps a producer
+    # pool per address on top of it: reset both registries, or the closed pools of the broker the
+    # configuration names again afterwards would be handed back to the next test.
+    kombu.pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
