@@ -621,6 +621,13 @@ class _PostRows:
             ((pk, post_ids[i], *rest) for pk, (i, *rest) in zip(comment_ids, self.comments, strict=True)),
         )
         audit_ids = ids.take(AuditEvent, len(self.audit))
+        # Read before the COPY starts: the rows are made while it runs, on the same connection.
+        last_hash = (
+            AuditEvent.objects.in_chain(self.staff.school_id)
+            .order_by("-id")
+            .values_list("entry_hash", flat=True)
+            .first()
+        )
         _write(
             AuditEvent,
             [
@@ -636,15 +643,15 @@ class _PostRows:
                 "previous_hash",
                 "entry_hash",
             ],
-            self._chained_audit(audit_ids, post_ids),
+            self._chained_audit(audit_ids, post_ids, after=last_hash),
         )
 
-    def _chained_audit(self, audit_ids: range, post_ids: range) -> Iterable[tuple]:
+    def _chained_audit(self, audit_ids: range, post_ids: range, *, after: str | None) -> Iterable[tuple]:
         """The school's audit rows linked into its hash chain in id order, after whatever entries
-        the school already has, so `audit_verify` finds a bench trust whole."""
+        the school already has (the last one's fingerprint `after`), so `audit_verify` finds a bench
+        trust whole."""
         school_id = self.staff.school_id
-        last = AuditEvent.objects.in_chain(school_id).order_by("-id").values_list("entry_hash", flat=True).first()
-        previous = last or GENESIS
+        previous = after or GENESIS
         for pk, (i, action, actor, at) in zip(audit_ids, self.audit, strict=True):
             row = (pk, school_id, actor, action, "posts.post", str(post_ids[i]), self._repr(i), {}, at)
             fields = dict(zip(_CHAINED_FIELDS, row[1:], strict=True))
