@@ -481,11 +481,12 @@ def test_publishing_reads_the_quoted_post_again_before_the_consent_check(staff, 
 # The cost of one publish.
 
 # A published post, on PostgreSQL: the claim (3), the post with its photos, tags, faces and
-# outside content (5), consent and rules at publish (4), the record (2) and consent once more
-# after publishing (3). Inside a test each of the two transactions adds a savepoint and its
+# outside content (5), consent and rules at publish (4), the record (4: the status, the lock on
+# the school's audit chain, its last fingerprint, the entry; SQLite needs no lock) and consent once
+# more after publishing (3). Inside a test each of the two transactions adds a savepoint and its
 # release. Photos are uploaded by the network (none here: the scripted network keeps them in
 # memory), so a post's photos and pupils add nothing.
-PUBLISH_QUERIES = 17 + 4
+PUBLISH_QUERIES = 19 + 4
 
 
 def _photo_post(staff, accounts, *, photos: int, pupils_per_photo: int, covered_face: bool) -> Post:
