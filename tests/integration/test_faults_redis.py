@@ -52,12 +52,14 @@ def worker_env(private_redis):
 
 
 @pytest.fixture
-def sending_to_private_redis(private_redis):
+def sending_to_private_redis(private_redis, monkeypatch):
     """The test process (the web server's part: approvals, and beat's part: the sweep) sends its
-    tasks to the private Redis too."""
+    tasks to the private Redis too. Celery reads CELERY_BROKER_URL from the environment before its
+    configuration (CI sets it to the machine's Redis), so both are pointed there."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.broker_transport_options
     _drop_broker_connections()
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
     conf.broker_url = private_redis.url
     conf.broker_transport_options = {"visibility_timeout": 3600}
     yield
