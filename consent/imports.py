@@ -12,7 +12,9 @@ knows: MIS column names, UK dates, the ways a consent answer is spelt, and how a
 file compares with the history already on file.
 """
 
+import contextlib
 import csv
+import errno
 import io
 import re
 import unicodedata
@@ -1133,9 +1135,27 @@ def import_upload(*, actor: Membership, data: bytes) -> tuple[str, ParsedCsv]:
     """
     _check_may_import(actor)
     parsed = read_csv(data)
+    storage = private_storage()
+    name = f"{_upload_prefix(actor)}{uuid.uuid4().hex}.csv"
     try:
         # One write, so a store that stops answering leaves nothing half-stored behind.
-        key = private_storage().save(f"{_upload_prefix(actor)}{uuid.uuid4().hex}.csv", ContentFile(data))
+        key = storage.save(name, ContentFile(data))
+    except OSError as exc:
+        # A local disk that filled up part way: Django's FileSystemStorage leaves what it wrote,
+        # under the name chosen here.
+        with contextlib.suppress(Exception):
+            if storage.exists(name):
+                storage.delete(name)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        raise ImportRefused(
+            f"The file ({len(data) / 1_000_000:.1f} MB) was not saved, and nothing of it was kept: "
+            + (
+                "the portal's storage is full. Tell whoever runs the portal, and upload it again once "
+                "they have made room."
+                if full
+                else "the portal could not write it to its storage. Try again in a few minutes."
+            )
+        ) from exc
     except Exception as exc:
         if not is_store_failure(exc):
             raise

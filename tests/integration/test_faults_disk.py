@@ -151,3 +151,25 @@ def test_the_local_timeline_waits_for_room_then_publishes_the_photo_once(small_d
     assert publishing.publish(draft.pk) == Outcome.PUBLISHED
     assert LocalNetworkPost.objects.count() == 1 and LocalNetworkMedia.objects.count() == 1
     assert len(small_disk.files()) == len(stored) + 1
+
+
+def test_a_full_disk_refuses_the_mis_file_plainly_and_keeps_nothing(small_disk, client_for, staff):
+    """The office's MIS export goes to the same disk (the private storage, which shares it here)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = "".join(f"UPN{n:06d},Pupil{n},Surname{n},Year 3\n" for n in range(4000))
+    data = ("UPN,Forename,Surname,Class\n" + rows).encode()
+    small_disk.leave_free(len(data) // 2)
+    office = client_for(staff.office)
+
+    response = office.post(reverse("consent_import"), {"file": SimpleUploadedFile("export.csv", data)})
+
+    body = response.content.decode()
+    assert f"The file ({len(data) / 1_000_000:.1f} MB) was not saved, and nothing of it was kept" in body
+    assert "the portal&#x27;s storage is full" in body
+    assert small_disk.files() == []
+
+    small_disk.make_room()
+    response = office.post(reverse("consent_import"), {"file": SimpleUploadedFile("export.csv", data)})
+    assert response.status_code == 302
+    assert len(small_disk.files()) == 1
