@@ -86,6 +86,17 @@ def walk_chain(school_id: int | None, *, anchor: ChainCheck | None = None) -> Ve
     previous = GENESIS
     count = 0
     anchor_seen = anchor is None or anchor.last_entry_id is None
+
+    def verdict(**problem) -> Verdict:
+        """What was found: the entries whole so far, and the problem (if any) that stopped the walk."""
+        return Verdict(
+            school_id=school_id,
+            entries=count,
+            last_entry_id=before.id if before else None,
+            last_hash=previous if before else "",
+            **problem,
+        )
+
     for entry in _rows(school_id):
         problem = message = ""
         if fingerprint_of(entry) != entry.entry_hash:
@@ -98,42 +109,23 @@ def walk_chain(school_id: int | None, *, anchor: ChainCheck | None = None) -> Ve
             )
         elif entry.previous_hash != previous:
             problem, message = _broken_link(school_id, entry, before)
-        if problem:
-            return Verdict(
-                school_id=school_id,
-                entries=count,
-                last_entry_id=before.id if before else None,
-                last_hash=previous if before else "",
-                problem=problem,
-                broken_entry_id=entry.id,
-                broken_entry_at=entry.created_at,
-                message=message,
-            )
-        if not anchor_seen and entry.id == anchor.last_entry_id:
+        elif not anchor_seen and entry.id == anchor.last_entry_id:
             anchor_seen = True
             if entry.entry_hash != anchor.last_hash:
-                return Verdict(
-                    school_id=school_id,
-                    entries=count,
-                    last_entry_id=before.id if before else None,
-                    last_hash=previous if before else "",
-                    problem=ChainCheck.Problem.CHANGED,
-                    broken_entry_id=entry.id,
-                    broken_entry_at=entry.created_at,
-                    message=(
+                problem, message = (
+                    ChainCheck.Problem.CHANGED,
+                    (
                         f"{_Entry(entry.id, entry.created_at)} has a different fingerprint from the one it had "
                         f"when the trail was checked on {_when(anchor.checked_at)}: the trail was rewritten "
                         "up to this entry."
                     ),
                 )
+        if problem:
+            return verdict(problem=problem, broken_entry_id=entry.id, broken_entry_at=entry.created_at, message=message)
         count += 1
         before, previous = entry, entry.entry_hash
     if not anchor_seen:
-        return Verdict(
-            school_id=school_id,
-            entries=count,
-            last_entry_id=before.id if before else None,
-            last_hash=previous if before else "",
+        return verdict(
             problem=ChainCheck.Problem.MISSING,
             broken_entry_id=anchor.last_entry_id,
             message=(
@@ -141,9 +133,4 @@ def walk_chain(school_id: int | None, *, anchor: ChainCheck | None = None) -> Ve
                 f"{_when(anchor.checked_at)}, is no longer there: the latest entries were removed."
             ),
         )
-    return Verdict(
-        school_id=school_id,
-        entries=count,
-        last_entry_id=before.id if before else None,
-        last_hash=previous if before else "",
-    )
+    return verdict()
