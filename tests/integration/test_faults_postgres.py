@@ -33,7 +33,7 @@ def cluster():
         server.remove()
 
 
-def test_postgresql_restarting_mid_publish_loses_nothing_and_doubles_nothing(cluster):
+def test_postgresql_restarting_mid_publish_loses_nothing_and_doubles_nothing(cluster, tmp_path):
     env = {
         **os.environ,
         **cluster.environment(),
@@ -41,7 +41,12 @@ def test_postgresql_restarting_mid_publish_loses_nothing_and_doubles_nothing(clu
         "PYTEST_ADDOPTS": "",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(SCENARIO), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        [
+            *(sys.executable, "-m", "pytest", str(SCENARIO), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"),
+            # pytest-playwright empties its output folder when a session starts: not the suite's
+            # (test-results/, where the browser journeys left their screenshots).
+            *("--output", str(tmp_path / "playwright")),
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
