@@ -88,11 +88,16 @@ def dimensions(width: int, height: int) -> str:
     return f"{width:,} × {height:,} pixels"
 
 
-def too_many_bytes(size: int, limit: int) -> str:
+def _too_big(amount: int, limit: int, unit: str) -> str:
+    """A photo over a size limit counted in millions (bytes as MB, pixels as megapixels)."""
     return (
-        f"This photo is {beyond(size / 1_000_000, limit / 1_000_000)} MB; photos can be up to "
-        f"{plain_number(limit / 1_000_000)} MB. Take it again with the iPad camera, or share a smaller copy."
+        f"This photo is {beyond(amount / 1_000_000, limit / 1_000_000)} {unit}; photos can be up to "
+        f"{plain_number(limit / 1_000_000)} {unit}. Take it again with the iPad camera, or share a smaller copy."
     )
+
+
+def too_many_bytes(size: int, limit: int) -> str:
+    return _too_big(size, limit, "MB")
 
 
 def too_small(width: int, height: int) -> str:
@@ -120,10 +125,7 @@ def too_narrow(width: int, height: int) -> str:
 
 
 def too_many_pixels(pixels: int, limit: int) -> str:
-    return (
-        f"This photo is {beyond(pixels / 1_000_000, limit / 1_000_000)} megapixels; photos can be up to "
-        f"{plain_number(limit / 1_000_000)} megapixels. Take it again with the iPad camera, or share a smaller copy."
-    )
+    return _too_big(pixels, limit, "megapixels")
 
 
 def animated(source_format: str, frames: int) -> str:

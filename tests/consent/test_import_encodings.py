@@ -122,7 +122,7 @@ def test_a_file_in_a_legacy_encoding_is_offered_with_the_right_reading_among_a_f
 
     assert not parsed.encoding_certain
     assert key in parsed.encoding_candidates
-    assert 1 <= len(parsed.encoding_candidates) <= encodings.MAX_CANDIDATES
+    assert len(parsed.encoding_candidates) <= encodings.MAX_CANDIDATES  # a few to choose from, not every codec
     assert "not UTF-8" in parsed.encoding_reason
     assert names_in(read_csv(data, encoding=key)) == expected(names)
 
