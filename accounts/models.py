@@ -196,6 +196,8 @@ class Invitation(models.Model):
 class Network(models.TextChoices):
     LOCAL = "local", "Local (built in)"
     X = "x", "X (Twitter)"
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
 
 
 class SocialAccount(models.Model):
@@ -220,6 +222,10 @@ class SocialAccount(models.Model):
     handle = models.CharField(max_length=64, help_text="The account's name on the network, without the @.")
     display_name = models.CharField(max_length=100)
     credentials = EncryptedJSONField()
+    # What the network told us about this account that is not secret and that the compose page
+    # needs (a Mastodon server's address and its length and photo limits, a Bluesky account's
+    # DID and PDS): read when the account is connected and on each connection check.
+    network_settings = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -29,9 +29,9 @@ from django.utils import timezone
 from accounts.models import ClassGroup, School, SocialAccount
 from consent import identity
 from consent.models import Pupil
+from networks import text as network_text
 from networks.base import NetworkError
 from networks.registry import network_class
-from networks.x.tweet_text import weighted_length
 
 from . import spelling
 from .matching import PhraseIndex, phrase_words
@@ -61,7 +61,7 @@ _SCHOOLS_KEPT = 256
 _NEW_SUGGESTIONS_PER_CHECK = 5
 # Findings one rule reports for one text, so a pasted essay does not make a page of warnings.
 _FINDINGS_PER_RULE = 100
-_NETWORK_FALLBACK = (280, "x_weighted")
+_NETWORK_FALLBACK = (280, "x_weighted", 23)
 
 
 @dataclass(frozen=True)
@@ -824,34 +824,31 @@ def _same_case(word: str, like: str) -> str:
 # Length.
 
 
-@cache
-def _length_counter(length_rule: str) -> tuple[Callable[[str], int], str]:
-    """How to count for a network: X's weighted length for X's rule, else characters."""
-    if length_rule == "x_weighted":
-        return weighted_length, "characters as X counts them"
-    return len, "characters"
-
-
-def _network_limits(account: SocialAccount) -> tuple[int, str]:
+def _network_limits(account: SocialAccount) -> tuple[int, str, int]:
+    """The account's length limit, how its network counts, and what a link counts as there."""
     try:
-        capabilities = network_class(account.network).capabilities
+        capabilities = network_class(account.network).capabilities_for(account)
     except NetworkError:
         return _NETWORK_FALLBACK  # a network not set up here yet (e.g. X): count as X does
-    return capabilities.max_length, str(capabilities.length_rule)
+    return capabilities.max_length, str(capabilities.length_rule), capabilities.url_length
 
 
 def _check_length(rule: CompiledRule, check: _Check) -> list[Finding]:
     limits = []
-    length_rule = "characters"
+    length_rule, url_length = "characters", 23
     if check.account is not None:
-        network_max, length_rule = _network_limits(check.account)
+        network_max, length_rule, url_length = _network_limits(check.account)
         limits.append(network_max)
     if rule.settings["max_length"] is not None:
         limits.append(rule.settings["max_length"])
     if not limits:
         return []
     limit = min(limits)
-    count, unit = _length_counter(length_rule)
+    unit = network_text.unit(length_rule)
+
+    def count(value: str) -> int:
+        return network_text.count(value, length_rule, url_length=url_length)
+
     text = check.text
     length = count(text)
     if length <= limit:

@@ -73,11 +73,16 @@ class DuplicateContent(NetworkError):
 
 
 class LengthRule(StrEnum):
-    """How a network counts a post's length. A name, not a function: counting X's weighted
-    length lives in `posts.tweet_text`, and `accounts` must not import `posts`."""
+    """How a network counts a post's length. A name, not a function: `networks.text.count`
+    turns it into a count, so the rules engine, the live counter and the preview agree."""
 
     X_WEIGHTED = "x_weighted"
     CHARACTERS = "characters"
+    # Bluesky: user-perceived characters (extended grapheme clusters); links count in full.
+    GRAPHEMES = "graphemes"
+    # Mastodon: characters, every link counts as the server's reserved length (23), and a
+    # mention of someone on another server counts only its "@name" part.
+    MASTODON = "mastodon"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,15 @@ class Capabilities:
     # The network shows a preview card (the linked page's title, description and picture) under
     # a post with a link in its text: words the post sends out that nobody typed.
     shows_link_previews: bool = False
+    # How many characters a link counts as, where the network counts links at a fixed length.
+    url_length: int = 23
+    # Moderation the network offers through its API beyond mute and block.
+    supports_mute: bool = False
+    supports_report: bool = False  # report an account to the server's moderators
+    supports_remove_follower: bool = False
+    supports_reply_controls: bool = False  # limit who may reply to a post
+    # Image formats the network takes; the portal always sends JPEG.
+    image_formats: tuple[str, ...] = ("jpeg",)
 
 
 @dataclass(frozen=True)
@@ -169,6 +183,18 @@ class Network(ABC):
     def __init__(self, account: SocialAccount):
         self.account = account
 
+    @classmethod
+    def capabilities_for(cls, account: SocialAccount | None) -> Capabilities:
+        """What this network allows for one account. Most networks are the same for everyone;
+        a Mastodon server sets its own length and photo limits, kept on the account when it is
+        connected (`SocialAccount.network_settings`)."""
+        return cls.capabilities
+
+    @property
+    def limits(self) -> Capabilities:
+        """This account's capabilities (see `capabilities_for`)."""
+        return type(self).capabilities_for(self.account)
+
     # Every network publishes, deletes and lists its own recent posts: publishing without
     # reconciliation could post twice, so these have no "not available" fallback.
 
@@ -222,6 +248,18 @@ class Network(ABC):
     def hide_reply(self, post_id: str) -> None:
         raise self._unavailable("Hiding a reply")
 
+    def report(self, user_id: str, reason: str, post_ids: list[str] | None = None) -> None:
+        """Report an account (and some of its posts) to the network's or server's moderators."""
+        raise self._unavailable("Reporting an account to the network's moderators")
+
+    def remove_follower(self, user_id: str) -> None:
+        raise self._unavailable("Removing a follower")
+
+    def set_reply_controls(self, post_id: str, allow: str) -> None:
+        """Limit who may reply to one of the account's posts (`allow`: "everyone",
+        "mentioned", "following", "nobody")."""
+        raise self._unavailable("Limiting who may reply")
+
     def follow(self, user_id: str) -> None:
         raise self._unavailable("Following an account")
 
@@ -239,14 +277,14 @@ class Network(ABC):
     # Checks every adapter runs before calling out, so limits fail the same way everywhere.
 
     def check_payload(self, payload: PostPayload) -> None:
-        limit = self.capabilities.max_images
+        limit = self.limits.max_images
         if len(payload.media) > limit:
             raise NetworkError(f"A post can have at most {limit} images on {self.label}.", permanent=True)
         if not payload.text.strip() and not payload.media:
             raise NetworkError("A post needs some text or an image.", permanent=True)
 
     def check_media(self, image: bytes, alt_text: str) -> None:
-        caps = self.capabilities
+        caps = self.limits
         if len(image) > caps.max_image_bytes:
             raise NetworkError(
                 f"This image is {len(image) / 1_048_576:.1f} MB; {self.label} accepts images up to "

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 NETWORKS = {
     "local": "networks.local.adapter.LocalNetwork",
     "x": "networks.x.adapter.XNetwork",
+    "bluesky": "networks.bluesky.adapter.BlueskyNetwork",
+    "mastodon": "networks.mastodon.adapter.MastodonNetwork",
 }
 
 # How "not set up" messages name a network.
-_NAMES = {"local": "the local network", "x": "X"}
+_NAMES = {"local": "the local network", "x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}
 
 
 @cache

@@ -77,6 +77,13 @@ class Post(models.Model):
     last_publish_error = models.TextField(blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # One post written for several accounts (issue 17): the post its author wrote and the
+    # approver approved, when this row is its copy for another account. The copy is made at
+    # approval, with the lead's photos, and from then on publishes, fails, retries and is taken
+    # down on its own, with its own link.
+    part_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="copies", db_index=True
+    )
     # From the "New post" form: a second POST of the same form (a double tap) finds this draft.
     client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,6 +131,37 @@ class Post(models.Model):
     def __str__(self) -> str:
         preview = self.text[:40] + ("…" if len(self.text) > 40 else "")
         return f"{self.get_status_display()}: {preview or 'photo post'}"
+
+
+class PostDestination(models.Model):
+    """Another account a post goes to besides its own, chosen by its author (issue 17).
+
+    Until approval it is a wish: the checks run on its text for its account and the approver
+    sees its preview. Approval makes `copy`, a Post of its own for that account."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="destinations")
+    account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="+")
+    # Empty: the same words as the post. Otherwise the words for this account (shorter for a
+    # network with a lower limit, a mention in that network's form).
+    text = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    copy = models.OneToOneField(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="made_for_destination"
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="post_destination_once_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.post_id} also to account {self.account_id}"
+
+    @property
+    def words(self) -> str:
+        """What goes out to this account."""
+        return self.text or self.post.text
 
 
 class PostImage(models.Model):

@@ -1,4 +1,3 @@
-from moderation import engine
 from moderation.services import rule_update
 
 RULE = "length"
@@ -15,12 +14,20 @@ def test_a_post_within_the_limit_passes(check, accounts):
     assert check("a" * 280, rule=RULE, account=accounts.year3) == []
 
 
-def test_the_networks_counting_is_used(check, accounts, monkeypatch):
-    engine._length_counter.cache_clear()
-    monkeypatch.setattr(engine, "_length_counter", lambda length_rule: (lambda text: 2 * len(text), "units"))
-    (finding,) = check("a" * 150, rule=RULE, account=accounts.year3)
-    assert (finding.start, finding.end) == (140, 150)
-    assert "300 units" in finding.message
+def test_the_accounts_own_counting_and_limit_are_used(check, accounts, monkeypatch):
+    """A network that counts graphemes up to 300 (Bluesky's rule): a family emoji is one."""
+    from dataclasses import replace
+
+    from networks.base import LengthRule
+    from networks.local.adapter import LocalNetwork
+
+    graphemes = replace(LocalNetwork.capabilities, max_length=300, length_rule=LengthRule.GRAPHEMES)
+    monkeypatch.setattr(LocalNetwork, "capabilities_for", classmethod(lambda cls, account: graphemes))
+    family = "\U0001f469\u200d\U0001f469\u200d\U0001f467"
+    assert check(family * 300, rule=RULE, account=accounts.year3) == []
+    (finding,) = check(family * 290 + "a" * 15, rule=RULE, account=accounts.year3)
+    assert "305 characters as Bluesky counts them" in finding.message and "300" in finding.message
+    assert finding.start == len(family * 290) + 10
 
 
 def test_the_school_can_set_a_shorter_limit(check, staff, rules, accounts):
