@@ -30,8 +30,7 @@ from accounts.models import ClassGroup, School, SocialAccount
 from consent import identity
 from consent.models import Pupil
 from networks import text as network_text
-from networks.base import NetworkError
-from networks.registry import network_class
+from networks.limits import capabilities_for
 
 from . import spelling
 from .matching import PhraseIndex, phrase_words
@@ -61,7 +60,6 @@ _SCHOOLS_KEPT = 256
 _NEW_SUGGESTIONS_PER_CHECK = 5
 # Findings one rule reports for one text, so a pasted essay does not make a page of warnings.
 _FINDINGS_PER_RULE = 100
-_NETWORK_FALLBACK = (280, "x_weighted", 23)
 
 
 @dataclass(frozen=True)
@@ -825,11 +823,9 @@ def _same_case(word: str, like: str) -> str:
 
 
 def _network_limits(account: SocialAccount) -> tuple[int, str, int]:
-    """The account's length limit, how its network counts, and what a link counts as there."""
-    try:
-        capabilities = network_class(account.network).capabilities_for(account)
-    except NetworkError:
-        return _NETWORK_FALLBACK  # a network not set up here yet (e.g. X): count as X does
+    """The account's length limit, how its network counts, and what a link counts as there
+    (from its adapter, or the networks' published limits where the adapter is not set up)."""
+    capabilities = capabilities_for(account)
     return capabilities.max_length, str(capabilities.length_rule), capabilities.url_length
 
 

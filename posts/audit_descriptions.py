@@ -99,6 +99,12 @@ posts.add(
     _photo_added,
     values=lambda data: {"faces": count(data.get("faces_found"), "face")},
 )
+posts.add(
+    "post.destinations_changed",
+    "Other accounts changed",
+    "{who} changed the other accounts {target} goes to: {accounts}",
+    values=lambda data: {"accounts": words(data.get("accounts") or [], empty="no other account")},
+)
 posts.add("post.photo_removed", "Photo removed", "{who} removed a photo from {target}")
 posts.add("post.alt_text_changed", "Photo description changed", "{who} changed a photo's description on {target}")
 posts.add("post.submitted", "Post sent for approval", "{who} sent {target} for approval")

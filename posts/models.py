@@ -324,6 +324,10 @@ class PostRevision(models.Model):
         PHOTO_ADDED = "photo_added", "Photo added"
         PHOTO_REMOVED = "photo_removed", "Photo removed"
         ALT_TEXT = "alt_text", "Photo description"
+        # Another account the post also goes to (issue 17): before/after name the account.
+        ALSO_TO_ADDED = "also_to_added", "Another account added"
+        ALSO_TO_REMOVED = "also_to_removed", "Another account removed"
+        ALSO_TO_TEXT = "also_to_text", "Words for another account"
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
     edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,7 @@
 """Every change to a post happens in this package, one module per part of its life:
 
 - `compose`: drafts, edits, photos and descriptions, sending for approval, withdrawing;
+- `destinations`: the other accounts a post also goes to, each with its own words or the post's;
 - `review`: approving (and handing over to the publisher), asking for changes, rejecting,
   taking down, comments, stopping a post whose consent changed;
 - `trip_mode`: approving on a delegate's authority while the whole-school account is lent out;
@@ -40,6 +41,7 @@ from .compose import (
     post_update,
     post_withdraw,
 )
+from .destinations import MAX_DESTINATION_TEXT_CHARS, destination_choices, post_set_destinations
 from .review import (
     UNREAD_OUTSIDE_CONFIRMATION,
     TakeDownFailed,
@@ -58,6 +60,7 @@ from .transitions import TransitionError, transition
 __all__ = [
     "EMPTY_POST",
     "MAX_ALT_TEXT_CHARS",
+    "MAX_DESTINATION_TEXT_CHARS",
     "MAX_PHOTOS",
     "POST_LENGTH_LIMIT",
     "TOO_MANY_PHOTOS",
@@ -70,6 +73,7 @@ __all__ = [
     "approve_and_hand_over",
     "authors_time",
     "consent_check",
+    "destination_choices",
     "post_add_image",
     "post_approve",
     "post_comment",
@@ -83,6 +87,7 @@ __all__ = [
     "post_request_changes",
     "post_send_for_approval",
     "post_set_alt_text",
+    "post_set_destinations",
     "post_stop_for_consent",
     "post_submit",
     "post_take_down",

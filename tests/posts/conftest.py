@@ -58,3 +58,17 @@ def make_post(staff, accounts):
         return post
 
     return make
+
+
+@pytest.fixture
+def network_accounts(school, accounts):
+    """Alpha Primary's whole-school accounts on Bluesky and Mastodon (issue 17), beside its
+    whole-school account on the local network, which counts as X does."""
+    from types import SimpleNamespace
+
+    from .network_accounts import network_account
+
+    return SimpleNamespace(
+        bluesky=network_account(school, "bluesky", "alpha.bsky.social"),
+        mastodon=network_account(school, "mastodon", "alpha", network_settings={"server": "mastodon.example"}),
+    )
