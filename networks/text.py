@@ -30,6 +30,11 @@ def mastodon_length(text: str, *, url_length: int = 23) -> int:
     return len(_MASTODON_URL.sub("", text)) + url_length * len(links)
 
 
+def mastodon_link_spans(text: str) -> list[tuple[int, int]]:
+    """Where Mastodon sees links (the ones it counts at a fixed length): (start, end) pairs."""
+    return [match.span() for match in _MASTODON_URL.finditer(text)]
+
+
 def count(text: str, rule: str, *, url_length: int = 23) -> int:
     """The length of `text` under a network's rule (a `LengthRule` value)."""
     if rule == LengthRule.X_WEIGHTED:

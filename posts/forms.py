@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import SocialAccount
+from networks.limits import short_name, shown_handle
 
 from .models import PostImage
 from .quote_links import QuotedPost, parse_quote_url
@@ -25,6 +26,11 @@ def account_label(account: SocialAccount) -> str:
     return f"{account.display_name} (@{account.handle}, {account.get_network_display()})"
 
 
+def destination_label(account: SocialAccount) -> str:
+    """How the compose page names an account the post also goes to: "@handle (Network)"."""
+    return f"{shown_handle(account)} ({short_name(account.network)})"
+
+
 @dataclass(frozen=True)
 class PhotoField:
     number: int
@@ -32,10 +38,22 @@ class PhotoField:
     field: forms.BoundField
 
 
+@dataclass(frozen=True)
+class DestinationField:
+    """One account under "Also post to": its tick box and its own words."""
+
+    account: SocialAccount
+    checkbox: forms.boundfield.BoundWidget
+    words: forms.BoundField
+    chosen: bool
+
+
 class PostForm(forms.Form):
     """`accounts` (the person's drafting accounts) only for a new post: a draft keeps its account.
     `photos` are the post's photos so far; `photos_coming` counts photos on their way (this
-    request's files, or uploads the page has started), so a photo-only post is not "empty"."""
+    request's files, or uploads the page has started), so a photo-only post is not "empty".
+    `also_accounts`: the accounts the post may also go to ("Also post to"), each with a box for
+    its own words; `destinations` the post's current choice, as (account id, words)."""
 
     text = forms.CharField(
         label="What do you want to say?",
@@ -63,7 +81,23 @@ class PostForm(forms.Form):
         help_text="School time. Leave it empty to publish as soon as the post is approved.",
     )
 
-    def __init__(self, *args, accounts=None, photos=(), photos_coming: int = 0, portal_hosts=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        accounts=None,
+        photos=(),
+        photos_coming: int = 0,
+        portal_hosts=(),
+        also_accounts=(),
+        destinations=(),
+        **kwargs,
+    ):
+        if destinations:
+            kwargs["initial"] = {
+                **kwargs.get("initial", {}),
+                "also_to": [account_id for account_id, _ in destinations],
+                **{self.words_field_name(account_id): words for account_id, words in destinations},
+            }
         super().__init__(*args, **kwargs)
         self.photos = list(photos)
         self.photos_coming = photos_coming
@@ -80,6 +114,29 @@ class PostForm(forms.Form):
             )
             self.fields["client_token"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
             self.order_fields(["account"])
+        self.also_accounts = {account.pk: account for account in also_accounts}
+        if self.also_accounts:
+            self.fields["also_to"] = forms.TypedMultipleChoiceField(
+                label="Also post to",
+                coerce=int,
+                required=False,
+                choices=[(account.pk, destination_label(account)) for account in also_accounts],
+                widget=forms.CheckboxSelectMultiple,
+            )
+            for account in also_accounts:
+                label = destination_label(account)
+                self.fields[self.words_field_name(account.pk)] = forms.CharField(
+                    label=f"Words for {label}",
+                    required=False,
+                    strip=False,
+                    max_length=MAX_TEXT_CHARS,
+                    widget=forms.Textarea(attrs={"rows": 4, "autocapitalize": "sentences", "spellcheck": "true"}),
+                    help_text="Leave it empty to post the same words.",
+                    error_messages={
+                        "max_length": f"The words for {label} are far longer than any post can be. "
+                        "Keep them under %(limit_value)d characters."
+                    },
+                )
         for number, image in enumerate(self.photos, start=1):
             self.fields[self.alt_field_name(image)] = forms.CharField(
                 label=f"Describe photo {number} for people who cannot see it",
@@ -96,6 +153,57 @@ class PostForm(forms.Form):
     @staticmethod
     def alt_field_name(image: PostImage) -> str:
         return f"alt_{image.pk}"
+
+    @staticmethod
+    def words_field_name(account_id: int) -> str:
+        return f"words_{account_id}"
+
+    def chosen_also_to(self) -> list[int]:
+        """The ticked accounts' ids as the form holds them (typed, or as it was first shown)."""
+        if "also_to" not in self.fields:
+            return []
+        chosen = []
+        for value in self["also_to"].value() or ():
+            try:
+                chosen.append(int(value))
+            except (TypeError, ValueError):
+                continue
+        return [account_id for account_id in chosen if account_id in self.also_accounts]
+
+    def destination_fields(self) -> list[DestinationField]:
+        if "also_to" not in self.fields:
+            return []
+        chosen = set(self.chosen_also_to())
+        return [
+            DestinationField(
+                account=self.also_accounts[int(checkbox.data["value"])],
+                checkbox=checkbox,
+                words=self[self.words_field_name(int(checkbox.data["value"]))],
+                chosen=int(checkbox.data["value"]) in chosen,
+            )
+            for checkbox in self["also_to"]
+        ]
+
+    def typed_destinations(self, *, besides: int | None) -> list[tuple[SocialAccount, str]]:
+        """The ticked accounts other than the post's own (`besides`), each with the words typed
+        for it ("" for the post's own words), as the form holds them."""
+        return [
+            (self.also_accounts[account_id], self[self.words_field_name(account_id)].value() or "")
+            for account_id in self.chosen_also_to()
+            if account_id != besides
+        ]
+
+    def destinations(self, *, besides: int | None) -> list[tuple[SocialAccount, str]]:
+        """After `is_valid()`: the accounts to save under "Also post to", in the order shown.
+        The post's own account ticked here as well is the same place, so it is left out."""
+        if "also_to" not in self.fields:
+            return []
+        ticked = set(self.cleaned_data.get("also_to") or ())
+        return [
+            (account, self.cleaned_data.get(self.words_field_name(account.pk)) or "")
+            for account in self.also_accounts.values()
+            if account.pk in ticked and account.pk != besides
+        ]
 
     def photo_fields(self) -> list[PhotoField]:
         return [

@@ -25,10 +25,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import school_member_required
+from accounts.models import SocialAccount
 from accounts.permissions import Perm, may_draft_for
 from accounts.selectors import social_accounts_for_drafting
 from moderation.decorators import policy_acknowledged_required
-from networks.x.tweet_text import weighted_length
+from networks import text as network_text
+from networks.limits import DEFAULT_CAPABILITIES, capabilities_for, short_name, shown_handle
 from policy_portal.storage import is_store_failure, signed_link
 
 from . import services, upload_limits
@@ -142,11 +144,17 @@ def _short(name: str, limit: int = 40) -> str:
 
 
 @dataclass(frozen=True)
-class TextFeedback:
+class DestinationFeedback:
+    """The counter and findings for one account the post goes to, by that account's network."""
+
+    account: SocialAccount | None
     length: int
     limit: int
+    unit: str
     findings: list | None  # None: the rules engine is not installed here
     highlighted: SafeString
+    own_words: bool = False  # words of its own, rather than the post's
+    is_lead: bool = False  # the post's own account
 
     @property
     def over(self) -> int:
@@ -156,15 +164,80 @@ class TextFeedback:
     def blocks(self) -> int:
         return sum(1 for finding in self.findings or () if finding.severity == "block")
 
+    @property
+    def network(self) -> str:
+        return short_name(self.account.network) if self.account else ""
 
-def text_feedback(text: str, *, account, school, has_images: bool) -> TextFeedback:
+    @property
+    def handle(self) -> str:
+        return shown_handle(self.account) if self.account else ""
+
+
+@dataclass(frozen=True)
+class TextFeedback:
+    """The post's own account first, then each other account it also goes to."""
+
+    destinations: list[DestinationFeedback]
+
+    @property
+    def lead(self) -> DestinationFeedback:
+        return self.destinations[0]
+
+    @property
+    def others(self) -> list[DestinationFeedback]:
+        return self.destinations[1:]
+
+    # The post's own account, as the page has always shown it.
+    length = property(lambda self: self.lead.length)
+    limit = property(lambda self: self.lead.limit)
+    over = property(lambda self: self.lead.over)
+    findings = property(lambda self: self.lead.findings)
+    blocks = property(lambda self: self.lead.blocks)
+    highlighted = property(lambda self: self.lead.highlighted)
+
+    @property
+    def too_long(self) -> list[DestinationFeedback]:
+        return [destination for destination in self.destinations if destination.over]
+
+
+def _destination_feedback(
+    text: str, *, account, school, has_images: bool, own_words: bool = False, seen=(), is_lead: bool = False
+) -> DestinationFeedback:
+    capabilities = capabilities_for(account) if account is not None else DEFAULT_CAPABILITIES["x"]
     findings = services.rules_findings(text=text, school=school, account=account, has_images=has_images)
-    return TextFeedback(
-        length=weighted_length(text),
-        limit=services.POST_LENGTH_LIMIT,
+    if findings is not None and seen:
+        # The same words as the post: only what differs for this account (its length, mostly).
+        findings = [finding for finding in findings if finding.message not in seen]
+    return DestinationFeedback(
+        account=account,
+        length=network_text.length_of(text, capabilities),
+        limit=capabilities.max_length,
+        unit=network_text.unit(capabilities.length_rule),
         findings=findings,
         highlighted=highlight(text, findings or ()),
+        own_words=own_words,
+        is_lead=is_lead,
     )
+
+
+def text_feedback(text: str, *, account, school, has_images: bool, destinations=()) -> TextFeedback:
+    """Counted and checked for `account` and for each (account, words) in `destinations` (words
+    "" for the post's own), each by its own network's rule and limit."""
+    lead = _destination_feedback(text, account=account, school=school, has_images=has_images, is_lead=True)
+    shown = {finding.message for finding in lead.findings or ()}
+    others = [
+        _destination_feedback(
+            words or text,
+            account=other,
+            school=school,
+            has_images=has_images,
+            own_words=bool(words.strip()),
+            seen=() if words.strip() else shown,
+        )
+        for other, words in destinations
+        if account is None or other.pk != account.pk
+    ]
+    return TextFeedback(destinations=[lead, *others])
 
 
 def highlight(text: str, findings) -> SafeString:
@@ -199,12 +272,18 @@ def post_text_feedback(request):
     """The counter and the rules' findings for the text being typed (an htmx fragment)."""
     text = request.POST.get("text", "")[:MAX_TEXT_CHARS]
     accounts = {account.pk: account for account in social_accounts_for_drafting(membership=request.membership)}
-    try:
-        account = accounts.get(int(request.POST.get("account", "")))
-    except ValueError:
-        account = None
+    account = accounts.get(_int(request.POST.get("account")))
+    destinations = [
+        (accounts[account_id], request.POST.get(PostForm.words_field_name(account_id), "")[:MAX_TEXT_CHARS])
+        for account_id in dict.fromkeys(_int(value) for value in request.POST.getlist("also_to"))
+        if account_id in accounts
+    ]
     feedback = text_feedback(
-        text, account=account, school=request.school, has_images=request.POST.get("has_photos") == "1"
+        text,
+        account=account,
+        school=request.school,
+        has_images=request.POST.get("has_photos") == "1",
+        destinations=destinations,
     )
     return render(request, "posts/compose_feedback.html", {"feedback": feedback})
 
@@ -240,6 +319,7 @@ def _render_compose(request, form: PostForm, *, post: Post | None = None, status
     account = post.account if post else (form.accounts.get(_int(form["account"].value())) if form.accounts else None)
     text = form["text"].value() or ""
     photos = form.photos
+    destinations = form.typed_destinations(besides=account.pk if account else None)
     context = {
         "form": form,
         "post": post,
@@ -250,7 +330,20 @@ def _render_compose(request, form: PostForm, *, post: Post | None = None, status
         "max_upload_mb": upload_limits.plain_number(MAX_UPLOAD_BYTES / 1_000_000),
         "photo_limits": upload_limits.accepted_summary(max_upload_bytes=MAX_UPLOAD_BYTES),
         "photo_types": ",".join(upload_limits.ACCEPTED_MIME_TYPES),
-        "feedback": text_feedback(text, account=account, school=request.school, has_images=bool(photos)),
+        "feedback": text_feedback(
+            text, account=account, school=request.school, has_images=bool(photos), destinations=destinations
+        ),
+        "destination_fields": form.destination_fields(),
+        # What the live check sends (compose.js and htmx): never the photos or their descriptions.
+        "feedback_params": ",".join(
+            ["text", "account", "has_photos", "also_to"]
+            + [PostForm.words_field_name(account_id) for account_id in form.also_accounts]
+        ),
+        # As saved: the post's own account, then each other account with its own words ("" for the post's).
+        "previews": [(post.account, post.text)]
+        + [(row.account, row.text) for row in services.destination_choices(post)]
+        if post
+        else [],
         "problems": problems,
         "notes": list(post.comments.filter(kind__in=_NOTE_KINDS).select_related("author")) if post else [],
         "revisions": list(post.revisions.select_related("edited_by")) if post else [],
@@ -266,9 +359,30 @@ def _int(value) -> int | None:
         return None
 
 
-def _edit_form(post: Post, photos, data=None, **kwargs) -> PostForm:
+def _also_accounts(request, *, own: SocialAccount | None = None, drafting=None) -> list[SocialAccount]:
+    """The accounts offered under "Also post to": every account the person posts for, when there
+    is more than one (a new post chooses its own account beside them), less a draft's own."""
+    if drafting is None:
+        drafting = social_accounts_for_drafting(membership=request.membership)
+    if len(drafting) < 2:
+        return []
+    return [account for account in drafting if own is None or account.pk != own.pk]
+
+
+def _edit_form(post: Post, photos, data=None, *, request=None, **kwargs) -> PostForm:
+    """The draft's form; with `request`, its "Also post to" accounts and choice too."""
     initial = {"text": post.text, "quote_url": post.quote_url, "publish_at": post.publish_at}
+    if request is not None:
+        kwargs["also_accounts"] = _also_accounts(request, own=post.account)
+        kwargs["destinations"] = [(row.account_id, row.text) for row in services.destination_choices(post)]
     return PostForm(data, initial=initial, photos=photos, **kwargs)
+
+
+def _refuse_foreign_destinations(request, also_accounts) -> None:
+    """An account under "Also post to" that the page never offered: not this person's to post to."""
+    offered = {account.pk for account in also_accounts}
+    if any(_int(value) not in offered for value in request.POST.getlist("also_to")):
+        raise PermissionDenied("You do not post for one of the accounts chosen under “Also post to”.")
 
 
 def _copies_saved(request, post: Post) -> None:
@@ -293,7 +407,7 @@ def _saved(request, post: Post, form: PostForm, photo_problems: list[str]):
     except services.PostBlocked as blocked:
         # The draft is saved; the page shows what stops it, with everything as it was typed.
         post.refresh_from_db()
-        form = _edit_form(post, _photos(post), request.POST, portal_hosts=_portal_hosts(request))
+        form = _edit_form(post, _photos(post), request.POST, request=request, portal_hosts=_portal_hosts(request))
         form.is_valid()
         return _render_compose(request, form, post=post, status=400, problems=blocked.problems)
     except services.TransitionError as exc:
@@ -322,18 +436,21 @@ def _saved(request, post: Post, form: PostForm, photo_problems: list[str]):
 def post_compose(request):
     """A new post. The form carries a one-time token: posting it twice finds the same draft."""
     accounts = social_accounts_for_drafting(membership=request.membership)
+    also_accounts = _also_accounts(request, drafting=accounts)
     if request.method == "GET":
         initial = {"client_token": uuid.uuid4(), "account": accounts[0].pk if len(accounts) == 1 else None}
-        return _render_compose(request, PostForm(initial=initial, accounts=accounts))
+        return _render_compose(request, PostForm(initial=initial, accounts=accounts, also_accounts=also_accounts))
 
     chosen = request.POST.get("account")
     if chosen and _int(chosen) not in {account.pk for account in accounts}:
         raise PermissionDenied("You do not post for that account.")
     if not accounts:
         raise PermissionDenied("There is no account for you to post to yet.")
+    _refuse_foreign_destinations(request, also_accounts)
     form = PostForm(
         request.POST,
         accounts=accounts,
+        also_accounts=also_accounts,
         photos_coming=_uploads_coming(request),
         portal_hosts=_portal_hosts(request),
     )
@@ -352,6 +469,14 @@ def post_compose(request):
         if post.status == PostStatus.DRAFT:
             return redirect("post_edit", post.pk)
         return redirect("post_list_mine")
+    try:
+        services.post_set_destinations(
+            actor=request.membership, post=post, choices=form.destinations(besides=post.account_id)
+        )
+    except services.ContentRefused as exc:
+        messages.error(request, f"{exc.message} The rest of your draft is saved.")
+        _copies_saved(request, post)
+        return redirect("post_edit", post.pk)
     return _saved(request, post, form, _attach_uploads(request, post))
 
 
@@ -364,7 +489,7 @@ def post_edit(request, pk: int):
     post = _own_post(request, pk, to_change=request.method == "POST")
     photos = _photos(post)
     if request.method == "GET":
-        return _render_compose(request, _edit_form(post, photos), post=post)
+        return _render_compose(request, _edit_form(post, photos, request=request), post=post)
     if post.status not in EDITABLE_STATUSES:
         messages.error(request, f"This post is {post.get_status_display().lower()}, so it can no longer be changed.")
         return redirect("post_edit", post.pk)
@@ -373,9 +498,11 @@ def post_edit(request, pk: int):
         post,
         photos,
         request.POST,
+        request=request,
         photos_coming=_uploads_coming(request),
         portal_hosts=_portal_hosts(request),
     )
+    _refuse_foreign_destinations(request, form.also_accounts.values())
     if not form.is_valid():
         return _render_compose(request, form, post=post, status=400)
     try:
@@ -385,6 +512,9 @@ def post_edit(request, pk: int):
             text=form.cleaned_data["text"],
             quote_url=form.cleaned_data["quote_url"],
             publish_at=form.cleaned_data["publish_at"],
+        )
+        services.post_set_destinations(
+            actor=request.membership, post=post, choices=form.destinations(besides=post.account_id)
         )
         for image, alt_text in form.alt_texts():
             services.post_set_alt_text(actor=request.membership, image=image, alt_text=alt_text)

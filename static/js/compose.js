@@ -6,7 +6,8 @@
    - A copy of the text is kept on this iPad (localStorage, per post) until the server has it,
      and is brought back if the page opens with an older or empty text.
    - Photo numbers follow removals, and the live text check hears when photos come and go.
-   - A form already on its way is not sent again, and not while photos are still uploading. */
+   - A form already on its way is not sent again, and not while photos are still uploading.
+   - Under "Also post to", an account's own text box shows only while the account is ticked. */
 (function () {
   "use strict";
 
@@ -132,6 +133,54 @@
   textArea.addEventListener("input", keepCopy);
   textArea.addEventListener("paste", function () {
     window.setTimeout(refreshFeedback, 50);
+  });
+
+  // ---- Other accounts ("Also post to") ------------------------------------------------------
+  // Each account's text box shows while it is ticked; the account chosen under "Post to" is not
+  // offered again. Every change asks for the counters again, one request per pause in typing.
+
+  var alsoTo = form.querySelector("[data-also-to]");
+  var wordsTimer = null;
+
+  function mainAccount() {
+    var chosen = form.querySelector("input[name=account]:checked") || form.querySelector("input[name=account][type=hidden]");
+    return chosen ? chosen.value : "";
+  }
+
+  function showDestinations() {
+    if (!alsoTo) {
+      return;
+    }
+    var own = mainAccount();
+    Array.prototype.forEach.call(alsoTo.querySelectorAll("[data-destination]"), function (item) {
+      var box = item.querySelector("input[name=also_to]");
+      var isOwn = item.getAttribute("data-destination") === own;
+      if (isOwn) {
+        box.checked = false;
+      }
+      item.hidden = isOwn;
+      item.querySelector("[data-destination-words-for]").hidden = !box.checked;
+    });
+  }
+
+  if (alsoTo) {
+    alsoTo.addEventListener("change", function () {
+      showDestinations();
+      refreshFeedback();
+    });
+    alsoTo.addEventListener("input", function (event) {
+      if (!event.target.matches("[data-destination-words]")) {
+        return;
+      }
+      window.clearTimeout(wordsTimer);
+      wordsTimer = window.setTimeout(refreshFeedback, 400);
+    });
+  }
+  form.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=account]")) {
+      showDestinations();
+      refreshFeedback();
+    }
   });
 
   // ---- Photos -----------------------------------------------------------------------------
@@ -420,6 +469,7 @@
       return;
     }
     started = true;
+    showDestinations();
     restoreCopy();
     renumber();
   }
