@@ -17,10 +17,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## axe-core (package.json) for the accessibility tests; npm ci runs again when package-lock.json changes.
+## axe-core (package.json) for the accessibility tests and Bluesky's PDS for the integration tests;
+## npm ci runs again when package-lock.json changes (it compiles better-sqlite3: g++ and make).
 install: $(VENV)/.installed
 	@if ! command -v npm >/dev/null 2>&1; then \
-		echo "npm not found: the accessibility tests need it (apt-get install nodejs npm), then make install"; \
+		echo "npm not found: the accessibility and Bluesky tests need it (apt-get install nodejs npm g++ make), then make install"; \
 	elif [ ! node_modules/.package-lock.json -nt package-lock.json ]; then \
 		npm ci --no-audit --no-fund; \
 	fi

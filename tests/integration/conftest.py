@@ -13,6 +13,7 @@ from django.db import connection
 
 from policy_portal.celery import app as celery_app
 from policy_portal.celery import worker_command
+from tests.bluesky_pds import bluesky_pds, bluesky_school  # noqa: F401 (a real Bluesky PDS, from npm)
 from tests.polling import wait_for  # noqa: F401 (the integration tests import it from here)
 from tests.posts.conftest import make_post, pupils  # noqa: F401 (fixtures shared with the post tests)
 
