@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage, storages
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -390,3 +391,61 @@ def test_a_photo_removed_from_a_post_keeps_files_another_row_uses(staff, several
     services.post_remove_image(actor=staff.slt, image=image)
 
     assert storages["private"].exists(twin.original.name) and default_storage.exists(twin.rendition.name)
+
+
+# The pages.
+
+
+def test_the_review_page_shows_each_accounts_preview_with_its_findings(client_for, staff, several):
+    post = several(also="Choir! " * 60)
+    Post.objects.filter(pk=post.pk).update(status=PostStatus.SUBMITTED, submitted_at=timezone.now())
+
+    page = client_for(staff.head).get(reverse("review_post", args=[post.pk])).content.decode()
+
+    assert "On @alpha_school" in page and "Also on @alpha_second (the local network)" in page
+    assert page.count('class="pv"') == 2
+    assert "Too long for @alpha_second (the local network): 420 of 280" in page
+
+
+def test_the_posts_page_after_approval_lists_each_account_with_its_status_link_and_try_again(
+    client_for, staff, several, second, monkeypatch
+):
+    post = _approved(staff, several())
+    copy = _copy(post)
+    _fail_on(monkeypatch, second)
+    publishing.publish(post.pk)
+    publishing.publish(copy.pk)
+    post.refresh_from_db()
+    client = client_for(staff.head)
+
+    page = client.get(reverse("review_post", args=[post.pk])).content.decode()
+
+    assert "Where it goes" in page and "Only partly published" in page
+    assert post.external_url in page
+    assert "Not published: The account&#x27;s server refused the post." in page
+    assert reverse("post_retry_publish", args=[copy.pk]) in page and "Try again on @alpha_second" in page
+    copy_page = client.get(reverse("review_post", args=[copy.pk])).content.decode()
+    assert reverse("review_post", args=[post.pk]) in copy_page and "several accounts" in copy_page
+
+
+def test_take_down_everywhere_from_the_posts_page(client_for, staff, several):
+    post = _approved(staff, several())
+    copy = _copy(post)
+    publishing.publish(post.pk)
+    publishing.publish(copy.pk)
+    client = client_for(staff.head)
+    assert "Take down everywhere" in client.get(reverse("review_post", args=[post.pk])).content.decode()
+
+    response = client.post(reverse("post_take_down_everywhere", args=[post.pk]), follow=True)
+
+    assert set(Post.objects.filter(pk__in=[post.pk, copy.pk]).values_list("status", flat=True)) == {"taken_down"}
+    assert "Taken down from @alpha_school (the local network), @alpha_second (the local network)." in (
+        response.content.decode()
+    )
+
+
+def test_take_down_everywhere_refuses_get_and_teachers(client_for, staff, several):
+    post = _approved(staff, several())
+    url = reverse("post_take_down_everywhere", args=[post.pk])
+    assert client_for(staff.head).get(url).status_code == 405
+    assert client_for(staff.teacher).post(url).status_code == 403
