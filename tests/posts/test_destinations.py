@@ -449,3 +449,26 @@ def test_take_down_everywhere_refuses_get_and_teachers(client_for, staff, severa
     url = reverse("post_take_down_everywhere", args=[post.pk])
     assert client_for(staff.head).get(url).status_code == 405
     assert client_for(staff.teacher).post(url).status_code == 403
+
+
+def test_withdrawn_name_consent_stops_a_waiting_post_that_names_the_pupil_for_one_account_only(
+    staff, several, pupils, django_capture_on_commit_callbacks
+):
+    given = ConsentRecord.objects.create(
+        pupil=pupils.amara,
+        purpose=ConsentPurpose.SOCIAL_NAME,
+        decision="given",
+        given_by_name="Parent of Amara",
+        relationship="parent",
+        method="admission_form",
+        decided_on=timezone.localdate() - timedelta(days=30),
+        recorded_by=staff.office.user,
+    )
+    post = several(also="Well done Amara, our Year 3 soloist!", tagged=[pupils.amara])
+    services.post_submit(actor=staff.slt, post=post)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent_withdraw(actor=staff.office, record=given)
+
+    assert Post.objects.get(pk=post.pk).status == PostStatus.DRAFT
+    assert "Amara" in post.comments.get().body
