@@ -106,6 +106,17 @@ def post_withdraw(*, actor: Membership, post: Post) -> None:
             action="post.withdrawn",
             actor=actor,
         )
+        # Its copies for other accounts that have not started going out are withdrawn with it;
+        # one already publishing or published is taken down by an approver, as any post is.
+        for copy in Post.objects.filter(part_of=post, status__in=PENDING_STATUSES).select_related("account__school"):
+            transition(
+                copy,
+                from_statuses=PENDING_STATUSES,
+                to=PostStatus.WITHDRAWN,
+                action="post.withdrawn",
+                actor=actor,
+                missing_ok=True,
+            )
 
 
 log = logging.getLogger(__name__)

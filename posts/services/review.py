@@ -123,6 +123,9 @@ def approve_and_hand_over(
     claim the submitted post, store the consent it was approved under, audit it, make its copy
     for each other account it goes to (`destinations`, as checked), and hand the post and its
     copies, when due now, to the publisher once the transaction commits. Returns the copies."""
+    if destinations is None:  # a caller that has not checked the post's other accounts: check them now
+        destinations = destinations_check(post, stage=Stage.APPROVE, lead_check=check)
+        refuse_if_destinations_blocked([], destinations)
     with transaction.atomic():
         transition(
             post,
@@ -139,7 +142,7 @@ def approve_and_hand_over(
         # After the claim: of two approvals at once, only the one whose UPDATE won gets here.
         made = (
             copies.make_copies(post=post, actor=actor, destinations=destinations, moment=moment, when=when)
-            if destinations is not None and destinations.reports
+            if destinations.reports
             else []
         )
         if when is None:
@@ -295,11 +298,11 @@ def post_take_down_everywhere(*, actor: Membership, post: Post) -> TakeDownEvery
     if not may_approve_for(actor, post.account):
         raise PermissionDenied("Only the headteacher or a senior leader can take a post down.")
     lead_id = post.part_of_id or post.pk
-    group = list(
+    group = sorted(
         (Post.objects.filter(pk=lead_id) | Post.objects.filter(part_of_id=lead_id))
         .filter(status=PostStatus.PUBLISHED, account__school_id=actor.school_id)
-        .select_related("account__school")
-        .order_by("part_of_id", "pk")
+        .select_related("account__school"),
+        key=lambda each: (each.part_of_id is not None, each.pk),  # the post itself first, then its copies
     )
     taken_down, failed = [], []
     for each in group:

@@ -472,3 +472,11 @@ def test_withdrawn_name_consent_stops_a_waiting_post_that_names_the_pupil_for_on
 
     assert Post.objects.get(pk=post.pk).status == PostStatus.DRAFT
     assert "Amara" in post.comments.get().body
+
+
+def test_withdrawing_an_approved_post_withdraws_its_copies_that_have_not_gone_out(staff, several):
+    post = _approved(staff, several())
+
+    services.post_withdraw(actor=staff.slt, post=post)
+
+    assert Post.objects.get(part_of=post).status == PostStatus.WITHDRAWN
