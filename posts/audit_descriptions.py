@@ -170,6 +170,35 @@ posts.add(
 )
 posts.add("post.taken_down", "Post taken down", "{who} took down {target}")
 posts.add(
+    "post.copy_made",
+    "Copy made for another account",
+    "{who} approved {target} as the copy of {lead} for another of the school's accounts",
+    refs={"lead": ("posts.post", "part_of")},
+)
+posts.add(
+    "post.copies_made",
+    "Copies made for other accounts",
+    "{who} approved {target} for {accounts} besides its own",
+    values=lambda data: {"accounts": count(len(data["copies"]), "other account")},
+)
+posts.add(
+    "post.partly_published",
+    "Published on some accounts only",
+    "{who} published {target} on {published} but not on {not_published}, and told the approvers",
+    values=lambda data: {
+        "published": count(len(data["published"]), "account"),
+        "not_published": count(len(data["not_published"]), "account"),
+    },
+)
+posts.add(
+    "post.taken_down_everywhere",
+    "Post taken down everywhere",
+    "{who} took down {target} from every account it was on{refused}",
+    values=lambda data: {
+        "refused": f"; still up on {words(f['account'] for f in data['failed'])}" if data.get("failed") else ""
+    },
+)
+posts.add(
     "post.original_photo_cleaned",
     "Original photo cleaned",
     "{who} removed the position, serial numbers and names kept in the original of a photo on {target}",

@@ -16,6 +16,7 @@ from consent.models import Pupil
 
 from .models import PENDING_STATUSES, Post, PostStatus, TakeDownRequest
 from .selectors import consent_content, with_content
+from .services.destination_checks import destinations_check
 from .services.review import post_stop_for_consent
 
 
@@ -24,9 +25,9 @@ def posts_showing_or_naming(*, school_id: int, pupil_ids: list[int]):
     pupils = list(Pupil.objects.filter(pk__in=pupil_ids, school_id=school_id).only("first_name", "preferred_name"))
     named = Q()
     for pupil in pupils:
-        named |= Q(text__icontains=pupil.first_name)
-        if pupil.preferred_name:
-            named |= Q(text__icontains=pupil.preferred_name)
+        for name in filter(None, (pupil.first_name, pupil.preferred_name)):
+            # A post on its way to several accounts may name the pupil in one account's words only.
+            named |= Q(text__icontains=name) | Q(status__in=PENDING_STATUSES, destinations__text__icontains=name)
     shows = Q(images__tagged_pupils__in=pupil_ids) | Q(images__faces__pupil__in=pupil_ids)
     return with_content(
         Post.objects.filter(account__school_id=school_id, status__in=[*PENDING_STATUSES, PostStatus.PUBLISHED])
@@ -41,7 +42,13 @@ def react_to_narrowed_consent(*, school_id: int, pupil_ids: list[int], reason: s
     stopped = requested = 0
     for post in posts_showing_or_naming(school_id=school_id, pupil_ids=pupil_ids):
         check = check_post_consent(consent_content(post), stage=Stage.PUBLISH)
-        affected = [p for p in check.problems if p.severity == "block" and p.pupil_id in pupil_ids]
+        problems = list(check.problems)
+        if post.status != PostStatus.PUBLISHED:
+            # Not approved yet, or approved with its copies already made (each copy is a post of
+            # its own, checked on its own): the words for each other account are checked too.
+            for report in destinations_check(post, stage=Stage.PUBLISH).reports:
+                problems += report.consent.problems if report.consent is not None else ()
+        affected = [p for p in problems if p.severity == "block" and p.pupil_id in pupil_ids]
         if not affected:
             continue
         if post.status == PostStatus.PUBLISHED:

@@ -123,6 +123,36 @@ def notify_failed(post: Post) -> None:
     transaction.on_commit(send)
 
 
+def _approvers_of(post: Post) -> list[str]:
+    """Whoever approved the post, and the headteachers (who see every post go out or not)."""
+    emails = set(_headteacher_emails(post))
+    if post.decided_by_id is not None and post.decided_by_id != post.author_id:
+        emails.add(post.decided_by.email)
+    return sorted(emails)
+
+
+def notify_partly_published(post: Post, *, went_out, did_not) -> None:
+    """A post approved for several accounts went out on some of them and not on others: the
+    approvers hear, in one email, which went out (with links) and which did not, and why.
+    `went_out` and `did_not` are posts.services.copies.DestinationOutcome lists."""
+    page = settings.SITE_URL + reverse("review_post", args=[post.pk])
+    lines = ["It went out on:"]
+    lines += [f"- {o.label}: {o.post.external_url or 'published'}" for o in went_out]
+    lines += ["", "It did not go out on:"]
+    lines += [f"- {o.label}: {o.reason}" for o in did_not]
+    body = (
+        f"{post.author}'s post was approved for {len(went_out) + len(did_not)} accounts, and only some of them "
+        f"have it.\n\n{post.text}\n\n" + "\n".join(lines) + "\n\nOn the post's page you can try a failed one "
+        f"again, or take the post down everywhere if it should not be up anywhere:\n{page}\n"
+    )
+    subject = f"Only partly published: {post.author}'s post for {post.account.display_name}"
+
+    def send():
+        _send(subject, body, _approvers_of(post))
+
+    transaction.on_commit(send)
+
+
 def notify_trip_post(post: Post, delegation) -> None:
     """Trip mode: a post went through without an approver; every headteacher is told at once."""
     handle = post.account.handle

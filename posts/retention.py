@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record
@@ -24,20 +25,28 @@ def delete_expired_originals(now=None) -> int:
     """Delete the originals of settled posts older than the retention period; returns how many."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.ORIGINAL_PHOTO_RETENTION_DAYS)
-    images = (
-        PostImage.objects.filter(post__status__in=SETTLED_STATUSES, post__updated_at__lte=cutoff)
-        .exclude(original="")
-        .select_related("post__account__school")
-    )
+    expired = Q(post__status__in=SETTLED_STATUSES, post__updated_at__lte=cutoff)
+    images = PostImage.objects.filter(expired).exclude(original="").select_related("post__account__school")
     deleted = 0
     for image in images.iterator(chunk_size=200):
-        image.original.delete(save=False)
+        # A post approved for several accounts shares its photos' files with its copies
+        # (posts.services.copies), which publish on their own: while another row that is not
+        # due for deletion (a copy still to publish, one that failed, one settled more recently)
+        # uses this original, only this row lets go of it, and the file stays for that row.
+        still_used = PostImage.objects.filter(original=image.original.name).exclude(pk=image.pk).exclude(expired)
+        kept = still_used.exists()
+        if not kept:
+            image.original.delete(save=False)
         PostImage.objects.filter(pk=image.pk).update(original="")
         record(
             action="post.original_photo_deleted",
             school=image.post.account.school,
             target=image.post,
-            data={"photo": image.pk, "retention_days": settings.ORIGINAL_PHOTO_RETENTION_DAYS},
+            data={
+                "photo": image.pk,
+                "retention_days": settings.ORIGINAL_PHOTO_RETENTION_DAYS,
+                **({"file_kept_for_other_accounts": True} if kept else {}),
+            },
         )
         deleted += 1
     return deleted

@@ -18,6 +18,7 @@ urlpatterns = [
     path("photos/<int:pk>/<str:kind>/", compose.post_image_file, name="post_image_file"),
     path("take-down/", views.take_down_list, name="take_down_list"),
     path("<int:pk>/take-down/", views.post_take_down, name="post_take_down"),
+    path("<int:pk>/take-down-everywhere/", views.post_take_down_everywhere, name="post_take_down_everywhere"),
     path("<int:pk>/retry-publish/", views.post_retry_publish, name="post_retry_publish"),
     path("review/", review.review_queue, name="review_queue"),
     path("review/<int:pk>/", review.review_post, name="review_post"),

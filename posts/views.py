@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,3 +51,20 @@ def post_retry_publish(request, pk: int):
     else:
         messages.success(request, result.message)
     return redirect("dashboard")
+
+
+@require_POST
+@school_member_required(Perm.APPROVE_POSTS)
+def post_take_down_everywhere(request, pk: int):
+    """The lead post's "Take down everywhere": the post and each published copy, each on its own network."""
+    post = get_post(request, pk, queryset=Post.objects.select_related("account__school"))
+    try:
+        result = services.post_take_down_everywhere(actor=request.membership, post=post)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("review_post", post.pk)
+    if result.failed:
+        messages.error(request, result.message)
+    else:
+        messages.success(request, result.message)
+    return redirect("review_post", post.part_of_id or post.pk)

@@ -26,6 +26,8 @@ from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesFo
 from .getters import get_post
 from .models import OutsideContent, Post, PostStatus
 from .outside import outside_label
+from .services import copies
+from .services.destination_checks import destinations_check
 
 QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
 
@@ -126,7 +128,28 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
     change_request, changes = selectors.changes_since_last_request(post)
     photos = selectors.review_photos(post, check.snapshot)
     outside = _review_outside(post)
+    # Several accounts (issue 17): before approval, each other account's preview with what the
+    # checks find for it; after, where the post and each of its copies stand.
+    destination_reports = (
+        destinations_check(post, stage=Stage.APPROVE, lead_check=check).reports
+        if post.status in (PostStatus.DRAFT, PostStatus.SUBMITTED)
+        else []
+    )
+    outcomes = copies.group_outcomes(post) if post.part_of_id is None and post.copies.exists() else []
+    went_out = [outcome for outcome in outcomes if outcome.published]
+    partly_published = (
+        bool(went_out)
+        and len(went_out) < len(outcomes)
+        and all(outcome.post.status in copies.SETTLED for outcome in outcomes)
+    )
     context = {
+        "destination_reports": destination_reports,
+        "outcomes": outcomes,
+        "partly_published": partly_published,
+        "may_take_down_everywhere": bool(went_out)
+        and any(o.post.status == PostStatus.PUBLISHED for o in outcomes)
+        and may_approve_for(request.membership, post.account),
+        "lead": post.part_of if post.part_of_id else None,
         "outside": outside,
         "outside_unread": [item for item in outside if not item.read],
         "confirm_unread_outside_label": services.UNREAD_OUTSIDE_CONFIRMATION,

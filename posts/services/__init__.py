@@ -53,6 +53,7 @@ from .review import (
     post_request_changes,
     post_stop_for_consent,
     post_take_down,
+    post_take_down_everywhere,
     unread_outside_message,
 )
 from .transitions import TransitionError, transition
@@ -91,6 +92,7 @@ __all__ = [
     "post_stop_for_consent",
     "post_submit",
     "post_take_down",
+    "post_take_down_everywhere",
     "post_update",
     "post_withdraw",
     "refuse_if_blocked",

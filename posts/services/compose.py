@@ -44,10 +44,11 @@ from .checks import (
     PostBlocked,
     consent_check,
     post_content_problems,
-    refuse_if_blocked,
     rules_findings,
 )
-from .stored_files import files_discard, photo_files
+from .destination_checks import destinations_check
+from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
+from .stored_files import files_discard, files_not_shared, photo_files
 from .transitions import TransitionError, transition
 from .trip_mode import post_approve_if_on_trip
 
@@ -71,11 +72,13 @@ def post_create(
 
 
 def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
-    """Send a draft to the approvers. Consent problems that block stop it here, with reasons."""
+    """Send a draft to the approvers. Consent problems that block stop it here, with reasons,
+    for the post's own words and for each other account it goes to (its destinations)."""
     if post.author_id != actor.user_id or not may_draft_for(actor, post.account):
         raise PermissionDenied("Only the author can submit this post.")
     check = consent_check(post, Stage.SUBMIT)
-    refuse_if_blocked(check)
+    destinations = destinations_check(post, stage=Stage.SUBMIT, author=actor, lead_check=check)
+    refuse_if_destinations_blocked([p for p in check.problems if p.severity == "block"], destinations)
     with transaction.atomic():
         transition(
             post,
@@ -103,6 +106,17 @@ def post_withdraw(*, actor: Membership, post: Post) -> None:
             action="post.withdrawn",
             actor=actor,
         )
+        # Its copies for other accounts that have not started going out are withdrawn with it;
+        # one already publishing or published is taken down by an approver, as any post is.
+        for copy in Post.objects.filter(part_of=post, status__in=PENDING_STATUSES).select_related("account__school"):
+            transition(
+                copy,
+                from_statuses=PENDING_STATUSES,
+                to=PostStatus.WITHDRAWN,
+                action="post.withdrawn",
+                actor=actor,
+                missing_ok=True,
+            )
 
 
 log = logging.getLogger(__name__)
@@ -328,7 +342,8 @@ def post_remove_image(*, actor: Membership, image: PostImage) -> None:
             return
         _reopen_if_submitted(actor, current)
         number = photos.index(removed) + 1
-        files = photo_files(removed)
+        # A photo a copy of this post for another account still uses keeps its files.
+        files = files_not_shared(photo_files(removed), image_pk=removed.pk)
         removed.delete()
         for position, photo in enumerate(p for p in photos if p.pk != removed.pk):
             if photo.position != position:
@@ -397,6 +412,10 @@ def post_send_for_approval(*, actor: Membership, post: Post) -> ConsentCheck:
                 for finding in findings
                 if finding.severity == "block"
             ]
+        # Every other account the post goes to, with its own words and rules, so the author hears
+        # about all of them at once (consent, for every account, is post_submit's, below).
+        destinations = destinations_check(current, stage=Stage.SUBMIT, author=actor)
+        problems += [p for p in destinations.blocks if not p.code.startswith("consent:")]
         if problems:
             raise PostBlocked(" ".join(problem.message for problem in problems), problems)
         if findings is not None:

@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -60,6 +60,7 @@ from ..models import OutsideContent, Post, PostComment, PostStatus
 from ..outside import post_read_outside_content
 from ..quote_links import parse_quote_url
 from ..selectors import consent_content, with_content
+from . import copies
 from .checks import rules_findings
 from .photos import photo_render_for_publishing
 from .transitions import transition
@@ -222,7 +223,20 @@ def _post_to_publish(post_id: int) -> Post:
     """The claimed post with its account, school and author, its photos with their tags and
     faces, and its outside content: two to five queries (no photos, no tag or face query),
     after which nothing the publisher does reads the post again."""
-    return with_content(Post.objects.select_related("account__school", "author")).get(pk=post_id)
+    return (
+        with_content(Post.objects.select_related("account__school", "author"))
+        .annotate(has_copies=Exists(Post.objects.filter(part_of=OuterRef("pk"))))
+        .get(pk=post_id)
+    )
+
+
+def _after_settling(post: Post) -> None:
+    """A post written for several accounts, or one of its copies, has published, failed or been
+    stopped: once all of them have, the approvers hear if only some went out (copies). A post
+    for one account costs nothing here."""
+    if post.part_of_id is None and getattr(post, "has_copies", True) is False:
+        return
+    transaction.on_commit(lambda: copies.tell_if_partly_published(post))
 
 
 def _pacing_wait(account: SocialAccount, now: datetime) -> datetime | None:
@@ -295,6 +309,7 @@ def _stop(post: Post, reason: str) -> None:
         body = f"Not published. {reason} Change the post, then submit it again."
         PostComment.objects.create(post=post, kind=PostComment.Kind.SYSTEM, body=body)
         notifications.notify_decision(post, decision="was stopped before publishing", note=reason)
+        _after_settling(post)
 
 
 def _photos(post: Post) -> list[tuple[bytes, str]]:
@@ -441,6 +456,7 @@ def _save_published(post: Post, ref: ExternalRef, *, reconciled: bool) -> None:
             data={"external_id": ref.id, "url": ref.url, "attempts": post.publish_attempts, "reconciled": reconciled},
         )
         notifications.notify_published(post)
+        _after_settling(post)
 
 
 def _after_error(post: Post, network: Network | None, exc: NetworkError) -> str:
@@ -519,6 +535,7 @@ def _fail(post: Post, reason: str) -> None:
         if not moved:
             return
         notifications.notify_failed(post)
+        _after_settling(post)
 
 
 # --- After a failure --------------------------------------------------------------------------

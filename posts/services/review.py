@@ -1,6 +1,7 @@
 """The approvers' side of a post's life: approve (and hand over to the publisher), ask for
 changes, reject, take down a published post, comment; and stopping a post whose consent changed."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -23,8 +24,10 @@ from ..models import (
     TakeDownRequest,
 )
 from ..outside import outside_label, unread_outside
-from . import publishing
-from .checks import consent_check, refuse_if_blocked
+from . import copies, publishing
+from .checks import consent_check
+from .destination_checks import DestinationsCheck, account_label, destinations_check
+from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
 from .transitions import TransitionError, transition
 
 UNREAD_OUTSIDE_CONFIRMATION = (
@@ -59,7 +62,10 @@ def post_approve(
     if publish_at is not None and publish_at <= moment:
         raise TransitionError("The publish time has already passed. Choose a later time, or publish now.")
     check = consent_check(post, Stage.APPROVE)
-    refuse_if_blocked(check)
+    # Each other account the post goes to: its words, its network's rules, consent for it, and
+    # whether it may still be posted to. One refusal names every problem, the post's own first.
+    destinations = destinations_check(post, stage=Stage.APPROVE, lead_check=check)
+    refuse_if_destinations_blocked([p for p in check.problems if p.severity == "block"], destinations)
     unread = unread_outside(post)
     if unread and not confirm_unread_outside:
         raise TransitionError(unread_outside_message(unread))
@@ -71,7 +77,15 @@ def post_approve(
     else:
         when = authors_time(post, moment)
     with transaction.atomic():
-        approve_and_hand_over(actor=actor, post=post, check=check, when=when, moment=moment, data=confirmed)
+        approve_and_hand_over(
+            actor=actor,
+            post=post,
+            check=check,
+            when=when,
+            moment=moment,
+            data=confirmed,
+            destinations=destinations,
+        )
         notifications.notify_decision(post, decision="was approved")
     return check
 
@@ -103,10 +117,15 @@ def approve_and_hand_over(
     moment: datetime,
     action: str = "post.approved",
     data: dict | None = None,
-) -> None:
+    destinations: DestinationsCheck | None = None,
+) -> list[Post]:
     """What every approval does once its checks have passed (an approver's, or trip mode's):
-    claim the submitted post, store the consent it was approved under, audit it, and hand a
-    post due now to the publisher once the transaction commits."""
+    claim the submitted post, store the consent it was approved under, audit it, make its copy
+    for each other account it goes to (`destinations`, as checked), and hand the post and its
+    copies, when due now, to the publisher once the transaction commits. Returns the copies."""
+    if destinations is None:  # a caller that has not checked the post's other accounts: check them now
+        destinations = destinations_check(post, stage=Stage.APPROVE, lead_check=check)
+        refuse_if_destinations_blocked([], destinations)
     with transaction.atomic():
         transition(
             post,
@@ -120,8 +139,16 @@ def approve_and_hand_over(
             consent_snapshot=check.snapshot,
             publish_at=when,
         )
+        # After the claim: of two approvals at once, only the one whose UPDATE won gets here.
+        made = (
+            copies.make_copies(post=post, actor=actor, destinations=destinations, moment=moment, when=when)
+            if destinations.reports
+            else []
+        )
         if when is None:
-            publishing.enqueue_after_commit(post.pk)
+            for each in (post, *made):
+                publishing.enqueue_after_commit(each.pk)
+    return made
 
 
 def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None:
@@ -245,3 +272,56 @@ def post_comment(*, actor: Membership, post: Post, body: str) -> PostComment:
             data={"comment_id": comment.pk},
         )
     return comment
+
+
+@dataclass(frozen=True)
+class TakeDownEverywhere:
+    """What "Take down everywhere" did: the accounts it came down from and those it did not (why)."""
+
+    taken_down: list[str]
+    failed: list[tuple[str, str]]
+
+    @property
+    def message(self) -> str:
+        parts = []
+        if self.taken_down:
+            parts.append(f"Taken down from {', '.join(self.taken_down)}.")
+        for label, reason in self.failed:
+            parts.append(f"Still up on {label}: {reason} Try again from this page, or remove it on the network itself.")
+        return " ".join(parts) or "Nothing was published, so there was nothing to take down."
+
+
+def post_take_down_everywhere(*, actor: Membership, post: Post) -> TakeDownEverywhere:
+    """Take down a post and every published copy of it for its other accounts, each through its
+    own network, one at a time, outside any transaction: one network refusing does not stop the
+    others, and the result says which came down and which did not."""
+    if not may_approve_for(actor, post.account):
+        raise PermissionDenied("Only the headteacher or a senior leader can take a post down.")
+    lead_id = post.part_of_id or post.pk
+    group = sorted(
+        (Post.objects.filter(pk=lead_id) | Post.objects.filter(part_of_id=lead_id))
+        .filter(status=PostStatus.PUBLISHED, account__school_id=actor.school_id)
+        .select_related("account__school"),
+        key=lambda each: (each.part_of_id is not None, each.pk),  # the post itself first, then its copies
+    )
+    taken_down, failed = [], []
+    for each in group:
+        label = account_label(each.account)
+        try:
+            post_take_down(actor=actor, post=each)
+        except (TakeDownFailed, TransitionError) as exc:
+            failed.append((label, str(exc)))
+        else:
+            taken_down.append(label)
+    result = TakeDownEverywhere(taken_down=taken_down, failed=failed)
+    if group:
+        lead = post if post.pk == lead_id else Post.objects.select_related("account__school").get(pk=lead_id)
+        with transaction.atomic():
+            record(
+                action="post.taken_down_everywhere",
+                actor=actor.user,
+                school=lead.account.school,
+                target=lead,
+                data={"taken_down": taken_down, "failed": [{"account": label, "error": e} for label, e in failed]},
+            )
+    return result

@@ -9,6 +9,7 @@ periodic task) deletes it once the store answers again.
 import logging
 
 from django.core.files.storage import storages
+from django.db.models import Q
 
 from policy_portal.storage import is_store_failure
 
@@ -25,6 +26,20 @@ def photo_files(image: PostImage) -> list[tuple[str, str]]:
     return [
         (alias, getattr(image, field).name) for field, alias in PHOTO_FILE_STORAGES.items() if getattr(image, field)
     ]
+
+
+def files_not_shared(files: list[tuple[str, str]], *, image_pk: int) -> list[tuple[str, str]]:
+    """Those of `files` (one photo's) that no other photo row uses. A post approved for several
+    accounts gives each account's copy the same stored files (posts.services.copies), so
+    removing one row must not delete what another still shows or publishes."""
+    if not files:
+        return []
+    names = [name for _, name in files]
+    used = PostImage.objects.exclude(pk=image_pk).filter(
+        Q(original__in=names) | Q(rendition__in=names) | Q(thumbnail__in=names)
+    )
+    shared = {name for row in used.values_list("original", "rendition", "thumbnail") for name in row}
+    return [(alias, name) for alias, name in files if name not in shared]
 
 
 def files_discard(files: list[tuple[str, str]]) -> None:

@@ -26,7 +26,9 @@ from consent.checks import Stage
 from .. import notifications
 from ..models import Post, PostComment
 from ..outside import outside_label, unread_outside
-from .checks import ContentProblem, PostBlocked, consent_check, post_content_problems, refuse_if_blocked, rules_findings
+from .checks import ContentProblem, PostBlocked, consent_check, post_content_problems, rules_findings
+from .destination_checks import account_label, destinations_check, post_destinations
+from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
 from .review import approve_and_hand_over, authors_time
 from .transitions import TransitionError
 
@@ -187,6 +189,29 @@ def post_approve_if_on_trip(*, actor: Membership, post: Post) -> bool:
     delegation = active_delegation(actor, post.account)
     if delegation is None:
         return False
+    # Trip mode lends one account. A post that also goes to an account the author was not lent
+    # for this trip would reach it with nobody's approval: it waits for an approver instead.
+    not_lent = [
+        destination.account
+        for destination in post_destinations(post)
+        if active_delegation(actor, destination.account) is None
+    ]
+    if not_lent:
+        names = ", ".join(account_label(account) for account in not_lent)
+        PostComment.objects.create(
+            post=post,
+            kind=PostComment.Kind.SYSTEM,
+            body=f"Trip mode did not approve this post: it also goes to {names}, which trip mode has not lent to "
+            f"{actor.user}. It waits for an approver, who approves it for every account at once.",
+        )
+        record(
+            action="post.trip_approval_withheld",
+            actor=actor.user,
+            school=post.account.school,
+            target=post,
+            data={"delegation_id": delegation.pk, "accounts_not_lent": [account.pk for account in not_lent]},
+        )
+        return False
     unread = unread_outside(post)
     if unread:
         # Nobody has read these words for pupils, and on a trip nobody else looks before it goes
@@ -230,7 +255,8 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     if problems:
         raise PostBlocked(" ".join(p.message for p in problems), problems)
     check = consent_check(post, Stage.APPROVE)
-    refuse_if_blocked(check)
+    destinations = destinations_check(post, stage=Stage.APPROVE, author=actor, lead_check=check)
+    refuse_if_destinations_blocked([p for p in check.problems if p.severity == "block"], destinations)
     unread = unread_outside(post)
     if unread:
         # Only an approver can confirm they opened what the portal could not read.
@@ -250,5 +276,6 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
             moment=moment,
             action="post.approved_on_trip",
             data={"delegation_id": delegation.pk},
+            destinations=destinations,
         )
         notifications.notify_trip_post(post, delegation)
