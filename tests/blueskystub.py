@@ -250,6 +250,7 @@ class BlueskyStub:
         self.blobs: dict[str, dict] = {}
         self.notifications: dict[str, list[dict]] = {}
         self.reports: list[dict] = []
+        self.ended_sessions: list[str] = []  # the DIDs whose session deleteSession ended
         self.tokens: dict[str, Token] = {}
         self._faults: list[Fault] = []
         self._holds: list[Hold] = []
@@ -515,6 +516,8 @@ class BlueskyStub:
             return self._create_session(payload)
         if nsid == "com.atproto.server.refreshSession":
             return self._refresh_session(headers)
+        if nsid == "com.atproto.server.deleteSession":
+            return self._delete_session(headers)
         if nsid == "com.atproto.identity.resolveHandle":
             return {"did": self._account_by_actor(query["handle"], "Unable to resolve handle").did}
         me = self._authenticate(headers)
@@ -575,6 +578,15 @@ class BlueskyStub:
         answer = self._session_answer(self.accounts[found.did])
         answer.pop("didDoc")
         return answer
+
+    def _delete_session(self, headers: dict) -> None:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        with self.lock:
+            found = self.tokens.get(token)
+            if found is None or found.kind != "refresh":
+                raise XrpcError(401, "InvalidToken", "Token could not be verified")
+            self.ended_sessions.append(found.did)
+            del self.tokens[token]
 
     def _authenticate(self, headers: dict) -> StubAccount:
         token = headers.get("authorization", "").removeprefix("Bearer ")
