@@ -324,9 +324,10 @@ class BlueskyStub:
         mention: StubAccount | None = None,
         reply_to: str | None = None,
         facets: list | None = None,
+        created_at: str | None = None,
     ) -> str:
         """Someone's post (with a notification for `mention`, or for the author replied to)."""
-        record: dict[str, Any] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": now_iso()}
+        record: dict[str, Any] = {"$type": "app.bsky.feed.post", "text": text, "createdAt": created_at or now_iso()}
         if facets:
             record["facets"] = facets
         if mention is not None and f"@{mention.handle}" in text:
