@@ -15,7 +15,15 @@ from . import connect as bluesky_connect
 
 
 def _account_or_404(request, pk: int) -> SocialAccount:
-    return get_object_or_404(SocialAccount, school=request.school, pk=pk, network=Network.BLUESKY)
+    return get_object_or_404(SocialAccount, school=request.school, pk=pk)
+
+
+def _not_on_bluesky(request, account: SocialAccount):
+    """Every page here is for a Bluesky account; any other goes back to its own page."""
+    if account.network == Network.BLUESKY:
+        return None
+    messages.info(request, f"@{account.handle} is on {account.get_network_display()}, not Bluesky.")
+    return _back_to_account(account)
 
 
 def _back_to_account(account: SocialAccount):
@@ -27,6 +35,8 @@ def _back_to_account(account: SocialAccount):
 def bluesky_connection(request, pk: int):
     """The connection panel: embedded in the account page through htmx, or a page of its own."""
     account = _account_or_404(request, pk)
+    if elsewhere := _not_on_bluesky(request, account):
+        return elsewhere
     context = {"account": account, "health": bluesky_connect.connection_health(account)}
     template = "networks/bluesky/connection_panel.html" if request.htmx else "networks/bluesky/connection.html"
     return render(request, template, context)
@@ -52,6 +62,8 @@ class AppPasswordForm(forms.Form):
 @school_member_required(Perm.MANAGE_SOCIAL_ACCOUNTS)
 def bluesky_connect_view(request, pk: int):
     account = _account_or_404(request, pk)
+    if elsewhere := _not_on_bluesky(request, account):
+        return elsewhere
     form = AppPasswordForm(request.POST if request.method == "POST" else None, initial={"handle": account.handle})
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,6 +90,8 @@ def bluesky_connect_view(request, pk: int):
 def bluesky_disconnect(request, pk: int):
     """GET asks for confirmation; POST disconnects."""
     account = _account_or_404(request, pk)
+    if elsewhere := _not_on_bluesky(request, account):
+        return elsewhere
     if request.method == "GET":
         health = bluesky_connect.connection_health(account)
         return render(request, "networks/bluesky/disconnect_confirm.html", {"account": account, "health": health})
@@ -90,6 +104,8 @@ def bluesky_disconnect(request, pk: int):
 @school_member_required(Perm.MANAGE_SOCIAL_ACCOUNTS)
 def bluesky_check_connection(request, pk: int):
     account = _account_or_404(request, pk)
+    if elsewhere := _not_on_bluesky(request, account):
+        return elsewhere
     result = bluesky_connect.check_connection(actor=request.membership, account=account, request=request)
     (messages.success if result.ok else messages.error)(request, result.message)
     return _back_to_account(account)

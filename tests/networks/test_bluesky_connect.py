@@ -162,3 +162,9 @@ def test_a_check_after_the_app_password_was_revoked_marks_the_account(
 
     assert not result.ok and "Connect it again" in result.message
     assert SocialAccount.objects.get(pk=bsky_account.pk).status == SocialAccount.Status.ERROR
+
+
+def test_an_account_on_another_network_is_sent_back_to_its_page(client_for, staff, school):
+    local = make_account(school, "alpha_local")
+    response = client_for(staff.head).get(reverse("bluesky_connect", args=[local.pk]), follow=True)
+    assert "is on Local (built in), not Bluesky" in response.content.decode()
