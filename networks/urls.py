@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("networks.x.urls")),
+    path("", include("networks.bluesky.urls")),
     path("", include("networks.local.urls")),
 ]

@@ -404,6 +404,14 @@ X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
 X_API_TIER = env.str("X_API_TIER", default="free")
 X_TIMEOUT_SECONDS = env.float("X_TIMEOUT_SECONDS", default=20.0)
 
+# Bluesky. A school's account signs in at BLUESKY_SERVICE_URL (Bluesky's own entry service, or a
+# self-hosted PDS); after that the portal talks to the account's PDS, which the sign-in names.
+# A setting so tests run the real SDK against a stub server on 127.0.0.1.
+BLUESKY_SERVICE_URL = env.str("BLUESKY_SERVICE_URL", default="https://bsky.social")
+BLUESKY_TIMEOUT_SECONDS = env.float("BLUESKY_TIMEOUT_SECONDS", default=20.0)
+# The language every post is marked with (a BCP 47 tag): Bluesky's feeds filter by it.
+BLUESKY_POST_LANGUAGE = env.str("BLUESKY_POST_LANGUAGE", default="en")
+
 # Link previews (posts.outside): the portal reads the page behind each link in a post, as the
 # network will, so the consent check sees the preview card's words. Pages on private, loopback,
 # link-local, reserved or multicast addresses are refused, so a post cannot make the portal

@@ -38,6 +38,11 @@ VIEWS = {
     "x_connect_oauth1": ("get", "social_account", [Role.HEADTEACHER]),
     "x_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
     "x_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
+    # Connecting an account to Bluesky (the same local account: the views send it back to its page).
+    "bluesky_connection": ("get", "social_account", [Role.HEADTEACHER]),
+    "bluesky_connect": ("get", "social_account", [Role.HEADTEACHER]),
+    "bluesky_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
+    "bluesky_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
     "school_switch": ("post", None, ALL_ROLES),
     # Sign-in steps around allauth's pages: anyone signed in is sent on from them.
     "second_factor_required": ("get", None, ALL_ROLES),
