@@ -122,7 +122,7 @@ def sync_followers(account: SocialAccount) -> AudienceSync:
         sync.last_error = error.message
         sync.save(update_fields=["last_run", "last_error"])
         return sync
-    if not network.capabilities.supports_follower_list:
+    if not network.limits.supports_follower_list:
         # The network (or its API tier) says no: do not spend a request to hear it. The base
         # class's answer names the network ("… is not available on this network (X).").
         try:
@@ -490,7 +490,7 @@ def block_user(
         network = get_network(account)
     except NetworkError as error:
         network, problems = None, [error.message]
-    if network is not None and network.capabilities.supports_block:
+    if network is not None and network.limits.supports_block:
         try:
             network.block(user.id)
             how = BlockedAccount.How.API
@@ -499,7 +499,10 @@ def block_user(
     if how is None:
         how = BlockedAccount.How.MANUAL_PENDING
         block_url = (network.block_url(user) if network is not None else "") or user.url
-        if network is not None:
+        refused = capabilities.refusal(account, Action.MUTE) if network is not None else None
+        if refused:
+            problems.append(refused)
+        elif network is not None:
             try:
                 network.mute(user.id)
                 muted = True

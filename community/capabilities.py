@@ -118,7 +118,7 @@ _NETWORK_BY_HAND = {
 
 @dataclass(frozen=True)
 class Ability:
-    action: Action
+    kind: Action
     what: str
     allowed: bool
     # One line for the panel: what happens, or what the network cannot do and what to do instead.
@@ -146,14 +146,14 @@ class NetworkAbilities:
     def rows(self) -> list[Ability]:
         return list(self.abilities.values())
 
-    def refusal(self, action: Action) -> str | None:
+    def refusal(self, act: Action) -> str | None:
         """None when the action is allowed; otherwise the plain explanation to show instead."""
-        ability = self.abilities[action]
+        ability = self.abilities[act]
         return None if ability.allowed else ability.explanation
 
 
-def _allowed(action: Action, network: str, cls: type[Network], caps: Capabilities) -> bool:
-    if action == Action.READ_MENTIONS:
+def _allowed(act: Action, network: str, cls: type[Network], caps: Capabilities) -> bool:
+    if act == Action.READ_MENTIONS:
         # Capabilities have no flag for mentions: an adapter that reads them overrides the base
         # class. X reads them only on the paid tiers that also read followers.
         implemented = cls.mentions is not Network.mentions
@@ -166,15 +166,15 @@ def _allowed(action: Action, network: str, cls: type[Network], caps: Capabilitie
         Action.REMOVE_FOLLOWER: caps.supports_remove_follower,
         Action.HIDE_REPLY: caps.supports_hide_reply,
         Action.LIMIT_REPLIES: caps.supports_reply_controls,
-    }[action]
+    }[act]
 
 
-def _explain(action: Action, network: str, label: str, allowed: bool) -> str:
+def _explain(act: Action, network: str, label: str, allowed: bool) -> str:
     words = {"network": label, "tier": settings.X_API_TIER}
     if allowed:
-        return _NETWORK_YES.get(network, {}).get(action, _YES[action]).format(**words)
-    not_available = f"{_WHAT[action][1]} is not available on {label}."
-    return f"{not_available} {_NETWORK_BY_HAND.get(network, {}).get(action, _BY_HAND[action]).format(**words)}"
+        return _NETWORK_YES.get(network, {}).get(act, _YES[act]).format(**words)
+    not_available = f"{_WHAT[act][1]} is not available on {label}."
+    return f"{not_available} {_NETWORK_BY_HAND.get(network, {}).get(act, _BY_HAND[act]).format(**words)}"
 
 
 def abilities_for(account: SocialAccount) -> NetworkAbilities:
@@ -184,21 +184,19 @@ def abilities_for(account: SocialAccount) -> NetworkAbilities:
         cls = registry.network_class(account.network)
     except NetworkError as error:
         label = account.get_network_display()
-        abilities = {action: Ability(action, _WHAT[action][0], False, error.message) for action in Action}
+        abilities = {act: Ability(act, _WHAT[act][0], False, error.message) for act in Action}
         return NetworkAbilities(account.network, label, abilities)
     caps = cls.capabilities_for(account)
     abilities = {}
-    for action in Action:
-        allowed = _allowed(action, account.network, cls, caps)
-        abilities[action] = Ability(
-            action, _WHAT[action][0], allowed, _explain(action, account.network, cls.label, allowed)
-        )
+    for act in Action:
+        allowed = _allowed(act, account.network, cls, caps)
+        abilities[act] = Ability(act, _WHAT[act][0], allowed, _explain(act, account.network, cls.label, allowed))
     return NetworkAbilities(account.network, cls.label, abilities)
 
 
-def refusal(account: SocialAccount, action: Action) -> str | None:
+def refusal(account: SocialAccount, act: Action) -> str | None:
     """None when the account's network allows the action; otherwise what to tell the admin."""
-    return abilities_for(account).refusal(action)
+    return abilities_for(account).refusal(act)
 
 
 def panels(accounts: Iterable[SocialAccount]) -> list[NetworkAbilities]:
