@@ -498,8 +498,7 @@ def simulate_mention(
         root = root.reply_to
     if root is not None and not may_reply(person, root):
         raise NetworkError(
-            f"@{person.handle} cannot reply: @{root.account.handle} limited who may reply to that conversation "
-            f"({root.get_reply_controls_display().lower()}).",
+            f"@{person.handle} cannot reply: @{root.account.handle} limited who may reply to that conversation.",
             permanent=True,
         )
     return LocalNetworkMention.objects.create(
@@ -514,8 +513,9 @@ def simulate_mention(
 
 def may_reply(person: LocalNetworkUser, post: LocalNetworkPost) -> bool:
     """Whether the reply controls of the post that started a conversation let `person` reply in
-    it (as on Bluesky, the controls hold for the whole thread)."""
-    allow = post.reply_controls
+    it (as on Bluesky, the controls hold for the whole thread). Read afresh: the school may have
+    changed them since `post` was loaded."""
+    allow = LocalNetworkPost.objects.filter(pk=post.pk).values_list("reply_controls", flat=True).first()
     if allow == ReplyControl.EVERYONE:
         return True
     if allow == ReplyControl.MENTIONED:
