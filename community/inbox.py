@@ -203,11 +203,6 @@ def limit_replies_check(mention: MentionItem) -> ActionCheck:
     return ActionCheck(True)
 
 
-def report_help(mention: MentionItem) -> str:
-    """How staff report this post on its network by hand, where the portal cannot report it."""
-    return capabilities.refusal(mention.account, Action.REPORT) or ""
-
-
 # Actions.
 
 
