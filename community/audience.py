@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -30,6 +30,8 @@ from moderation.rules import RuleType
 from networks.base import Network, NetworkError, NetworkUser, PostNotFound
 from networks.registry import get_network
 
+from . import capabilities
+from .capabilities import Action
 from .models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
 
 logger = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ def sync_followers(account: SocialAccount) -> AudienceSync:
         sync.last_error = error.message
         sync.save(update_fields=["last_run", "last_error"])
         return sync
-    if not network.capabilities.supports_follower_list:
+    if not network.limits.supports_follower_list:
         # The network (or its API tier) says no: do not spend a request to hear it. The base
         # class's answer names the network ("… is not available on this network (X).").
         try:
@@ -285,6 +287,7 @@ def follower_mute(
     _check_may_review(actor, follower.account)
     if follower.status == FollowerStatus.BLOCKED:
         raise AudienceError(f"@{follower.handle} is blocked: lift the block on the blocked accounts page first.")
+    _check_network_allows(follower.account, Action.MUTE)
     try:
         get_network(follower.account).mute(follower.network_user_id)
     except NetworkError as error:
@@ -303,6 +306,132 @@ def follower_block(
         evidence={"findings": follower.findings},
         follower=follower,
         request=request,
+    )
+
+
+def _check_network_allows(account: SocialAccount, action: Action) -> None:
+    refused = capabilities.refusal(account, action)
+    if refused:
+        raise AudienceError(refused)
+
+
+def follower_remove(
+    *, actor: Membership, follower: Follower, reason: str, request: HttpRequest | None = None
+) -> Follower:
+    """Make someone stop following the account, with a reason, through the network first (outside
+    any transaction); only a removal the network accepted is recorded. The follower's row is
+    kept, no longer following; they may follow again, and are then screened again."""
+    _check_may_review(actor, follower.account)
+    reason = reason.strip()
+    if not reason:
+        raise AudienceError("Say why you are removing this follower: the reason is kept with the decision.")
+    if not follower.still_following:
+        raise AudienceError(f"@{follower.handle} no longer follows @{follower.account.handle}.")
+    _check_network_allows(follower.account, Action.REMOVE_FOLLOWER)
+    try:
+        get_network(follower.account).remove_follower(follower.network_user_id)
+    except NetworkError as error:
+        raise AudienceError(f"@{follower.handle} still follows @{follower.account.handle}: {error.message}") from error
+    with transaction.atomic():
+        follower = Follower.objects.select_for_update().select_related("account__school").get(pk=follower.pk)
+        follower.still_following, follower.reason = False, reason
+        follower.decided_by, follower.decided_at = actor.user, timezone.now()
+        if follower.status == FollowerStatus.NEW:
+            # Decided on: a removed follower does not wait in the review queue if they come back.
+            follower.status = FollowerStatus.WATCHED
+        follower.save(update_fields=["still_following", "reason", "decided_by", "decided_at", "status"])
+        audit_record(
+            action="follower.removed",
+            actor=actor.user,
+            school=follower.account.school,
+            target=follower,
+            data={
+                "account": follower.account.handle,
+                "handle": follower.handle,
+                "network_user_id": follower.network_user_id,
+                "reason": reason,
+                "findings": follower.findings,
+            },
+            request=request,
+        )
+    return follower
+
+
+@dataclass(frozen=True)
+class ReportedPost:
+    """One of their posts sent with a report (as the inbox saw it)."""
+
+    id: str
+    text: str
+    url: str = ""
+
+
+def report_user(
+    *,
+    actor: Membership,
+    account: SocialAccount,
+    user: NetworkUser,
+    reason: str,
+    posts: list[ReportedPost] | None = None,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+) -> str:
+    """Report `user` (and `posts` of theirs) to the network's moderators with a reason: for any
+    part of the portal that reports someone. The network is called outside any transaction and
+    only a report it accepted is recorded, against `target` (the follower, block or mention it
+    came from) or else the account; returns the message to show."""
+    _check_may_review(actor, account)
+    reason = reason.strip()
+    if not reason:
+        raise AudienceError("Say why you are reporting this account: the moderators read your reason.")
+    _check_network_allows(account, Action.REPORT)
+    posts = posts or []
+    try:
+        network = get_network(account)
+        network.report(user.id, reason, [post.id for post in posts])
+    except NetworkError as error:
+        raise AudienceError(f"@{user.handle} was not reported: {error.message}") from error
+    audit_record(
+        action="audience.reported",
+        actor=actor.user,
+        school=account.school,
+        target=target or account,
+        data={
+            "account": account.handle,
+            "handle": user.handle,
+            "network_user_id": user.id,
+            "reason": reason,
+            "posts": [{"id": post.id, "text": post.text, "url": post.url} for post in posts],
+        },
+        request=request,
+    )
+    sent = f" with {len(posts)} of their posts" if len(posts) > 1 else " with their post" if posts else ""
+    return f"@{user.handle} is reported to the moderators on {network.label}{sent}."
+
+
+def follower_report(*, actor: Membership, follower: Follower, reason: str, request: HttpRequest | None = None) -> str:
+    return report_user(
+        actor=actor,
+        account=follower.account,
+        user=follower_as_network_user(follower),
+        reason=reason,
+        target=follower,
+        request=request,
+    )
+
+
+def blocked_report(
+    *, actor: Membership, blocked: BlockedAccount, reason: str, request: HttpRequest | None = None
+) -> str:
+    """Report a blocked account, with the posts kept as the block's evidence that carry their network id."""
+    posts = [
+        ReportedPost(id=str(post["id"]), text=str(post.get("text", "")), url=str(post.get("url", "")))
+        for post in (blocked.evidence or {}).get("posts", [])
+        if isinstance(post, dict) and post.get("id")
+    ]
+    user = NetworkUser(id=blocked.network_user_id, handle=blocked.handle, display_name=blocked.display_name)
+    return report_user(
+        actor=actor, account=blocked.account, user=user, reason=reason, posts=posts, target=blocked, request=request
     )
 
 
@@ -361,7 +490,7 @@ def block_user(
         network = get_network(account)
     except NetworkError as error:
         network, problems = None, [error.message]
-    if network is not None and network.capabilities.supports_block:
+    if network is not None and network.limits.supports_block:
         try:
             network.block(user.id)
             how = BlockedAccount.How.API
@@ -370,7 +499,10 @@ def block_user(
     if how is None:
         how = BlockedAccount.How.MANUAL_PENDING
         block_url = (network.block_url(user) if network is not None else "") or user.url
-        if network is not None:
+        refused = capabilities.refusal(account, Action.MUTE) if network is not None else None
+        if refused:
+            problems.append(refused)
+        elif network is not None:
             try:
                 network.mute(user.id)
                 muted = True

@@ -112,6 +112,17 @@ mentions.add("mention.mute_author", "Mention's author muted", "{who} muted the a
 mentions.add("mention.block_author", "Mention's author blocked", "{who} blocked the author of {target}")
 mentions.add("mention.mark_reported", "Mention reported to the network", "{who} reported {target} to the network")
 mentions.add(
+    "mention.report_author",
+    "Mention's author reported",
+    "{who} reported the author of {target} to the network's moderators",
+)
+mentions.add(
+    "mention.limit_replies",
+    "Replies limited",
+    "{who} limited who may reply to the conversation of {target}: {allow}",
+    values=lambda data: {"allow": data["allow_label"]},
+)
+mentions.add(
     "mention.escalate",
     "Mention escalated to an incident",
     "{who} escalated {target} to the incident {incident}",
@@ -122,6 +133,8 @@ audience = kinds("audience")
 audience.add("follower.accepted", "Follower accepted", "{who} accepted {target}")
 audience.add("follower.watched", "Follower watched", "{who} put {target} on the watch list")
 audience.add("follower.muted", "Follower muted", "{who} muted {target}")
+audience.add("follower.removed", "Follower removed", "{who} removed {target} from the account's followers")
+audience.add("audience.reported", "Account reported", "{who} reported {target} to the network's moderators")
 audience.add("audience.blocked", "Account blocked", _blocked)
 audience.add(
     "audience.block_done_by_hand",

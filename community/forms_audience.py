@@ -14,6 +14,28 @@ class FollowerDecisionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=1000, widget=_REASON_WIDGET)
 
 
+class ReportForm(forms.Form):
+    """Reporting someone to the network's moderators, from the followers or blocked accounts page."""
+
+    reason = forms.CharField(
+        label="Why report them?",
+        max_length=1000,
+        widget=_REASON_WIDGET,
+        help_text="The network's moderators read this, so say what is wrong in plain words.",
+        error_messages={"required": "Say why you are reporting this account: the moderators read your reason."},
+    )
+
+
+class RemoveFollowerForm(forms.Form):
+    reason = forms.CharField(
+        label="Why remove them?",
+        max_length=1000,
+        widget=_REASON_WIDGET,
+        help_text="Kept with the decision. They can follow again unless you block them.",
+        error_messages={"required": "Say why you are removing this follower: the reason is kept with the decision."},
+    )
+
+
 class BlockLiftForm(forms.Form):
     reason = forms.CharField(
         label="Why lift the block?", max_length=1000, widget=_REASON_WIDGET, help_text="Kept with the block's record."

@@ -4,6 +4,7 @@ services in community.inbox and community.incidents decide."""
 from django import forms
 from django.utils import timezone
 
+from .inbox import REPLY_CONTROLS
 from .models import IncidentSeverity
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -45,6 +46,28 @@ class MentionNoteForm(forms.Form):
 
 class MentionBlockForm(forms.Form):
     reason = _text("Why block them?", required_message="Say why you are blocking this account.", rows=2)
+
+
+class MentionReportForm(forms.Form):
+    reason = _text(
+        "Why report them?",
+        required_message="Say why you are reporting this account: the moderators read your reason.",
+        rows=2,
+        help_text="The network's moderators read this, so say what is wrong in plain words.",
+    )
+    include_post = forms.BooleanField(label="Send this post with the report", required=False, initial=True)
+
+
+class MentionLimitRepliesForm(forms.Form):
+    allow = forms.ChoiceField(
+        label="Who may reply to the school's post",
+        choices=REPLY_CONTROLS,
+        initial="mentioned",
+        error_messages={
+            "required": "Choose who may reply.",
+            "invalid_choice": "Choose who may reply from the list.",
+        },
+    )
 
 
 class MentionEscalateForm(forms.Form):

@@ -24,7 +24,8 @@ from networks.base import Mention, Network, NetworkError, NetworkUser
 from networks.registry import get_network
 from posts.models import Post
 
-from . import audience, incidents, mention_advice
+from . import audience, capabilities, incidents, mention_advice
+from .capabilities import Action
 from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
@@ -161,32 +162,45 @@ def _store(account: SocialAccount, mention: Mention, ours: set[str]) -> int:
 
 
 @dataclass(frozen=True)
-class HideReplyCheck:
+class ActionCheck:
     allowed: bool
     reason: str = ""
 
 
-def hide_reply_check(mention: MentionItem, network: Network | None = None) -> HideReplyCheck:
-    try:
-        network = network or get_network(mention.account)
-    except NetworkError as error:
-        return HideReplyCheck(False, error.message)
-    if not network.capabilities.supports_hide_reply:
-        return HideReplyCheck(False, f"Hiding replies is not available on {network.label}.")
+# Who may reply, as `Network.set_reply_controls` takes it, in the words the inbox offers.
+REPLY_CONTROLS = [
+    ("mentioned", "Only accounts the school's post mentions"),
+    ("following", "Only accounts the school's account follows"),
+    ("nobody", "Nobody"),
+    ("everyone", "Everyone again"),
+]
+
+
+def hide_reply_check(mention: MentionItem) -> ActionCheck:
+    refused = capabilities.refusal(mention.account, Action.HIDE_REPLY)
+    if refused:
+        return ActionCheck(False, refused)
     if not mention.is_reply:
-        return HideReplyCheck(False, "This is not a reply, so there is nothing to hide it from.")
+        return ActionCheck(False, "This is not a reply, so there is nothing to hide it from.")
     if not mention.is_reply_to_our_conversation:
-        return HideReplyCheck(
+        return ActionCheck(
             False, f"Only replies in conversations @{mention.account.handle} started can be hidden. This one is not."
         )
-    return HideReplyCheck(True)
+    return ActionCheck(True)
 
 
-def report_help(mention: MentionItem) -> str:
-    """How staff report this post on its network (the portal cannot do it for them)."""
-    if mention.account.network == "x":
-        return "Open the post on X, press the ··· menu on it and choose “Report post”."
-    return "Open the post on its network and use the network's own report option."
+def limit_replies_check(mention: MentionItem) -> ActionCheck:
+    """Replies can be limited on the school's own post that started the mention's conversation."""
+    refused = capabilities.refusal(mention.account, Action.LIMIT_REPLIES)
+    if refused:
+        return ActionCheck(False, refused)
+    if not (mention.is_reply_to_our_conversation and mention.conversation_id):
+        return ActionCheck(
+            False,
+            f"This is not a reply to a conversation @{mention.account.handle} started, so there is no post of "
+            "the school's to limit replies on.",
+        )
+    return ActionCheck(True)
 
 
 # Actions.
@@ -243,12 +257,11 @@ def mention_mark_ok(*, actor: Membership, mention: MentionItem, note: str = "", 
 
 def mention_hide_reply(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
     _check(actor, mention)
-    network = get_network(mention.account)
-    allowed = hide_reply_check(mention, network)
+    allowed = hide_reply_check(mention)
     if not allowed.allowed:
         raise MentionActionRefused(allowed.reason)
     try:
-        network.hide_reply(mention.network_id)
+        get_network(mention.account).hide_reply(mention.network_id)
     except NetworkError as error:
         raise MentionActionRefused(f"The reply was not hidden: {error.message}") from error
     return _decide(actor, mention, status=MentionStatus.HIDDEN, action="hide_reply", note=note, request=request)
@@ -264,6 +277,9 @@ def mention_mute_author(*, actor: Membership, mention: MentionItem, note: str = 
     (their mentions still reach this inbox). An author who follows the account is muted through
     the followers queue's service, so the queue shows them muted too."""
     _check(actor, mention)
+    refused = capabilities.refusal(mention.account, Action.MUTE)
+    if refused:
+        raise MentionActionRefused(refused)
     follower = _follower(mention)
     try:
         if follower is not None:
@@ -291,7 +307,12 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
     user = NetworkUser(
         id=mention.author_id, handle=mention.author_handle, display_name=mention.author_name, url=mention.author_url
     )
-    post = {"text": mention.text, "url": mention.url, "created_at": mention.created_at.isoformat()}
+    post = {
+        "id": mention.network_id,
+        "text": mention.text,
+        "url": mention.url,
+        "created_at": mention.created_at.isoformat(),
+    }
     try:
         outcome = audience.block_user(
             actor=actor,
@@ -318,9 +339,76 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
     return mention, outcome
 
 
+def mention_report_author(
+    *, actor: Membership, mention: MentionItem, reason: str, include_post: bool = True, request=None
+) -> tuple[MentionItem, str]:
+    """Report the author to the network's moderators with a reason, with this post of theirs
+    attached unless `include_post` is off. Returns the mention and the message to show."""
+    _check(actor, mention)
+    user = NetworkUser(
+        id=mention.author_id, handle=mention.author_handle, display_name=mention.author_name, url=mention.author_url
+    )
+    posts = [audience.ReportedPost(id=mention.network_id, text=mention.text, url=mention.url)] if include_post else []
+    try:
+        message = audience.report_user(
+            actor=actor,
+            account=mention.account,
+            user=user,
+            reason=reason,
+            posts=posts,
+            target=mention,
+            request=request,
+        )
+    except audience.AudienceError as error:
+        raise MentionActionRefused(error.message) from error
+    mention = _decide(
+        actor,
+        mention,
+        status=MentionStatus.REPORTED,
+        action="report_author",
+        note=reason,
+        data={"post_attached": include_post, "url": mention.url},
+        request=request,
+        reported_at=timezone.now(),
+    )
+    return mention, message
+
+
+def mention_limit_replies(*, actor: Membership, mention: MentionItem, allow: str, request=None) -> str:
+    """Limit who may reply to the school's post that started the mention's conversation. The
+    mention itself stays as it was (hide it, or mark it fine, as well); returns the message."""
+    _check(actor, mention)
+    labels = dict(REPLY_CONTROLS)
+    if allow not in labels:
+        raise MentionActionRefused("Choose who may reply: the accounts the post mentions, those we follow, or nobody.")
+    allowed = limit_replies_check(mention)
+    if not allowed.allowed:
+        raise MentionActionRefused(allowed.reason)
+    try:
+        get_network(mention.account).set_reply_controls(mention.conversation_id, allow)
+    except NetworkError as error:
+        raise MentionActionRefused(f"Who may reply was not changed: {error.message}") from error
+    record(
+        action="mention.limit_replies",
+        actor=actor.user,
+        school=actor.school,
+        target=mention,
+        data={
+            "account": mention.account.handle,
+            "post": mention.conversation_id,
+            "allow": allow,
+            "allow_label": labels[allow],
+        },
+        request=request,
+    )
+    if allow == "everyone":
+        return f"Everyone may reply again to the conversation @{mention.account.handle} started."
+    return f"Who may reply to the conversation @{mention.account.handle} started: {labels[allow].lower()}."
+
+
 def mention_mark_reported(*, actor: Membership, mention: MentionItem, note: str = "", request=None) -> MentionItem:
-    """Record that a member of staff reported the post on the network (by hand: no network lets
-    an account report through its API)."""
+    """Record that a member of staff reported the post on the network by hand (where the
+    network does not let the portal report it, `mention_report_author`)."""
     _check(actor, mention)
     return _decide(
         actor,

@@ -53,7 +53,7 @@ def blocked_accounts(*, school: School, lifted: bool = False) -> QuerySet[Blocke
     """Blocks in force (or lifted ones), newest first, with who decided them."""
     return (
         BlockedAccount.objects.filter(account__school=school, lifted_at__isnull=not lifted)
-        .select_related("account", "decided_by", "manual_done_by", "lifted_by")
+        .select_related("account", "follower", "decided_by", "manual_done_by", "lifted_by")
         .order_by("-decided_at", "-pk")
     )
 
@@ -67,7 +67,7 @@ def follower_for_school(*, school: School, pk: int) -> Follower:
 
 
 def blocked_account_for_school(*, school: School, pk: int) -> BlockedAccount:
-    return BlockedAccount.objects.select_related("account__school").get(pk=pk, account__school=school)
+    return BlockedAccount.objects.select_related("account__school", "follower").get(pk=pk, account__school=school)
 
 
 def follow_request_for_school(*, school: School, pk: int) -> FollowRequest:

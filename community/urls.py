@@ -7,10 +7,22 @@ urlpatterns = [
     path("audience/followers/", views_audience.audience_followers, name="audience_followers"),
     path("audience/followers/check/", views_audience.audience_sync_now, name="audience_sync_now"),
     path("audience/followers/<int:pk>/", views_audience.audience_follower_decide, name="audience_follower_decide"),
+    path(
+        "audience/followers/<int:pk>/report/", views_audience.audience_follower_report, name="audience_follower_report"
+    ),
+    path(
+        "audience/followers/<int:pk>/remove/", views_audience.audience_follower_remove, name="audience_follower_remove"
+    ),
     path("audience/blocked/", views_audience.audience_blocked, name="audience_blocked"),
     path("audience/blocked.csv", views_audience.audience_blocked_csv, name="audience_blocked_csv"),
     path("audience/blocked/<int:pk>/done/", views_audience.audience_block_done, name="audience_block_done"),
     path("audience/blocked/<int:pk>/lift/", views_audience.audience_block_lift, name="audience_block_lift"),
+    path("audience/blocked/<int:pk>/report/", views_audience.audience_blocked_report, name="audience_blocked_report"),
+    path(
+        "audience/blocked/<int:pk>/remove-follower/",
+        views_audience.audience_blocked_remove_follower,
+        name="audience_blocked_remove_follower",
+    ),
     path("audience/following/", views_audience.audience_following, name="audience_following"),
     path("audience/following/propose/", views_audience.audience_follow_propose, name="audience_follow_propose"),
     path("audience/following/<int:pk>/", views_audience.audience_follow_decide, name="audience_follow_decide"),
@@ -23,6 +35,8 @@ urlpatterns = [
     path("mentions/<int:pk>/mute/", views_inbox.mention_mute_author, name="mention_mute_author"),
     path("mentions/<int:pk>/block/", views_inbox.mention_block_author, name="mention_block_author"),
     path("mentions/<int:pk>/reported/", views_inbox.mention_mark_reported, name="mention_mark_reported"),
+    path("mentions/<int:pk>/report/", views_inbox.mention_report_author, name="mention_report_author"),
+    path("mentions/<int:pk>/limit-replies/", views_inbox.mention_limit_replies, name="mention_limit_replies"),
     path("mentions/<int:pk>/escalate/", views_inbox.mention_escalate, name="mention_escalate"),
     path("concerns/", views_inbox.concern_list, name="concern_list"),
     path("concerns/new/", views_inbox.concern_raise, name="concern_raise"),

@@ -19,9 +19,17 @@ from accounts.models import SocialAccount
 from accounts.permissions import Perm
 from audit.exports import spreadsheet_safe
 
-from . import audience
+from . import audience, capabilities
 from . import selectors_audience as selectors
-from .forms_audience import BlockLiftForm, FollowDecisionForm, FollowerDecisionForm, FollowProposeForm, UnfollowForm
+from .forms_audience import (
+    BlockLiftForm,
+    FollowDecisionForm,
+    FollowerDecisionForm,
+    FollowProposeForm,
+    RemoveFollowerForm,
+    ReportForm,
+    UnfollowForm,
+)
 from .models import BlockedAccount, Follower, FollowerStatus, FollowRequest
 from .tasks import sync_followers_of_account
 
@@ -49,9 +57,17 @@ def _followers_url(account_id=None, show: str = "review") -> str:
     return reverse("audience_followers") + (f"?{'&'.join(params)}" if params else "")
 
 
-@require_GET
-@school_member_required(Perm.REVIEW_AUDIENCE)
-def audience_followers(request):
+def _with_abilities(rows, abilities: dict[int, capabilities.NetworkAbilities]):
+    """Each follower or block with what its account's network lets the portal do (`.network`)."""
+    for row in rows:
+        if row.account_id not in abilities:
+            abilities[row.account_id] = capabilities.abilities_for(row.account)
+        row.network = abilities[row.account_id]
+    return rows
+
+
+def _followers_page(request, *, bound_follower: Follower | None = None, bound: dict | None = None, status: int = 200):
+    """The followers page; `bound` holds a form sent back for `bound_follower` with what was typed."""
     accounts = selectors.audience_accounts(school=request.school)
     account = _chosen_account(request, accounts)
     show = request.GET.get("show", "review")
@@ -62,31 +78,98 @@ def audience_followers(request):
     else:
         followers = selectors.followers_reviewed(school=request.school, status=show, account=account)
     followers = list(followers[: QUEUE_PAGE + 1])
+    more = len(followers) > QUEUE_PAGE
+    followers = followers[:QUEUE_PAGE]
+    if bound_follower is not None and bound_follower.pk not in {f.pk for f in followers}:
+        # The follower whose form came back must be on the page, whatever the tab shows.
+        followers.insert(0, bound_follower)
+    abilities = {a.pk: capabilities.abilities_for(a) for a in accounts}
+    for follower in _with_abilities(followers, abilities):
+        forms = bound if bound_follower is not None and follower.pk == bound_follower.pk else {}
+        follower.report_form = forms.get("report") or ReportForm(auto_id=f"id_report_{follower.pk}_%s")
+        follower.remove_form = forms.get("remove") or RemoveFollowerForm(auto_id=f"id_remove_{follower.pk}_%s")
+        follower.open_form = next(iter(forms), "")
+    shown_accounts = [account] if account else accounts
     return render(
         request,
         "community/audience_followers.html",
         {
             "accounts": accounts,
             "chosen": account,
-            "shown_accounts": [account] if account else accounts,
-            "followers": followers[:QUEUE_PAGE],
-            "more": len(followers) > QUEUE_PAGE,
+            "shown_accounts": shown_accounts,
+            "panels": capabilities.panels(shown_accounts),
+            "followers": followers,
+            "more": more,
             "show": show,
             "tabs": [
                 (key, label, _followers_url(account.pk if account else None, key)) for key, label in _SHOWN.items()
             ],
             "now": timezone.now(),
         },
+        status=status,
     )
+
+
+@require_GET
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def audience_followers(request):
+    return _followers_page(request)
+
+
+def _follower_or_404(request, pk: int) -> Follower:
+    try:
+        return selectors.follower_for_school(school=request.school, pk=pk)
+    except Follower.DoesNotExist:
+        raise Http404("No such follower.") from None
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def audience_follower_report(request, pk: int):
+    """Report a follower to the network's moderators; a refusal keeps the reason as typed."""
+    follower = _follower_or_404(request, pk)
+    form = ReportForm(request.POST, auto_id=f"id_report_{follower.pk}_%s")
+    if form.is_valid():
+        try:
+            message = audience.follower_report(
+                actor=request.membership, follower=follower, reason=form.cleaned_data["reason"], request=request
+            )
+        except audience.AudienceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, message)
+            return redirect(_followers_url(request.POST.get("account_filter", "").strip() or None))
+    messages.error(request, f"@{follower.handle} was not reported: see the form under their name.")
+    return _followers_page(request, bound_follower=follower, bound={"report": form}, status=400)
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def audience_follower_remove(request, pk: int):
+    follower = _follower_or_404(request, pk)
+    form = RemoveFollowerForm(request.POST, auto_id=f"id_remove_{follower.pk}_%s")
+    if form.is_valid():
+        try:
+            audience.follower_remove(
+                actor=request.membership, follower=follower, reason=form.cleaned_data["reason"], request=request
+            )
+        except audience.AudienceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                f"@{follower.handle} no longer follows @{follower.account.handle}. "
+                "They can follow again; block them to stop that.",
+            )
+            return redirect(_followers_url(request.POST.get("account_filter", "").strip() or None))
+    messages.error(request, f"@{follower.handle} was not removed: see the form under their name.")
+    return _followers_page(request, bound_follower=follower, bound={"remove": form}, status=400)
 
 
 @require_POST
 @school_member_required(Perm.REVIEW_AUDIENCE)
 def audience_follower_decide(request, pk: int):
-    try:
-        follower = selectors.follower_for_school(school=request.school, pk=pk)
-    except Follower.DoesNotExist:
-        raise Http404("No such follower.") from None
+    follower = _follower_or_404(request, pk)
     back = _followers_url(request.POST.get("account_filter", "").strip() or None)
     form = FollowerDecisionForm(request.POST)
     if not form.is_valid():
@@ -134,16 +217,72 @@ def audience_sync_now(request):
 @require_GET
 @school_member_required(Perm.REVIEW_AUDIENCE)
 def audience_blocked(request):
+    return _blocked_page(request)
+
+
+def _blocked_page(request, *, bound_block: BlockedAccount | None = None, bound: dict | None = None, status: int = 200):
     lifted = request.GET.get("show") == "lifted"
+    blocks = list(selectors.blocked_accounts(school=request.school, lifted=lifted))
+    if bound_block is not None and bound_block.pk not in {b.pk for b in blocks}:
+        blocks.insert(0, bound_block)
+    for block in _with_abilities(blocks, {}):
+        forms = bound if bound_block is not None and block.pk == bound_block.pk else {}
+        block.report_form = forms.get("report") or ReportForm(auto_id=f"id_report_{block.pk}_%s")
+        block.remove_form = forms.get("remove") or RemoveFollowerForm(auto_id=f"id_remove_{block.pk}_%s")
+        block.open_form = next(iter(forms), "")
+        block.still_follows = block.follower is not None and block.follower.still_following
     return render(
         request,
         "community/audience_blocked.html",
-        {
-            "blocks": selectors.blocked_accounts(school=request.school, lifted=lifted),
-            "lifted": lifted,
-            "lift_form": BlockLiftForm(),
-        },
+        {"blocks": blocks, "lifted": lifted, "lift_form": BlockLiftForm()},
+        status=status,
     )
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def audience_blocked_report(request, pk: int):
+    """Report a blocked account to the network's moderators, with the posts kept as evidence."""
+    blocked = _block_or_404(request, pk)
+    form = ReportForm(request.POST, auto_id=f"id_report_{blocked.pk}_%s")
+    if form.is_valid():
+        try:
+            message = audience.blocked_report(
+                actor=request.membership, blocked=blocked, reason=form.cleaned_data["reason"], request=request
+            )
+        except audience.AudienceError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, message)
+            return redirect(f"{reverse('audience_blocked')}#block-{blocked.pk}")
+    messages.error(request, f"@{blocked.handle} was not reported: see the form under their name.")
+    return _blocked_page(request, bound_block=blocked, bound={"report": form}, status=400)
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def audience_blocked_remove_follower(request, pk: int):
+    """Where a block was not made through the network, they may still follow: remove them."""
+    blocked = _block_or_404(request, pk)
+    form = RemoveFollowerForm(request.POST, auto_id=f"id_remove_{blocked.pk}_%s")
+    if form.is_valid():
+        if blocked.follower is None:
+            form.add_error(None, f"@{blocked.handle} does not follow @{blocked.account.handle}.")
+        else:
+            try:
+                audience.follower_remove(
+                    actor=request.membership,
+                    follower=blocked.follower,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except audience.AudienceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"@{blocked.handle} no longer follows @{blocked.account.handle}.")
+                return redirect(f"{reverse('audience_blocked')}#block-{blocked.pk}")
+    messages.error(request, f"@{blocked.handle} was not removed as a follower: see the form under their name.")
+    return _blocked_page(request, bound_block=blocked, bound={"remove": form}, status=400)
 
 
 def _block_or_404(request, pk: int) -> BlockedAccount:

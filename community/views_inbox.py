@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import school_member_required
 from accounts.permissions import Perm, has_perm
-from networks.base import NetworkError
-from networks.registry import get_network
 from posts.models import Post
 
-from . import inbox, incidents, mention_advice, selectors_inbox
+from . import capabilities, inbox, incidents, mention_advice, selectors_inbox
+from .capabilities import Action
 from .forms_inbox import (
     ConcernAddToIncidentForm,
     ConcernForm,
@@ -33,7 +32,9 @@ from .forms_inbox import (
     IncidentSeverityForm,
     MentionBlockForm,
     MentionEscalateForm,
+    MentionLimitRepliesForm,
     MentionNoteForm,
+    MentionReportForm,
 )
 from .models import BlockedAccount, Concern, Incident, MentionItem, MentionStatus
 
@@ -79,7 +80,9 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _inbox_row(item: MentionItem, network) -> dict:
+def _inbox_row(item: MentionItem, abilities: capabilities.NetworkAbilities, bound: dict) -> dict:
+    """One mention with what the page offers on it. `bound` holds forms sent back with what was
+    typed (the network refused, or something was missing), by form name."""
     findings, advice = mention_advice.advice_for_mention(item.findings, item.text)
     return {
         "item": item,
@@ -88,36 +91,44 @@ def _inbox_row(item: MentionItem, network) -> dict:
         # engine's advice to the author of a school draft ("Remove it.").
         "findings": findings,
         "advice": advice,
-        "hide": inbox.hide_reply_check(item, network)
-        if network
-        else inbox.HideReplyCheck(False, "The account's network is not set up on this portal."),
-        "report_help": inbox.report_help(item),
+        "network": abilities,
+        "hide": inbox.hide_reply_check(item),
+        "limit": inbox.limit_replies_check(item),
+        "mute_refused": abilities.refusal(Action.MUTE),
+        "report_refused": abilities.refusal(Action.REPORT),
         # Each item's forms get their own ids, so every label points at its own field.
         "note_form": MentionNoteForm(auto_id=f"id_reported_{item.pk}_%s"),
         "block_form": MentionBlockForm(auto_id=f"id_block_{item.pk}_%s"),
+        "report_form": bound.get("report_form") or MentionReportForm(auto_id=f"id_report_{item.pk}_%s"),
+        "limit_form": bound.get("limit_form") or MentionLimitRepliesForm(auto_id=f"id_limit_{item.pk}_%s"),
         "escalate_form": MentionEscalateForm(auto_id=f"id_escalate_{item.pk}_%s"),
+        "open": next(iter(bound), ""),
     }
 
 
-@require_GET
-@school_member_required(Perm.REVIEW_AUDIENCE)
-def inbox_list(request):
+def _inbox_page(request, *, bound_item: MentionItem | None = None, bound: dict | None = None, status: int = 200):
     accounts = list(selectors_inbox.school_accounts(school=request.school))
     account_id = _int_or_none(request.GET.get("account"))
     if account_id not in {account.pk for account in accounts}:
         account_id = None
-    status = request.GET.get("status", selectors_inbox.WAITING)
-    if status not in {selectors_inbox.WAITING, "", *MentionStatus.values}:
-        status = selectors_inbox.WAITING
-    items = selectors_inbox.mention_items(school=request.school, account_id=account_id, status=status)
+    shown = request.GET.get("status", selectors_inbox.WAITING)
+    if shown not in {selectors_inbox.WAITING, "", *MentionStatus.values}:
+        shown = selectors_inbox.WAITING
+    items = selectors_inbox.mention_items(school=request.school, account_id=account_id, status=shown)
     page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
-    networks = {}
-    for account in accounts:
-        try:
-            networks[account.pk] = get_network(account)
-        except NetworkError:
-            networks[account.pk] = None
-    rows = [_inbox_row(item, networks.get(item.account_id)) for item in page]
+    abilities = {account.pk: capabilities.abilities_for(account) for account in accounts}
+    page_items = list(page)
+    if bound_item is not None and bound_item.pk not in {item.pk for item in page_items}:
+        # The mention whose form came back must be on the page, whatever the filters show.
+        page_items.insert(0, bound_item)
+    rows = [
+        _inbox_row(
+            item,
+            abilities.get(item.account_id) or capabilities.abilities_for(item.account),
+            (bound or {}) if bound_item is not None and item.pk == bound_item.pk else {},
+        )
+        for item in page_items
+    ]
     statuses = [(selectors_inbox.WAITING, "Waiting for a decision"), *MentionStatus.choices, ("", "All")]
     return render(
         request,
@@ -127,11 +138,18 @@ def inbox_list(request):
             "page": page,
             "accounts": accounts,
             "account_id": account_id,
-            "status": status,
+            "status": shown,
             "statuses": statuses,
             "syncs": [sync for sync in selectors_inbox.mention_syncs(school=request.school) if sync.last_error],
         },
+        status=status,
     )
+
+
+@require_GET
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def inbox_list(request):
+    return _inbox_page(request)
 
 
 @require_POST
@@ -216,6 +234,50 @@ def mention_block_author(request, pk: int):
         return redirect("audience_blocked")
     messages.success(request, outcome.message)
     return _back_to_inbox(request, mention)
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def mention_report_author(request, pk: int):
+    """Report the author to the network's moderators. A refusal comes back on the inbox with the
+    reason as typed, so nothing has to be written again."""
+    mention = _mention_or_404(request, pk)
+    form = MentionReportForm(request.POST, auto_id=f"id_report_{mention.pk}_%s")
+    if form.is_valid():
+        try:
+            _mention, message = inbox.mention_report_author(
+                actor=request.membership,
+                mention=mention,
+                reason=form.cleaned_data["reason"],
+                include_post=form.cleaned_data["include_post"],
+                request=request,
+            )
+        except inbox.MentionActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, message)
+            return _back_to_inbox(request, mention)
+    messages.error(request, f"@{mention.author_handle} was not reported: see the form below the post.")
+    return _inbox_page(request, bound_item=mention, bound={"report_form": form}, status=400)
+
+
+@require_POST
+@school_member_required(Perm.REVIEW_AUDIENCE)
+def mention_limit_replies(request, pk: int):
+    mention = _mention_or_404(request, pk)
+    form = MentionLimitRepliesForm(request.POST, auto_id=f"id_limit_{mention.pk}_%s")
+    if form.is_valid():
+        try:
+            message = inbox.mention_limit_replies(
+                actor=request.membership, mention=mention, allow=form.cleaned_data["allow"], request=request
+            )
+        except inbox.MentionActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, message)
+            return _back_to_inbox(request, mention)
+    messages.error(request, "Who may reply was not changed: see the form below the post.")
+    return _inbox_page(request, bound_item=mention, bound={"limit_form": form}, status=400)
 
 
 @require_POST

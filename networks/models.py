@@ -6,6 +6,7 @@ from networks.local.models import (
     LocalNetworkMention,
     LocalNetworkPost,
     LocalNetworkRelation,
+    LocalNetworkReport,
     LocalNetworkUser,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "LocalNetworkMention",
     "LocalNetworkPost",
     "LocalNetworkRelation",
+    "LocalNetworkReport",
     "LocalNetworkUser",
 ]

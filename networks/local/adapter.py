@@ -37,7 +37,9 @@ from networks.local.models import (
     LocalNetworkMention,
     LocalNetworkPost,
     LocalNetworkRelation,
+    LocalNetworkReport,
     LocalNetworkUser,
+    ReplyControl,
 )
 from policy_portal.storage import is_store_failure
 
@@ -57,6 +59,11 @@ class LocalNetwork(Network):
         supports_idempotency_key=True,
         supports_follower_list=True,
         supports_hide_reply=True,
+        # Every moderation call any network offers, so the demo shows each of the portal's actions.
+        supports_mute=True,
+        supports_report=True,
+        supports_remove_follower=True,
+        supports_reply_controls=True,
         # Like X, so a demo on the local network shows what a link will look like there.
         shows_link_previews=True,
     )
@@ -242,6 +249,31 @@ class LocalNetwork(Network):
             )
         LocalNetworkMention.objects.filter(pk=mention.pk, hidden_at__isnull=True).update(hidden_at=timezone.now())
 
+    def report(self, user_id: str, reason: str, post_ids: list[str] | None = None) -> None:
+        """Kept as a row: nobody moderates the local network, but the demo shows what was sent."""
+        person = self._person(user_id)
+        if not reason.strip():
+            raise NetworkError("A report needs a reason.", permanent=True)
+        reported = [str(mention.pk) for mention in self._their_mentions(person, post_ids or [])]
+        LocalNetworkReport.objects.create(account=self.account, user=person, reason=reason.strip(), post_ids=reported)
+
+    def remove_follower(self, user_id: str) -> None:
+        """They stop following the account; they may follow it again (blocking stops that)."""
+        LocalNetworkFollow.objects.filter(
+            account=self.account,
+            user=self._person(user_id),
+            direction=LocalNetworkFollow.Direction.USER_FOLLOWS_ACCOUNT,
+        ).delete()
+
+    def set_reply_controls(self, post_id: str, allow: str) -> None:
+        if allow not in ReplyControl.values:
+            raise NetworkError(f"“{allow}” is not a choice of who may reply on the local network.", permanent=True)
+        updated = LocalNetworkPost.objects.filter(
+            account=self.account, pk=_parse_id(post_id), deleted_at__isnull=True
+        ).update(reply_controls=allow)
+        if not updated:
+            raise PostNotFound(f"@{self.account.handle} has no post {post_id} on the local network.")
+
     def follow(self, user_id: str) -> None:
         person = self._person(user_id)
         if LocalNetworkRelation.objects.filter(
@@ -276,6 +308,16 @@ class LocalNetwork(Network):
         if person is None:
             raise NetworkError(f"There is no user {user_id} on the local network.", permanent=True)
         return person
+
+    def _their_mentions(self, person: LocalNetworkUser, post_ids: list[str]) -> list[LocalNetworkMention]:
+        ids = [_parse_user_id(post_id, "post") for post_id in post_ids]
+        mentions = list(LocalNetworkMention.objects.filter(pk__in=ids, author=person, account=self.account))
+        if len(mentions) != len(set(ids)):
+            raise NetworkError(
+                f"Only posts by @{person.handle} that mention @{self.account.handle} can go with a report.",
+                permanent=True,
+            )
+        return mentions
 
     def _post_for_key(self, idempotency_key: str) -> LocalNetworkPost | None:
         post = LocalNetworkPost.objects.select_related("account").filter(idempotency_key=idempotency_key).first()
@@ -449,10 +491,16 @@ def simulate_mention(
     created_at=None,
 ) -> LocalNetworkMention:
     """`person` posts `text` mentioning `account`, as a reply to `in_reply_to` when given (its
-    conversation is the thread that post belongs to)."""
+    conversation is the thread that post belongs to); refused, as on Bluesky, when the reply
+    controls of the post that started the conversation leave them out."""
     root = in_reply_to
     while root is not None and root.reply_to_id is not None:
         root = root.reply_to
+    if root is not None and not may_reply(person, root):
+        raise NetworkError(
+            f"@{person.handle} cannot reply: @{root.account.handle} limited who may reply to that conversation.",
+            permanent=True,
+        )
     return LocalNetworkMention.objects.create(
         author=person,
         account=account,
@@ -461,3 +509,19 @@ def simulate_mention(
         conversation_root=root,
         created_at=created_at or timezone.now(),
     )
+
+
+def may_reply(person: LocalNetworkUser, post: LocalNetworkPost) -> bool:
+    """Whether the reply controls of the post that started a conversation let `person` reply in
+    it (as on Bluesky, the controls hold for the whole thread). Read afresh: the school may have
+    changed them since `post` was loaded."""
+    allow = LocalNetworkPost.objects.filter(pk=post.pk).values_list("reply_controls", flat=True).first()
+    if allow == ReplyControl.EVERYONE:
+        return True
+    if allow == ReplyControl.MENTIONED:
+        return f"@{person.handle.lower()}" in post.text.lower()
+    if allow == ReplyControl.FOLLOWING:
+        return LocalNetworkFollow.objects.filter(
+            account=post.account, user=person, direction=LocalNetworkFollow.Direction.ACCOUNT_FOLLOWS_USER
+        ).exists()
+    return False

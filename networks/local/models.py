@@ -14,6 +14,15 @@ from django.utils import timezone
 from accounts.models import SocialAccount
 
 
+class ReplyControl(models.TextChoices):
+    """Who may reply to a post (the values `Network.set_reply_controls` takes)."""
+
+    EVERYONE = "everyone", "Everyone"
+    MENTIONED = "mentioned", "Only accounts the post mentions"
+    FOLLOWING = "following", "Only accounts the school's account follows"
+    NOBODY = "nobody", "Nobody"
+
+
 class LocalNetworkPost(models.Model):
     """A post published on the portal's built-in network (`networks.local.adapter`).
 
@@ -34,12 +43,16 @@ class LocalNetworkPost(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    reply_controls = models.CharField(max_length=16, choices=ReplyControl.choices, default=ReplyControl.EVERYONE)
 
     class Meta:
         db_table = "accounts_localnetworkpost"
         ordering = ["-pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(idempotency_key=""), name="local_post_idempotency_key_not_empty"),
+            models.CheckConstraint(
+                condition=Q(reply_controls__in=ReplyControl.values), name="local_post_known_reply_controls"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -174,3 +187,21 @@ class LocalNetworkRelation(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.account.handle}: {self.get_kind_display().lower()} @{self.user.handle}"
+
+
+class LocalNetworkReport(models.Model):
+    """A school's account reporting a person (and some of their posts) to the local network's
+    moderators. Nobody moderates the local network: the row is what a report would have sent."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="local_reports")
+    user = models.ForeignKey(LocalNetworkUser, on_delete=models.CASCADE, related_name="reports")
+    reason = models.TextField()
+    post_ids = models.JSONField(default=list, blank=True, help_text="The reported mentions' ids.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="local_report_has_reason")]
+
+    def __str__(self) -> str:
+        return f"@{self.account.handle} reported @{self.user.handle}"

@@ -54,7 +54,7 @@ def _fetched(account) -> list[MentionItem]:
 
 class FakeNetwork(LocalNetwork):
     """A network like X on a plan without blocking or hiding replies: the local network's
-    mentions, but no hide_reply and no block through the API."""
+    mentions and mutes, but no hide_reply and no block through the API."""
 
     label = "Fake X"
     capabilities = Capabilities(
@@ -65,6 +65,7 @@ class FakeNetwork(LocalNetwork):
         alt_text_limit=1000,
         supports_block=False,
         supports_hide_reply=False,
+        supports_mute=True,
     )
 
     def block(self, user_id: str) -> None:

@@ -10,7 +10,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from networks.base import NetworkError, PostNotFound, PostPayload
 from networks.local import adapter as local
-from networks.local.models import LocalNetworkFollow, LocalNetworkRelation
+from networks.local.models import LocalNetworkFollow, LocalNetworkPost, LocalNetworkRelation, LocalNetworkReport
 from networks.registry import get_network
 
 
@@ -225,3 +225,64 @@ def test_the_profile_marks_hidden_replies_and_escapes_text(client, network, acco
     assertContains(response, "hidden by @alpha_school")
     assertContains(response, "&lt;b&gt;shouting&lt;/b&gt;")
     assertNotContains(response, "<b>shouting</b>")
+
+
+# Reporting, removing a follower and limiting replies (issue 17).
+
+
+def test_a_report_is_kept_with_the_reason_and_the_reported_posts(network, accounts, troll):
+    mention = local.simulate_mention(troll, accounts.whole_school, "@alpha_school rubbish")
+
+    network.report(str(troll.pk), "Abusive", [str(mention.pk)])
+
+    report = LocalNetworkReport.objects.get()
+    assert (report.account, report.user, report.reason, report.post_ids) == (
+        accounts.whole_school,
+        troll,
+        "Abusive",
+        [str(mention.pk)],
+    )
+
+
+def test_a_report_cannot_carry_someone_elses_post(network, accounts, troll, sam):
+    theirs = local.simulate_mention(sam, accounts.whole_school, "@alpha_school lovely")
+
+    with pytest.raises(NetworkError, match="Only posts by @user84920571"):
+        network.report(str(troll.pk), "Abusive", [str(theirs.pk)])
+    assert not LocalNetworkReport.objects.exists()
+
+
+def test_removing_a_follower_ends_their_follow_and_they_may_follow_again(network, accounts, troll):
+    local.simulate_follow(troll, accounts.whole_school)
+
+    network.remove_follower(str(troll.pk))
+    network.remove_follower(str(troll.pk))  # already gone: nothing to do
+
+    assert not LocalNetworkFollow.objects.filter(user=troll).exists()
+    local.simulate_follow(troll, accounts.whole_school)
+    assert LocalNetworkFollow.objects.filter(user=troll).exists()
+
+
+def test_reply_controls_hold_for_the_whole_conversation(network, accounts, troll, sam):
+    ours = network.publish(PostPayload(text="Sports day, with thanks to @sam_reads"))
+    post = LocalNetworkPost.objects.get(pk=ours.id)
+    first = local.simulate_mention(sam, accounts.whole_school, "@alpha_school thanks!", in_reply_to=post)
+
+    network.set_reply_controls(ours.id, "mentioned")
+
+    with pytest.raises(NetworkError, match="cannot reply"):
+        local.simulate_mention(troll, accounts.whole_school, "@alpha_school boo", in_reply_to=post)
+    assert local.simulate_mention(sam, accounts.whole_school, "@alpha_school again", in_reply_to=post)
+    assert first.conversation_root == post
+    network.set_reply_controls(ours.id, "everyone")
+    assert local.simulate_mention(troll, accounts.whole_school, "@alpha_school ok", in_reply_to=post)
+
+
+def test_reply_controls_are_only_for_the_accounts_own_live_posts(network, accounts):
+    theirs = get_network(accounts.year3).publish(PostPayload(text="Year 3 news"))
+
+    with pytest.raises(PostNotFound):
+        network.set_reply_controls(theirs.id, "nobody")
+    with pytest.raises(NetworkError, match="not a choice"):
+        network.set_reply_controls(theirs.id, "friends")
+    assert LocalNetworkPost.objects.get(pk=theirs.id).reply_controls == "everyone"
