@@ -848,23 +848,49 @@ def _check_length(rule: CompiledRule, check: _Check) -> list[Finding]:
     text = check.text
     length = count(text)
     if length <= limit:
-        return []
-    # The longest beginning that fits: everything after it is over the limit.
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if count(text[:middle]) <= limit:
-            low = middle
-        else:
-            high = middle - 1
+        return _check_text_bytes(rule, check)
     return [
         _finding(
             rule,
             FindingCode.TOO_LONG,
             f"The post is {length} {unit} long and the limit is {limit}. Shorten it by {length - limit}.",
-            low,
+            _longest_beginning(text, lambda value: count(value) <= limit),
             len(text),
             fact=f"It is {length} {unit} long; the limit for the school's posts is {limit}.",
+        )
+    ]
+
+
+def _longest_beginning(text: str, fits: Callable[[str], bool]) -> int:
+    """Where the longest beginning of `text` that fits ends: everything after it is over."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle]):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _check_text_bytes(rule: CompiledRule, check: _Check) -> list[Finding]:
+    """A network that also caps the text's size in bytes (Bluesky's 3,000): within the length
+    limit, emoji can still make it too big."""
+    if check.account is None:
+        return []
+    capabilities = capabilities_for(check.account)
+    message = network_text.bytes_message(check.text, capabilities)
+    if not message:
+        return []
+    cap = capabilities.max_text_bytes
+    return [
+        _finding(
+            rule,
+            FindingCode.TOO_LONG,
+            message,
+            _longest_beginning(check.text, lambda value: len(value.encode("utf-8")) <= cap),
+            len(check.text),
+            fact=message.split(":")[0] + ".",
         )
     ]
 

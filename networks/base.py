@@ -101,6 +101,8 @@ class Capabilities:
     shows_link_previews: bool = False
     # How many characters a link counts as, where the network counts links at a fixed length.
     url_length: int = 23
+    # A cap on the text's size in UTF-8 bytes besides its length (Bluesky: 3,000), or None.
+    max_text_bytes: int | None = None
     # Moderation the network offers through its API beyond mute and block.
     supports_mute: bool = False
     supports_report: bool = False  # report an account to the server's moderators

@@ -35,6 +35,7 @@ DEFAULT_CAPABILITIES: dict[str, Capabilities] = {
     "bluesky": Capabilities(
         max_length=300,
         length_rule=LengthRule.GRAPHEMES,
+        max_text_bytes=3000,
         max_images=4,
         max_image_bytes=1_000_000,
         alt_text_limit=2000,

@@ -57,3 +57,22 @@ def unit(rule: str) -> str:
 
 def length_of(text: str, capabilities: Capabilities) -> int:
     return count(text, capabilities.length_rule, url_length=capabilities.url_length)
+
+
+def bytes_over(text: str, capabilities: Capabilities) -> int:
+    """How many UTF-8 bytes the text is over the network's byte cap (0 when within it or uncapped).
+    Bluesky's 300 characters can still be too big: a family emoji is one character but 18 bytes."""
+    if capabilities.max_text_bytes is None:
+        return 0
+    return max(0, len(text.encode("utf-8")) - capabilities.max_text_bytes)
+
+
+def bytes_message(text: str, capabilities: Capabilities) -> str:
+    """Why the text is too big for the network's byte cap, or "" when it is not."""
+    if not bytes_over(text, capabilities):
+        return ""
+    size = len(text.encode("utf-8"))
+    return (
+        f"The post takes {size:,} bytes and the network allows {capabilities.max_text_bytes:,}: an emoji counts as one "
+        "character but takes 4 bytes or more (a family emoji takes 18). Use fewer emoji or shorten it."
+    )

@@ -92,6 +92,7 @@ def capabilities() -> Capabilities:
     return Capabilities(
         max_length=MAX_GRAPHEMES,
         length_rule=LengthRule.GRAPHEMES,
+        max_text_bytes=MAX_TEXT_BYTES,
         max_images=4,
         max_image_bytes=MAX_IMAGE_BYTES,
         alt_text_limit=ALT_TEXT_GRAPHEMES,

@@ -66,6 +66,7 @@ def tier_capabilities(tier: str) -> Capabilities:
         supports_block=tier == "enterprise",
         supports_idempotency_key=False,
         supports_follower_list=tier in PAID_TIERS,
+        supports_mute=tier in PAID_TIERS,
         supports_hide_reply=True,
         shows_link_previews=True,
     )

@@ -20,17 +20,14 @@ from consent.checks import ConsentCheck, ConsentProblem, Stage, check_post_conse
 from moderation.engine import Finding
 from moderation.rules import FindingCode
 from networks import text as network_text
-from networks.base import Capabilities, LengthRule, NetworkError
-from networks.registry import network_class
+from networks.base import Capabilities
+from networks.limits import capabilities_for
 
 from ..models import Post, PostDestination
 from ..selectors import consent_content, with_content
 from .checks import PostBlocked, rules_findings
 
 BLOCK = "block"
-_FALLBACK = Capabilities(
-    max_length=280, length_rule=LengthRule.X_WEIGHTED, max_images=4, max_image_bytes=5_000_000, alt_text_limit=1000
-)
 
 
 def account_label(account: SocialAccount) -> str:
@@ -196,6 +193,9 @@ def _check_one(destination, *, stage, author, base, has_images, already_said) ->
     if too_long:
         limit, unit = capabilities.max_length, network_text.unit(capabilities.length_rule)
         add("length", f"Too long for {label}: {length} of {limit} {unit}. Take out {length - limit}. {fix}")
+    elif too_big := network_text.bytes_message(words, capabilities):
+        too_long = True  # the engine's finding says the same: shown once
+        add("length", f"Too big for {label}. {too_big} {fix}")
     most = capabilities.max_images
     if len(base.photos) > most:
         add(
@@ -224,12 +224,9 @@ def _consent_message(problem: ConsentProblem, label: str, fix: str) -> str:
 
 
 def _capabilities(account: SocialAccount) -> Capabilities:
-    try:
-        return network_class(account.network).capabilities_for(account)
-    except NetworkError:
-        # A network not set up on this portal yet: counted as X counts (the rules engine does the
-        # same), and the publisher will refuse it with its own reason.
-        return _FALLBACK
+    """The account's network limits: its adapter's, or the published ones where the adapter is not
+    installed (the publisher then refuses the copy with its own reason)."""
+    return capabilities_for(account)
 
 
 def refuse_if_blocked(lead_problems: list, check: DestinationsCheck) -> None:

@@ -393,6 +393,20 @@ def test_a_photo_removed_from_a_post_keeps_files_another_row_uses(staff, several
     assert storages["private"].exists(twin.original.name) and default_storage.exists(twin.rendition.name)
 
 
+def test_words_within_bluesky_s_300_characters_but_over_its_3000_bytes_are_refused(staff, several, second):
+    """A family emoji is one character to Bluesky's counter and 18 bytes to its server."""
+    second.network, second.handle = "bluesky", "alpha.bsky.social"
+    second.save(update_fields=["network", "handle"])
+    post = several(also="Sports day! " + "\U0001f469\u200d\U0001f469\u200d\U0001f467" * 200)
+
+    with pytest.raises(services.PostBlocked) as refused:
+        services.post_send_for_approval(actor=staff.slt, post=post)
+
+    message = str(refused.value)
+    assert "Too big for @alpha.bsky.social (Bluesky)" in message and "3,612 bytes" in message
+    assert message.count("3,612 bytes") == 1, "the engine's finding and the destination check say it once"
+
+
 # The pages.
 
 
