@@ -179,6 +179,24 @@ school_and_accounts.add(
     "{who} set up {target} and invited {email} to be its headteacher",
     values=lambda data: {"email": data["headteacher_email"]},
 )
+
+
+def _website_feed_changed(data: dict) -> str:
+    before, after = data["before"], data["after"]
+    changes = []
+    if before["public_feed"] != after["public_feed"]:
+        changes.append("turned the website feed on" if after["public_feed"] else "turned the website feed off")
+    if before["website_url"] != after["website_url"]:
+        changes.append("set the school website to {site}" if after["website_url"] else "removed the school website")
+    return "{who} " + (" and ".join(changes) or "saved the website feed settings without changing them")
+
+
+school_and_accounts.add(
+    "school.website_feed_changed",
+    "Website feed changed",
+    _website_feed_changed,
+    values=lambda data: {"site": data["after"]["website_url"]},
+)
 school_and_accounts.add(
     "social_account.created",
     "Social media account added",

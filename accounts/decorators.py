@@ -25,3 +25,11 @@ def school_member_required(perm: Perm | None = None):
         return wrapped
 
     return decorator
+
+
+def public_page(view):
+    """A page for anyone, signed in or not (the school's website feed): the second-factor set-up
+    (accounts.middleware) does not stop it, so a member of staff who has not set one up yet still
+    sees the school's website as its visitors do."""
+    view.public_page = True
+    return view

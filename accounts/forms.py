@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.totp.forms import ActivateTOTPForm
@@ -134,3 +136,29 @@ class ActivateAuthenticatorForm(ActivateTOTPForm):
                 "then type the six digits it shows now.",
                 code="incorrect_code",
             ) from error
+
+
+class WebsiteFeedForm(forms.Form):
+    """The headteacher's settings for the website feed (posts.views_feed.website_feed)."""
+
+    public_feed = forms.BooleanField(
+        required=False,
+        label="Publish the website feed",
+        help_text="Off: the feed addresses, the list of posts and its photos answer “not found” to everyone.",
+    )
+    website_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="The school's website",
+        help_text=(
+            "For example https://www.example.sch.uk. Only pages on this website may show the list of posts "
+            "in a frame; leave it empty and the list opens only as a page of its own."
+        ),
+        error_messages={"invalid": "Enter the website's full address, for example https://www.example.sch.uk."},
+    )
+
+    def clean_website_url(self) -> str:
+        address = self.cleaned_data["website_url"]
+        if address and urlsplit(address).scheme not in ("http", "https"):
+            raise ValidationError("Enter an address that starts with https://, for example https://www.example.sch.uk.")
+        return address

@@ -111,9 +111,9 @@ class RequireSecondFactorMiddleware:
         if request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"),)):
             return False
         try:
-            url_name = resolve(request.path_info).url_name
+            match = resolve(request.path_info)
         except Resolver404:
             return False
-        if url_name in _SECOND_FACTOR_SETUP_VIEWS:
+        if match.url_name in _SECOND_FACTOR_SETUP_VIEWS or getattr(match.func, "public_page", False):
             return False
         return not is_mfa_enabled(request.user, [Authenticator.Type.TOTP])

@@ -1,4 +1,5 @@
 import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -46,10 +47,26 @@ class User(AbstractUser):
 
 
 class School(models.Model):
-    """The tenant: every row a user can reach belongs to one school."""
+    """The tenant: every row a user can reach belongs to one school.
+
+    The website feed (posts.feeds, issue 17) is on unless the headteacher turns it off: it shows
+    only posts that are already public on the school's own accounts, with the photos and words
+    the approver let out, so it tells nobody anything new; it is the easy way to put those posts
+    on the school's website, and a school that does not want them there turns it off once.
+    """
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
+    website_url = models.URLField(
+        "school website",
+        blank=True,
+        help_text="The address of the school's own website, which may show the list of posts in a frame.",
+    )
+    public_feed = models.BooleanField(
+        "website feed on",
+        default=True,
+        help_text="Off: the feed, the list of posts and their photos answer “not found” to everyone.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +74,15 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def website_origin(self) -> str:
+        """The scheme, host and port of the school's website ("" when unset): what a browser
+        compares with a frame's parent page, which is all CSP's frame-ancestors can name."""
+        if not self.website_url:
+            return ""
+        parts = urlsplit(self.website_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class ClassGroup(models.Model):

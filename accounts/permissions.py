@@ -27,6 +27,8 @@ class Perm(StrEnum):
     RAISE_CONCERN = "raise_concern"
     VIEW_INCIDENTS = "view_incidents"
     MANAGE_INCIDENTS = "manage_incidents"
+    VIEW_WEBSITE_FEED = "view_website_feed"
+    MANAGE_WEBSITE_FEED = "manage_website_feed"
 
 
 _ROLES_WITH = {
@@ -48,6 +50,10 @@ _ROLES_WITH = {
     # Concerns and incidents: senior leaders read them; the headteacher handles them.
     Perm.VIEW_INCIDENTS: {Role.HEADTEACHER, Role.SENIOR_LEADER},
     Perm.MANAGE_INCIDENTS: {Role.HEADTEACHER},
+    # The website feed (issue 17): its addresses and embed code for those who look after the
+    # school's website; whether it is on, and which website may frame it, for the headteacher.
+    Perm.VIEW_WEBSITE_FEED: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.COMPUTING_LEAD},
+    Perm.MANAGE_WEBSITE_FEED: {Role.HEADTEACHER},
 }
 
 # Anyone who can approve posts or manage staff, accounts or consent signs in with a second factor.

@@ -346,3 +346,28 @@ def social_account_save(
             request=request,
         )
     return account
+
+
+def school_website_save(*, actor: Membership, website_url: str, public_feed: bool, request=None) -> School:
+    """The headteacher sets the school's website address (the one site that may show the list of
+    posts in a frame) and turns the public website feed on or off."""
+    if not has_perm(actor, Perm.MANAGE_WEBSITE_FEED):
+        raise PermissionDenied("Only the headteacher can change the school's website feed.")
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=actor.school_id)
+        before = {"website_url": school.website_url, "public_feed": school.public_feed}
+        school.website_url = website_url.strip()
+        school.public_feed = public_feed
+        school.full_clean()
+        school.save(update_fields=["website_url", "public_feed"])
+        after = {"website_url": school.website_url, "public_feed": school.public_feed}
+        if after != before:
+            record(
+                action="school.website_feed_changed",
+                actor=actor.user,
+                school=school,
+                target=school,
+                data={"before": before, "after": after},
+                request=request,
+            )
+    return school

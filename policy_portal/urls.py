@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("networks.urls")),
     path("consent/", include("consent.urls")),
     path("posts/", include("posts.urls")),
+    # The school's website feed (issue 17): public, no sign-in.
+    path("feeds/", include("posts.urls_feed")),
     path("policy/", include("moderation.urls")),
     path("community/", include("community.urls")),
     # The community's pages lived under /policy/ until issue 13: old links and bookmarks still work.

@@ -144,6 +144,7 @@ SECTIONS = (
             ),
             Page("rules_list", "Rules for posts", Perm.EDIT_RULES, within=("rule_create", "rule_edit")),
             Page("policy_current", "Social media policy", within=("policy_edit", "policy_sign_off")),
+            Page("website_feed", "Website feed", Perm.VIEW_WEBSITE_FEED),
             Page("audit_log", "Audit trail", Perm.VIEW_AUDIT),
             Page("email_preferences", "Email preferences", Perm.APPROVE_POSTS),
         ),

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from . import views_compose as compose
 from . import views_delegation as delegation
+from . import views_feed as feed
 from . import views_photos as photos
 from . import views_review as review
 
@@ -27,6 +28,8 @@ urlpatterns = [
     path("review/<int:pk>/reject/", review.review_reject, name="review_reject"),
     path("review/<int:pk>/comment/", review.review_comment, name="review_comment"),
     path("calendar/", review.post_calendar, name="post_calendar"),
+    # The school's website feed (issue 17): its addresses, the code to paste, the headteacher's switch.
+    path("website-feed/", feed.website_feed, name="website_feed"),
     # Trip mode (issue 5): the headteacher lends the whole-school account for a few days.
     path("trips/", delegation.delegation_list, name="delegation_list"),
     path("trips/new/", delegation.delegation_create, name="delegation_create"),

@@ -85,6 +85,8 @@ VIEWS = {
     "delegation_create": ("post", None, [Role.HEADTEACHER]),
     "delegation_revoke": ("post", "delegation", [Role.HEADTEACHER]),
     "email_preferences": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    # The website feed's addresses and code (issue 17); its settings are the headteacher's alone.
+    "website_feed": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.COMPUTING_LEAD]),
     # The policy (everyone reads it) and the rules for posts (headteacher and computing lead).
     "policy_current": ("get", None, ALL_ROLES),
     "policy_acknowledge": ("post", None, ALL_ROLES),
@@ -170,6 +172,8 @@ PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
 # anyone is signed in; the code step needs a right password first (allauth's login stage).
 PUBLIC_VIEWS |= {"account_login", "mfa_authenticate"}
+# The school's website feed (issue 17): published posts, for anyone.
+PUBLIC_VIEWS |= {"feed_school_atom", "feed_school_list", "feed_photo", "feed_account_atom", "feed_account_list"}
 PORTAL_APPS = ("accounts", "networks", "portal", "consent", "posts", "moderation", "community", "audit")
 
 

@@ -117,6 +117,9 @@ NOT_PAGES = {
     "audience_blocked_csv": "the blocked accounts as CSV",
     "post_image_file": "a photo (JPEG)",
     "local_network_media": "a published photo (JPEG)",
+    "feed_photo": "a published photo on the website feed (JPEG)",
+    "feed_school_atom": "the website feed (Atom XML)",
+    "feed_account_atom": "an account's website feed (Atom XML)",
     "mfa_download_recovery_codes": "the recovery codes as a text file",
     # Fragments htmx swaps into a page; each page that uses one is checked with it in place.
     "post_photo_pupils": "the pupil picker's search results, on the photo page (checked with ?for=&q=)",
@@ -170,6 +173,9 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "x_connect_callback": lambda s: [Visit(query="state=stale&code=none", status=400)],
     "local_timeline": lambda s: [Visit({"handle": s.accounts["year3"].handle})],
     "local_person": lambda s: [Visit({"handle": s.person_handle})],
+    # The list of published posts for the school's website (issue 17), with the published post's photo.
+    "feed_school_list": lambda s: [Visit({"school": s.school.slug})],
+    "feed_account_list": lambda s: [Visit({"school": s.school.slug, "account": s.accounts["year3"].pk})],
     "consent_pupil": _visit_pupils,
     "consent_import_job": lambda s: [Visit(), Visit(query=f"job={s.import_job.pk}")],
     "post_edit": lambda s: [Visit({"pk": s.posts["draft"].pk}), Visit({"pk": s.posts["changes_requested"].pk})],

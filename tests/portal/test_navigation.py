@@ -115,6 +115,7 @@ EXPECTED = {
             "Accounts",
             "Rules for posts",
             "Social media policy",
+            "Website feed",
             "Audit trail",
             "Email preferences",
         ],
@@ -124,7 +125,7 @@ EXPECTED = {
         "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down"],
         "Pupils and consent": ["Consent coverage"],
         "Audience": ["Accounts we follow", "Concerns and incidents", "Raise a concern"],
-        "School settings": ["Social media policy", "Email preferences"],
+        "School settings": ["Social media policy", "Website feed", "Email preferences"],
     },
     "teacher": {
         "(top)": ["Home"],
@@ -147,7 +148,7 @@ EXPECTED = {
     "computing": {
         "(top)": ["Home"],
         "Audience": ["Accounts we follow", "Raise a concern"],
-        "School settings": ["Rules for posts", "Social media policy"],
+        "School settings": ["Rules for posts", "Social media policy", "Website feed"],
     },
 }
 
