@@ -15,7 +15,7 @@ from .models import PostImage
 from .quote_links import QuotedPost, parse_quote_url
 from .services import EMPTY_POST, MAX_ALT_TEXT_CHARS
 
-NOT_A_POST = "That link is not a post on X or on this portal's timeline."
+NOT_A_POST = "That link is not a post on X, on Bluesky or on this portal's timeline."
 TIME_PASSED = "That time has passed. Choose a later time or leave it empty to publish once approved."
 # What may be stored at all: far beyond any post, small enough that checking it stays instant.
 MAX_TEXT_CHARS = 5000

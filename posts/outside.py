@@ -395,7 +395,7 @@ def _quoted_post(url: str):
     return QuotedPost(network="local", post_id=post_id[1], url=f"{settings.SITE_URL}{parts.path}#post-{post_id[1]}")
 
 
-_NOT_A_POST = "The quoted post could not be read: the link is not a post on X or on this portal's timeline."
+_NOT_A_POST = "The quoted post could not be read: the link is not a post on X, on Bluesky or on this portal's timeline."
 _TOO_LONG = "The preview could not be read: the link is too long."
 
 

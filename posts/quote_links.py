@@ -1,4 +1,4 @@
-"""Which post a quote link points to: a post on X, or a live post on this portal's local
+"""Which post a quote link points to: a post on X or Bluesky, or a live post on this portal's local
 timeline. Read by the compose form (to check the link), the outside-content reader (to read the
 quoted words) and the publisher (to quote the post on its network)."""
 
@@ -14,19 +14,20 @@ from networks.local.models import LocalNetworkPost
 
 _X_HOSTS = {"x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com"}
 # /<user>/status/<id>, as X shares it; /i/web/status/<id> is X's own link when it hides the user.
+_BLUESKY_HOSTS = {"bsky.app", "www.bsky.app"}
 _X_STATUS_PATH = re.compile(r"/(?:i/web|[A-Za-z0-9_]{1,15})/status(?:es)?/(\d{1,19})/?")
 _LOCAL_FRAGMENT = re.compile(r"post-(\d{1,19})")
 
 
 @dataclass(frozen=True)
 class QuotedPost:
-    network: str  # "x" or "local"
+    network: str  # "x", "bluesky" or "local"
     post_id: str
     url: str  # the address as the portal stores it (tracking parameters dropped)
 
 
 def parse_quote_url(url: str, *, portal_hosts: tuple[str, ...] = ()) -> QuotedPost | None:
-    """The post a link points to: one on X, or a live post on this portal's local timeline
+    """The post a link points to: one on X or Bluesky (bsky.app/profile/<handle>/post/<id>), or a live post on this portal's local timeline
     (`/local/<handle>/#post-<id>`, on SITE_URL's host or one of `portal_hosts`). None otherwise."""
     try:
         parts = urlsplit(url.strip())
@@ -40,6 +41,14 @@ def parse_quote_url(url: str, *, portal_hosts: tuple[str, ...] = ()) -> QuotedPo
         if match is None:
             return None
         return QuotedPost(network="x", post_id=match[1], url=f"https://x.com{parts.path.rstrip('/')}")
+    if host in _BLUESKY_HOSTS:
+        # Imported here: the Bluesky adapter brings the AT Protocol SDK, which only this link needs.
+        from networks.bluesky.adapter import post_id_from_url
+
+        post_id = post_id_from_url(url)
+        if post_id is None:
+            return None
+        return QuotedPost(network="bluesky", post_id=post_id, url=f"https://bsky.app{parts.path.rstrip('/')}")
     if host not in {urlsplit(settings.SITE_URL).hostname, *portal_hosts}:
         return None
     try:

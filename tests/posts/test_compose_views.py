@@ -131,7 +131,7 @@ def test_a_link_that_is_not_a_post_is_refused_and_the_text_kept(teacher, account
         response = new_post(teacher, account=accounts.year3.pk, text="Look at this!", quote_url=url)
         assert response.status_code == 400
         body = page(response)
-        assert "That link is not a post on X or on this portal&#x27;s timeline." in body
+        assert "That link is not a post on X, on Bluesky or on this portal&#x27;s timeline." in body
         assert "Look at this!" in body
     assert not Post.objects.exists()
 
@@ -152,10 +152,24 @@ def test_a_post_on_x_or_on_the_local_timeline_may_be_quoted(teacher, accounts):
     assert Post.objects.filter(quote_url=post_url(accounts.whole_school, local.pk)).exists()
 
 
+def test_a_bluesky_post_may_be_quoted_by_its_bsky_app_link(teacher, accounts):
+    new_post(
+        teacher,
+        account=accounts.year3.pk,
+        text="Well done!",
+        quote_url="https://bsky.app/profile/dfe.bsky.social/post/3lbq2xyzabc22/",
+    )
+    assert Post.objects.get().quote_url == "https://bsky.app/profile/dfe.bsky.social/post/3lbq2xyzabc22"
+    response = new_post(
+        teacher, account=accounts.year3.pk, text="Nope", quote_url="https://bsky.app/profile/dfe.bsky.social"
+    )
+    assert response.status_code == 400 and "not a post on X, on Bluesky" in page(response)
+
+
 def test_a_local_post_that_does_not_exist_cannot_be_quoted(teacher, accounts):
     missing = post_url(accounts.whole_school, 999)
     response = new_post(teacher, account=accounts.year3.pk, text="Quote", quote_url=missing)
-    assert response.status_code == 400 and "not a post on X" in page(response)
+    assert response.status_code == 400 and "not a post on X, on Bluesky" in page(response)
 
 
 def test_a_publish_time_that_has_passed_is_refused(teacher, accounts):
