@@ -27,8 +27,9 @@ class QuotedPost:
 
 
 def parse_quote_url(url: str, *, portal_hosts: tuple[str, ...] = ()) -> QuotedPost | None:
-    """The post a link points to: one on X or Bluesky (bsky.app/profile/<handle>/post/<id>), or a live post on this portal's local timeline
-    (`/local/<handle>/#post-<id>`, on SITE_URL's host or one of `portal_hosts`). None otherwise."""
+    """The post a link points to: one on X or Bluesky (bsky.app/profile/<handle>/post/<id>), or a
+    live post on this portal's local timeline (`/local/<handle>/#post-<id>`, on SITE_URL's host or
+    one of `portal_hosts`). None otherwise."""
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
