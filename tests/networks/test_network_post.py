@@ -126,3 +126,28 @@ def test_as_a_command_it_exits_non_zero_with_the_message_or_zero_with_the_id(x_s
     assert "Reconnect it from the account's page." in failed.stderr
     assert worked.returncode == 0, worked.stderr
     assert worked.stdout.splitlines()[0] == x_stub.posts_by(x_user)[0]["id"]
+
+
+def test_it_posts_to_a_connected_bluesky_account_with_a_photo(school, bluesky_stub, tmp_path):
+    """The same command checks a Bluesky account the portal holds a session for."""
+    from tests.factories import make_account
+
+    user = bluesky_stub.add_user("alpha.bsky.social")
+    account = make_account(school, "alpha.bsky.social")
+    account.network, account.credentials = "bluesky", bluesky_stub.credentials(user)
+    account.save()
+
+    lines = run(
+        "--network", "bluesky", "--account", "alpha.bsky.social", "--text", "Checking the portal's connection #test",
+        "--image", str(jpeg_file(tmp_path)), "--alt", "A green square",
+    )  # fmt: skip
+
+    (post,) = bluesky_stub.posts_by(user)
+    assert post["text"] == "Checking the portal's connection #test"
+    assert lines[0] == f"{user.did}/{post['uri'].rsplit('/', 1)[1]}" and lines[1].startswith("https://bsky.app/")
+    assert post["embed"]["images"][0]["alt"] == "A green square"
+
+
+def test_a_bluesky_account_the_portal_does_not_hold_is_named(db):
+    with pytest.raises(CommandError, match=r"no bluesky account @nobody.bsky.social"):
+        run("--network", "bluesky", "--account", "@nobody.bsky.social", "--text", "Hello")

@@ -2,6 +2,10 @@
 
     python manage.py network_post --network x --token TOKEN --text TEXT [--image FILE --alt TEXT]
     python manage.py network_post --network local --account HANDLE --text TEXT [--image FILE --alt TEXT]
+    python manage.py network_post --network bluesky|mastodon --account HANDLE --text TEXT [...]
+
+For Bluesky and Mastodon, HANDLE is an account already connected on its page in the portal: the
+command uses the session or token the portal keeps for it.
 
 Prints the new post's id on the first line and its address on the second; exits non-zero with the
 network's own explanation when anything fails.
@@ -24,7 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--network", required=True, choices=NetworkName.values)
         parser.add_argument("--token", help="X only: an OAuth 2.0 user access token.")
-        parser.add_argument("--account", help="The local network only: the handle of an existing account.")
+        parser.add_argument(
+            "--account",
+            help="Every network but X: the handle of an account this portal holds (connected: Bluesky, Mastodon).",
+        )
         parser.add_argument("--text", required=True)
         parser.add_argument("--image", type=Path, help="A photo to attach (it goes through the portal's image checks).")
         parser.add_argument("--alt", help="The photo's description for people using screen readers.")
@@ -34,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("--image needs --alt: every photo the portal publishes has a description.")
         adapter = self._adapter(network, token, account)
         try:
-            if network == NetworkName.X:
+            if network != NetworkName.LOCAL:
                 adapter.check_connection()
             media = [adapter.upload_media(self._prepared(image), alt.strip())] if image is not None else []
             ref = adapter.publish(PostPayload(text=text, media=media))
