@@ -8,6 +8,7 @@ from networks.local.models import (
     LocalNetworkRelation,
     LocalNetworkUser,
 )
+from networks.mastodon.models import MastodonApp
 
 __all__ = [
     "LocalNetworkFollow",
@@ -16,4 +17,5 @@ __all__ = [
     "LocalNetworkPost",
     "LocalNetworkRelation",
     "LocalNetworkUser",
+    "MastodonApp",
 ]
