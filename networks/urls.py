@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("networks.x.urls")),
     path("", include("networks.local.urls")),
+    path("", include("networks.mastodon.urls")),
 ]
