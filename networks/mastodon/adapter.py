@@ -466,8 +466,14 @@ class MastodonNetwork(Network):
             ) from exc
 
     def _raise_rate_limited(self, api: Mastodon):
-        reset = api.ratelimit_reset
-        wait = (reset - time.time()) if reset else DEFAULT_RATE_LIMIT_WAIT_SECONDS
+        """Mastodon sends X-RateLimit-Reset with a 429. Mastodon.py keeps it only while it is in the
+        future: a reset it dropped, after headers it did read, has already passed."""
+        if api.ratelimit_reset is not None:
+            wait = api.ratelimit_reset - time.time()
+        elif api.ratelimit_lastcall is not None:
+            wait = 1.0
+        else:
+            wait = DEFAULT_RATE_LIMIT_WAIT_SECONDS
         retry_after = max(1.0, wait)
         raise NetworkError(
             f"{self._server_name} is limiting how often the portal can use {self._handle} for now. "

@@ -168,6 +168,20 @@ def test_a_rate_limit_gives_the_servers_reset_time(network, mastodon_stub):
     assert "limiting how often" in caught.value.message
 
 
+def test_a_rate_limit_whose_reset_has_passed_is_tried_again_soon(network, mastodon_stub):
+    mastodon_stub.rate_limit_next("POST /api/v1/statuses", reset_in=-5)  # a slow worker got there late
+    with pytest.raises(NetworkError) as caught:
+        network.publish(PostPayload(text="Hello"))
+    assert caught.value.retry_after == 1.0
+
+
+def test_a_rate_limit_without_a_reset_waits_mastodons_five_minute_window(network, mastodon_stub):
+    mastodon_stub.fail_next("POST /api/v1/statuses", status=429)
+    with pytest.raises(NetworkError) as caught:
+        network.publish(PostPayload(text="Hello"))
+    assert caught.value.retry_after == 300
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_a_server_error_on_publishing_is_an_unknown_outcome(network, mastodon_stub, status):
     mastodon_stub.fail_next("POST /api/v1/statuses", status=status)
