@@ -729,7 +729,19 @@ class MastodonStub:
         )
 
     def _instance_v1(self, token, path_params, params, headers):
-        return 200, {}, {"uri": self.domain, "title": "Stub Mastodon", "version": self.version}
+        """The v1 shape (docs.joinmastodon.org/entities/V1_Instance/): limits under configuration from 3.4."""
+        configuration = self._instance_v2(token, path_params, params, headers)[2]["configuration"]
+        media = {k: v for k, v in configuration["media_attachments"].items() if k != "description_limit"}
+        return (
+            200,
+            {},
+            {
+                "uri": self.domain,
+                "title": "Stub Mastodon",
+                "version": self.version,
+                "configuration": {"statuses": configuration["statuses"], "media_attachments": media},
+            },
+        )
 
     def _oauth_metadata(self, token, path_params, params, headers):
         from networks.mastodon.connect import REQUIRED_SCOPES

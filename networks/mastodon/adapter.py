@@ -115,6 +115,15 @@ def server_limits(instance: Any) -> dict:
     return {name: value for name, value in facts.items() if value not in (None, "", [])}
 
 
+def read_instance(api: Mastodon) -> Any:
+    """The server's description: /api/v2/instance, or /api/v1/instance on servers older than 4.0
+    (which describe their limits there from 3.4)."""
+    try:
+        return api.instance_v2()
+    except MastodonNotFoundError:
+        return api.instance_v1()
+
+
 def _get(thing: Any, name: str) -> Any:
     if isinstance(thing, dict):
         return thing.get(name)
@@ -245,7 +254,7 @@ class MastodonNetwork(Network):
     def check_connection(self) -> NetworkUser:
         """Who the token acts for, and the server's current limits (kept on the account)."""
         me = self._call("check the connection", lambda api: api.account_verify_credentials())
-        instance = self._call("read the server's limits", lambda api: api.instance_v2())
+        instance = self._call("read the server's limits", read_instance)
         user = self._network_user(me)
         self._remember(
             {

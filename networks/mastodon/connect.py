@@ -26,7 +26,7 @@ from audit.services import record
 from networks.base import NetworkError, NetworkUser
 from networks.registry import get_network
 
-from .adapter import capabilities_from, client, server_limits
+from .adapter import capabilities_from, client, read_instance, server_limits
 from .models import MastodonApp
 from .servers import ServerAddressError, check_server_reachable_safely, normalise_server, server_domain
 
@@ -103,7 +103,7 @@ def read_server(server_address: str) -> tuple[str, dict]:
         raise MastodonConnectError(str(exc)) from exc
     api = client(base_url)
     try:
-        instance = api.instance_v2()
+        instance = read_instance(api)
     except MastodonNetworkError as exc:
         raise _unreachable(base_url, exc) from exc
     except MastodonError as exc:
@@ -208,7 +208,7 @@ def finish_connection(
         ) from exc
     try:
         me = api.account_verify_credentials()
-        instance = api.instance_v2()
+        instance = read_instance(api)
     except MastodonError as exc:
         _revoke_quietly(api)
         raise MastodonConnectError(

@@ -131,8 +131,8 @@ def test_a_server_that_is_down_is_explained(client_for, staff, m_account, mastod
 
 
 def test_a_site_that_is_not_mastodon_is_explained(client_for, staff, m_account, mastodon_stub):
-    mastodon_stub.violations_expected = True
-    mastodon_stub.fail_next("GET /api/v2/instance", status=404, body={"error": "Not a Mastodon"})
+    mastodon_stub.fail_next("GET /api/v2/instance", status=404, body={"error": "Not found"})
+    mastodon_stub.fail_next("GET /api/v1/instance", status=404, body={"error": "Not found"})
     response = _start(client_for(staff.head), m_account, mastodon_stub.base_url)
     assert "answered, but not as a Mastodon server does" in unescape(response.content.decode())
 

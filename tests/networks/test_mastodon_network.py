@@ -243,6 +243,15 @@ def test_check_connection_names_the_account_and_keeps_the_servers_limits(account
     assert account.network_settings["version"] == mastodon_stub.version
 
 
+def test_a_server_older_than_4_0_describes_its_limits_in_the_v1_instance(account, mastodon_stub):
+    mastodon_stub.fail_next("GET /api/v2/instance", status=404)
+    mastodon_stub.version, mastodon_stub.max_characters = "3.5.3", 640
+    get_network(account).check_connection()
+    account.refresh_from_db()
+    assert account.network_settings["version"] == "3.5.3"
+    assert account.network_settings["max_characters"] == 640
+
+
 def test_followers_page_through_the_link_header(network, mastodon_stub, school_account):
     for n in range(100):
         mastodon_stub.add_follower(school_account, mastodon_stub.add_account(f"parent{n}"))
