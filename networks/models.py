@@ -9,6 +9,7 @@ from networks.local.models import (
     LocalNetworkReport,
     LocalNetworkUser,
 )
+from networks.mastodon.models import MastodonApp
 
 __all__ = [
     "LocalNetworkFollow",
@@ -18,4 +19,5 @@ __all__ = [
     "LocalNetworkRelation",
     "LocalNetworkReport",
     "LocalNetworkUser",
+    "MastodonApp",
 ]

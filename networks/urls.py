@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("networks.x.urls")),
     path("", include("networks.bluesky.urls")),
     path("", include("networks.local.urls")),
+    path("", include("networks.mastodon.urls")),
 ]

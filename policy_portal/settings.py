@@ -412,6 +412,17 @@ BLUESKY_TIMEOUT_SECONDS = env.float("BLUESKY_TIMEOUT_SECONDS", default=20.0)
 # The language every post is marked with (a BCP 47 tag): Bluesky's feeds filter by it.
 BLUESKY_POST_LANGUAGE = env.str("BLUESKY_POST_LANGUAGE", default="en")
 
+# Mastodon. Each school's account lives on a server of its own choosing; the portal registers
+# itself once per server (networks.mastodon.models.MastodonApp) and signs in with OAuth. Server
+# addresses on private, loopback or link-local networks are refused, so an admin cannot make the
+# portal call into its own network; MASTODON_ALLOW_PRIVATE_SERVERS lets a test or a demo on one
+# machine use a server on 127.0.0.1 (and plain http). Uploaded photos are processed by the server
+# after upload: the portal waits up to MASTODON_MEDIA_WAIT_SECONDS for each before posting.
+MASTODON_TIMEOUT_SECONDS = env.float("MASTODON_TIMEOUT_SECONDS", default=20.0)
+MASTODON_ALLOW_PRIVATE_SERVERS = env.bool("MASTODON_ALLOW_PRIVATE_SERVERS", default=False)
+MASTODON_MEDIA_WAIT_SECONDS = env.float("MASTODON_MEDIA_WAIT_SECONDS", default=60.0)
+MASTODON_APP_NAME = env.str("MASTODON_APP_NAME", default="Policy Portal")
+
 # Link previews (posts.outside): the portal reads the page behind each link in a post, as the
 # network will, so the consent check sees the preview card's words. Pages on private, loopback,
 # link-local, reserved or multicast addresses are refused, so a post cannot make the portal

@@ -29,3 +29,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # The link preview tests serve pages from 127.0.0.1; a test that checks the refusal turns this off.
 LINK_PREVIEW_ALLOW_PRIVATE_HOSTS = True
+# The stub Mastodon server listens on 127.0.0.1 over plain http; a test that checks the refusal turns this off.
+MASTODON_ALLOW_PRIVATE_SERVERS = True

@@ -9,6 +9,7 @@ from accounts.models import Role
 
 from .blueskystub import bluesky_stub  # noqa: F401 - the stub Bluesky server fixture, for the whole suite
 from .factories import enable_totp, make_account, make_class, make_member, make_school
+from .mastodonstub import mastodon_stub  # noqa: F401 - the stub Mastodon server fixture, for the whole suite
 from .s3 import s3_store  # noqa: F401 - an S3-compatible object store (moto) for the storage tests
 from .xstub import x_stub  # noqa: F401 - the stub X server fixture, for the whole suite
 

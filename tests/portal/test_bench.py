@@ -25,7 +25,12 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
     assert figures["consent_check"]["pupils_2000"]["text_chars"] == 280
     assert figures["consent_check"]["pupils_5000"]["text_chars"] == 9990
     assert figures["mis_import"]["consents"] == 4 * figures["mis_import"]["rows"]
-    for network in ("local", "x", "bluesky"):  # through a real worker, in a child process on a scratch database
+    for network in (
+        "local",
+        "x",
+        "bluesky",
+        "mastodon",
+    ):  # through a real worker, in a child process on a scratch database
         publishing = figures["publishing"][network]
         if network == "x" and "skipped" in publishing:  # ../shared is not beside the checkout
             assert "openapi.json" in publishing["skipped"]

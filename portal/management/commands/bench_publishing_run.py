@@ -12,7 +12,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--network", choices=["local", "x", "bluesky"], required=True)
+        parser.add_argument("--network", choices=["local", "x", "bluesky", "mastodon"], required=True)
         parser.add_argument("--posts", type=int, default=100)
 
     def handle(self, *args, network: str, posts: int, **options):
