@@ -94,6 +94,10 @@ class Capabilities:
     alt_text_limit: int
     supports_block: bool = False
     supports_idempotency_key: bool = False
+    # How long the network remembers an idempotency key (None: as long as the post exists). Past
+    # it, a repeat with the same key makes a second post, so the publisher reads the account's
+    # own posts instead of trusting the key.
+    idempotency_key_seconds: int | None = None
     supports_follower_list: bool = False
     supports_hide_reply: bool = False
     # The network shows a preview card (the linked page's title, description and picture) under

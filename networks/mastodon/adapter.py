@@ -84,6 +84,8 @@ def capabilities_from(network_settings: dict | None) -> Capabilities:
         url_length=int(facts.get("url_length") or DEFAULT_URL_LENGTH),
         supports_block=True,
         supports_idempotency_key=True,
+        # Mastodon keeps an Idempotency-Key for one hour (docs: methods/statuses, "Post a new status").
+        idempotency_key_seconds=3600,
         supports_follower_list=True,
         # Mastodon has no hidden replies; limiting who may reply is not in its API either (newer
         # servers let an author limit who may *quote* a post, which is a different thing).

@@ -342,12 +342,26 @@ def _comparable(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _key_still_remembered(network: Network, post: Post) -> bool:
+    """True when the network's idempotency key is sure to cover every earlier attempt: the first
+    attempt cannot have been before the post was approved and due, so a network that remembers
+    keys for a while (Mastodon: an hour) is trusted only within most of that while."""
+    limits = network.limits
+    if not limits.supports_idempotency_key:
+        return False
+    if limits.idempotency_key_seconds is None:
+        return True
+    earliest = max(moment for moment in (post.decided_at, post.publish_at, post.created_at) if moment is not None)
+    return timezone.now() - earliest < timedelta(seconds=limits.idempotency_key_seconds * 0.8)
+
+
 def _find_on_network(network: Network, post: Post) -> ExternalRef | None:
     """Our post among the account's recent posts, if an earlier attempt got it there.
 
     A network with idempotency keys answers that itself (publishing again with the same key
-    returns the existing post), so this reading is for networks without them, such as X."""
-    if network.capabilities.supports_idempotency_key:
+    returns the existing post), so this reading is for networks without them, such as X, and for
+    a network whose memory of keys may have run out since the first attempt (Mastodon's hour)."""
+    if _key_still_remembered(network, post):
         return None
     since = (post.decided_at or post.created_at) - timedelta(minutes=2)
     wanted = _comparable(post.text)
@@ -381,7 +395,7 @@ def reconcile_stuck(post: Post) -> str:
             f"@{post.account.handle}. Try again from the dashboard, or tell whoever runs the portal.",
         )
         return Outcome.FAILED
-    if network.capabilities.supports_idempotency_key:
+    if _key_still_remembered(network, post):
         # Publishing again with the same key is safe: the network returns the post if it has it.
         note = "The last attempt was interrupted; trying again (the network recognises repeats)."
     else:

@@ -196,6 +196,38 @@ def test_a_timeout_after_sending_is_found_on_the_network_not_posted_twice(approv
     assert AuditEvent.objects.get(action="post.published", target_id=str(post.pk)).data["reconciled"] is True
 
 
+def test_a_key_the_network_may_have_forgotten_is_not_trusted_the_post_is_looked_for(
+    monkeypatch, settings, approved, scripted
+):
+    """Mastodon remembers an idempotency key for an hour: a retry long after the first attempt
+    (a rate limit, a server down all morning) reads the account's posts instead of trusting it."""
+    from dataclasses import replace
+
+    hourly = replace(ScriptedNetwork.capabilities, supports_idempotency_key=True, idempotency_key_seconds=3600)
+    monkeypatch.setattr(ScriptedNetwork, "capabilities", hourly)
+    settings.PUBLISH_RETRY_BASE_SECONDS = 0
+    scripted.script = [("sent", NetworkError("The server did not answer in time.", outcome_unknown=True))]
+    post = approved()
+
+    # Within the hour the key is trusted: nothing is read, the repeat goes with the same key.
+    assert publishing.publish(post.pk) == Outcome.RETRY
+    assert scripted.publish_calls == 1
+
+    # Two hours later the key may be forgotten: the post the first attempt made is found.
+    Post.objects.filter(pk=post.pk).update(
+        decided_at=timezone.now() - timedelta(hours=2), created_at=timezone.now() - timedelta(hours=2)
+    )
+    scripted.posts[0] = scripted.posts[0].__class__(
+        id=scripted.posts[0].id,
+        text=scripted.posts[0].text,
+        created_at=timezone.now() - timedelta(hours=2),
+        url="https://scripted/1",
+    )
+    assert publishing.publish(post.pk) == Outcome.RECONCILED
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED and scripted.publish_calls == 1 and len(scripted.posts) == 1
+
+
 def test_an_unknown_outcome_that_did_not_get_through_is_retried(settings, approved, scripted):
     settings.PUBLISH_RETRY_BASE_SECONDS = 0
     scripted.script = [NetworkError("X did not answer in time.", outcome_unknown=True)]
