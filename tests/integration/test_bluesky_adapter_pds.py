@@ -162,6 +162,25 @@ def test_block_and_unblock_find_the_block_record_in_the_schools_repository(blues
     assert _records(bluesky_pds, connected, "app.bsky.graph.block") == []
 
 
+def test_a_reply_is_hidden_and_replies_limited_on_the_threads_threadgate(bluesky_pds, connected):
+    network = BlueskyNetwork(connected)
+    root = network.publish(PostPayload(text="Our play is tonight"))
+    troll = bluesky_pds.create_account(_handle())
+    root_record = _records(bluesky_pds, connected)[0]
+    parent = models.create_strong_ref(root_record)
+    rude = bluesky_pds.client(troll).send_post(
+        "Rude words", profile_identify=troll.did, reply_to=models.AppBskyFeedPost.ReplyRef(parent=parent, root=parent)
+    )
+
+    network.hide_reply(rude.uri)
+    network.set_reply_controls(root.id, "mentioned")
+
+    [gate] = _records(bluesky_pds, connected, "app.bsky.feed.threadgate")
+    assert gate.uri.rsplit("/", 1)[1] == root.id.rsplit("/", 1)[1]
+    assert (gate.value.post, gate.value.hidden_replies) == (post_uri(root.id), [rude.uri])
+    assert [rule.py_type for rule in gate.value.allow] == ["app.bsky.feed.threadgate#mentionRule"]
+
+
 def test_what_needs_an_app_view_is_refused_plainly_not_as_a_fault(connected):
     network = BlueskyNetwork(connected)
 
