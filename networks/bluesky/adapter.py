@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -78,6 +79,8 @@ MIN_LONG_SIDE = 640
 MAX_HIDDEN_REPLIES = 300
 # How long to wait after a 429 that gave no reset time.
 DEFAULT_RATE_LIMIT_WAIT = 300.0
+# Pages of 100 block records read when looking for one in the account's own repository.
+MAX_BLOCK_PAGES = 50
 
 # Who may reply, by the names `Network.set_reply_controls` takes, as threadgate rules.
 _REPLY_RULES: dict[str, list[dict] | None] = {
@@ -216,6 +219,8 @@ class BlueskyNetwork(Network):
         self.credentials: dict = dict(account.credentials or {})
         self._sdk: Client | None = None
         self._refresh_lock = threading.Lock()
+        # Set once the account's server has said it has no app view (see NoAppView).
+        self._no_appview = False
 
     # Posts.
 
@@ -316,17 +321,16 @@ class BlueskyNetwork(Network):
 
     def fetch_post(self, post_id: str) -> FetchedPost:
         view = self._post_view(post_id)
-        value = _as_dict(view.record)
-        text = value.get("text", "")
+        text = view.record.get("text", "")
         # A link's text on Bluesky may be shortened: what a reader can open is the facet's address.
-        for facet in value.get("facets") or []:
+        for facet in view.record.get("facets") or []:
             for feature in facet.get("features", []):
                 uri = feature.get("uri")
                 if uri and uri not in text:
                     text += f" {uri}"
         repo, rkey = _repo_and_rkey(view.uri)
         return FetchedPost(
-            id=f"{repo}/{rkey}", text=text, author_handle=view.author.handle, url=post_url(view.author.handle, rkey)
+            id=f"{repo}/{rkey}", text=text, author_handle=view.author_handle, url=post_url(view.author_handle, rkey)
         )
 
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
@@ -392,12 +396,23 @@ class BlueskyNetwork(Network):
 
     def user_by_handle(self, handle: str) -> NetworkUser:
         handle = handle.strip().lstrip("@")
-        profile = self._call(
-            "look up an account",
-            lambda client: client.app.bsky.actor.get_profile({"actor": handle}),
-            missing=f"There is no account @{handle} on Bluesky. Check the handle (for example name.bsky.social).",
-        )
-        return _network_user(profile)
+        unknown = f"There is no account @{handle} on Bluesky. Check the handle (for example name.bsky.social)."
+        if not self._no_appview:
+            try:
+                profile = self._call(
+                    "look up an account",
+                    lambda client: client.app.bsky.actor.get_profile({"actor": handle}),
+                    missing=unknown,
+                )
+            except NoAppView:
+                self._no_appview = True
+            else:
+                return _network_user(profile)
+        # Without an app view there is no profile to read, only who the handle belongs to.
+        did = self._resolve_handle(handle)
+        if did is None:
+            raise PostNotFound(unknown)
+        return NetworkUser(id=did, handle=handle, url=profile_url(handle))
 
     def mentions(self, since: str | None = None) -> list[Mention]:
         """Mentions of the account and replies to it, oldest first, after the mention `since`
@@ -469,8 +484,7 @@ class BlueskyNetwork(Network):
         """Hide a reply in a thread the account started (Bluesky keeps the list on the thread's
         threadgate, at most 300)."""
         reply = self._post_view(post_id)
-        reply_record = _as_dict(reply.record)
-        root_uri = ((reply_record.get("reply") or {}).get("root") or {}).get("uri")
+        root_uri = ((reply.record.get("reply") or {}).get("root") or {}).get("uri")
         if not root_uri or _repo_and_rkey(root_uri)[0] != self._did():
             raise NetworkError(
                 f"Bluesky lets {self._handle} hide replies only in conversations it started, and this reply is in "
@@ -528,12 +542,40 @@ class BlueskyNetwork(Network):
 
     # Internals: posts, embeds, threadgates.
 
-    def _post_view(self, post_id: str):
+    def _post_view(self, post_id: str) -> _PostRecord:
+        """A post as Bluesky's app view shows it; from the author's repository when the account's
+        server has no app view (a self-hosted PDS may run without one)."""
         uri = self._with_did(post_uri(post_id))
-        response = self._call("read a post", lambda client: client.app.bsky.feed.get_posts({"uris": [uri]}))
-        if not response.posts:
-            raise PostNotFound(f"There is no post {post_id} on Bluesky (it may have been deleted).")
-        return response.posts[0]
+        if not self._no_appview:
+            try:
+                response = self._call("read a post", lambda client: client.app.bsky.feed.get_posts({"uris": [uri]}))
+            except NoAppView:
+                self._no_appview = True
+            else:
+                if not response.posts:
+                    raise PostNotFound(f"There is no post {post_id} on Bluesky (it may have been deleted).")
+                view = response.posts[0]
+                return _PostRecord(view.uri, view.cid, _as_dict(view.record), view.author.handle)
+        repo, rkey = _repo_and_rkey(uri)
+        try:
+            found = self._call(
+                "read a post",
+                lambda client: client.com.atproto.repo.get_record(
+                    {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey}
+                ),
+                missing_post=post_id,
+            )
+        except PostNotFound as exc:
+            raise PostNotFound(f"There is no post {post_id} on Bluesky (it may have been deleted).") from exc
+        return _PostRecord(found.uri, found.cid, _as_dict(found.value), self._handle_of(repo))
+
+    def _handle_of(self, did: str) -> str:
+        """The handle of an account, from its own server's description of its repository."""
+        if did == self.credentials.get("did") and self.credentials.get("handle"):
+            return self.credentials["handle"]
+        return self._call(
+            "look up an account", lambda client: client.com.atproto.repo.describe_repo({"repo": did})
+        ).handle
 
     def _with_did(self, uri: str) -> str:
         """An at:// URI with a handle (as a bsky.app link has) turned into one with the DID."""
@@ -560,7 +602,7 @@ class BlueskyNetwork(Network):
     def _reply_ref(self, reply_to: str) -> dict:
         parent = self._post_view(reply_to)
         parent_ref = {"uri": parent.uri, "cid": parent.cid}
-        root = (_as_dict(parent.record).get("reply") or {}).get("root") or parent_ref
+        root = (parent.record.get("reply") or {}).get("root") or parent_ref
         return {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": parent_ref}
 
     def _change_threadgate(self, root_uri: str, operation: str, change: Callable[[dict], dict]) -> None:
@@ -583,9 +625,34 @@ class BlueskyNetwork(Network):
         self._call(operation, lambda client: client.com.atproto.repo.put_record({**key, "record": gate}))
 
     def _block_record(self, user_id: str) -> str | None:
-        profile = self._call("look up an account", lambda client: client.app.bsky.actor.get_profile({"actor": user_id}))
-        viewer = profile.viewer
-        return viewer.blocking if viewer and viewer.blocking else None
+        """The account's block of `user_id`, if it has one: Bluesky's app view says so in one
+        call; without an app view, the block records in the account's own repository are read."""
+        if not self._no_appview:
+            try:
+                profile = self._call(
+                    "look up an account", lambda client: client.app.bsky.actor.get_profile({"actor": user_id})
+                )
+            except NoAppView:
+                self._no_appview = True
+            else:
+                viewer = profile.viewer
+                return viewer.blocking if viewer and viewer.blocking else None
+        did = self._did()
+        cursor = None
+        for _page in range(MAX_BLOCK_PAGES):
+            response = self._call(
+                "read its blocks",
+                lambda client, cursor=cursor: client.com.atproto.repo.list_records(
+                    {"repo": did, "collection": BLOCK_COLLECTION, "limit": 100, "cursor": cursor}
+                ),
+            )
+            for item in response.records:
+                if _as_dict(item.value).get("subject") == user_id:
+                    return item.uri
+            cursor = response.cursor
+            if not cursor or not response.records:
+                break
+        return None
 
     def _resolve_handle(self, handle: str) -> str | None:
         try:
@@ -712,6 +779,13 @@ class BlueskyNetwork(Network):
             )
         if name in ("InvalidToken", "AccountTakedown", "AccountDeactivated", "AuthenticationRequired"):
             return ReconnectNeeded(self._reconnect_message())
+        if status == 400 and detail.startswith(NO_APPVIEW_MESSAGE):
+            return NoAppView(
+                f"The Bluesky server {handle} is on cannot {operation}: that needs a Bluesky app view (the service "
+                "that keeps feeds, followers, notifications and mutes), and this server has none. Do it in Bluesky's "
+                "own app, or ask whoever runs the server to connect one.",
+                permanent=True,
+            )
         if missing_post is not None and (name in ("RecordNotFound", "NotFound", "PostNotFound") or status == 404):
             return PostNotFound(f"Post {missing_post} is not on {handle} (it may already have been deleted).")
         if missing is not None and status == 400 and name in ("InvalidRequest", "NotFound", "ProfileNotFound", ""):
@@ -761,6 +835,25 @@ class BlueskyNetwork(Network):
 
 class _SessionExpired(Exception):
     """The access token has expired: renew the session and try once more."""
+
+
+# How a PDS answers an app.bsky.* call it would hand to an app view when it has none configured.
+NO_APPVIEW_MESSAGE = "No service configured for "
+
+
+class NoAppView(NetworkError):
+    """The account's server has no app view, so it cannot answer reads (feeds, profiles, followers,
+    notifications) or keep mutes. Reads with another way round it take that way."""
+
+
+@dataclass(frozen=True)
+class _PostRecord:
+    """What the portal needs of a post: where it is, its exact version, its record, its author."""
+
+    uri: str
+    cid: str
+    record: dict
+    author_handle: str
 
 
 def new_client(base_url: str) -> Client:

@@ -279,8 +279,16 @@ ABILITIES = [
     Ability("Publishing posts with up to 4 photos and their descriptions", True, "Photos go out under 1 MB each."),
     Ability("Links, @mentions and #hashtags that work as links", True),
     Ability("Taking a post down", True),
-    Ability("Reading followers and mentions", True),
-    Ability("Muting and blocking accounts", True, "A block on Bluesky is public, as it is in Bluesky's app."),
+    Ability(
+        "Reading followers and mentions",
+        True,
+        "Through Bluesky's app view: an account on a self-hosted server without one cannot.",
+    ),
+    Ability(
+        "Muting and blocking accounts",
+        True,
+        "A block on Bluesky is public, as it is in Bluesky's app. Muting needs Bluesky's app view, as above.",
+    ),
     Ability("Hiding replies", True, "Only in conversations the school's account started."),
     Ability("Choosing who may reply to a post", True),
     Ability("Reporting an account or post to Bluesky's moderators", True),
