@@ -2,9 +2,12 @@
 it: one row per post on "My posts" and the dashboard with each account's status and link, and the
 actions on the post's own page that come back to that page."""
 
+# The fixtures `several` and `second` come from the tests of the copies; each test names them again.
+# ruff: noqa: F811
+
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posts.models import Post, PostStatus
@@ -13,7 +16,7 @@ from posts.services import publishing
 from .test_destination_copies import _approved, _copy, _fail_on, second, several  # noqa: F401 - fixtures
 
 
-def _published_and_failed(staff, several, second, monkeypatch):  # noqa: F811 - the fixtures above
+def _published_and_failed(staff, several, second, monkeypatch):
     """The post out on the whole-school account, its copy for the second account refused."""
     post = _approved(staff, several())
     copy = _copy(post)
@@ -27,7 +30,7 @@ def _published_and_failed(staff, several, second, monkeypatch):  # noqa: F811 - 
     return post, copy
 
 
-def test_my_posts_shows_one_row_with_each_accounts_status_and_link(client_for, staff, several, second, monkeypatch):  # noqa: F811
+def test_my_posts_shows_one_row_with_each_accounts_status_and_link(client_for, staff, several, second, monkeypatch):
     post, copy = _published_and_failed(staff, several, second, monkeypatch)
 
     page = client_for(staff.slt).get(reverse("post_list_mine")).content.decode()
@@ -38,7 +41,7 @@ def test_my_posts_shows_one_row_with_each_accounts_status_and_link(client_for, s
     assert "Local @alpha_second: failed" in page
 
 
-def test_my_posts_says_which_other_accounts_a_waiting_post_goes_to(client_for, staff, several):  # noqa: F811
+def test_my_posts_says_which_other_accounts_a_waiting_post_goes_to(client_for, staff, several):
     post = several()
     Post.objects.filter(pk=post.pk).update(status=PostStatus.SUBMITTED)
 
@@ -47,7 +50,7 @@ def test_my_posts_says_which_other_accounts_a_waiting_post_goes_to(client_for, s
     assert "Also to Local @alpha_second." in page
 
 
-def test_a_copy_stopped_before_publishing_is_listed_for_its_author_to_mend(client_for, staff, several, second):  # noqa: F811
+def test_a_copy_stopped_before_publishing_is_listed_for_its_author_to_mend(client_for, staff, several, second):
     post = _approved(staff, several())
     Post.objects.filter(pk=_copy(post).pk).update(status=PostStatus.DRAFT)
 
@@ -63,7 +66,7 @@ def _queries(client, url) -> int:
     return len(queries)
 
 
-def _posts_of_every_kind(staff, several, count: int) -> None:  # noqa: F811
+def _posts_of_every_kind(staff, several, count: int) -> None:
     """`count` each: drafts, posts waiting, and posts out on both accounts, each for two accounts."""
     for _ in range(count):
         several()
@@ -78,7 +81,7 @@ def test_the_authors_lists_cost_the_same_queries_however_many_posts_go_to_severa
     client_for,
     staff,
     several,
-    url_name,  # noqa: F811
+    url_name,
 ):
     client = client_for(staff.slt)
     url = reverse(url_name)
@@ -95,7 +98,7 @@ def test_the_dashboard_shows_a_post_for_several_accounts_once_with_each_outcome(
     staff,
     several,
     second,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     post, copy = _published_and_failed(staff, several, second, monkeypatch)
 
@@ -106,7 +109,7 @@ def test_the_dashboard_shows_a_post_for_several_accounts_once_with_each_outcome(
     assert "Not published:" not in page  # the copy is not a row of its own under "Going out"
 
 
-def test_try_again_on_the_posts_page_comes_back_to_it(client_for, staff, several, second, monkeypatch):  # noqa: F811
+def test_try_again_on_the_posts_page_comes_back_to_it(client_for, staff, several, second, monkeypatch):
     post, copy = _published_and_failed(staff, several, second, monkeypatch)
     client = client_for(staff.head)
 
@@ -117,7 +120,7 @@ def test_try_again_on_the_posts_page_comes_back_to_it(client_for, staff, several
     assert copy.status != PostStatus.FAILED
 
 
-def test_try_again_on_the_dashboard_stays_on_the_dashboard(client_for, staff, several, second, monkeypatch):  # noqa: F811
+def test_try_again_on_the_dashboard_stays_on_the_dashboard(client_for, staff, several, second, monkeypatch):
     _post, copy = _published_and_failed(staff, several, second, monkeypatch)
 
     response = client_for(staff.head).post(reverse("post_retry_publish", args=[copy.pk]))
@@ -125,7 +128,7 @@ def test_try_again_on_the_dashboard_stays_on_the_dashboard(client_for, staff, se
     assert response.status_code == 302 and response.url == reverse("dashboard")
 
 
-def test_one_account_is_taken_down_alone_from_the_posts_page(client_for, staff, several):  # noqa: F811
+def test_one_account_is_taken_down_alone_from_the_posts_page(client_for, staff, several):
     post = _approved(staff, several())
     copy = _copy(post)
     publishing.publish(post.pk)
@@ -143,7 +146,7 @@ def test_one_account_is_taken_down_alone_from_the_posts_page(client_for, staff, 
     assert "Take down everywhere" in response.content.decode()  # the post itself is still out
 
 
-def test_a_teacher_cannot_take_one_account_down(client_for, staff, several):  # noqa: F811
+def test_a_teacher_cannot_take_one_account_down(client_for, staff, several):
     post = _approved(staff, several())
     copy = _copy(post)
     publishing.publish(copy.pk)
@@ -159,7 +162,7 @@ def test_partly_published_names_the_accounts_it_went_out_on_and_those_it_did_not
     staff,
     several,
     second,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     post, _copy_post = _published_and_failed(staff, several, second, monkeypatch)
 
