@@ -22,6 +22,7 @@ from .models import (
     OutsideContent,
     Post,
     PostComment,
+    PostDestination,
     PostImage,
     PostRevision,
     PostStatus,
@@ -31,6 +32,19 @@ from .outside import outside_label
 
 def posts_for_school(*, school) -> QuerySet[Post]:
     return Post.objects.filter(account__school=school).select_related("account", "author")
+
+
+def with_destinations(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Each post's other accounts (issue 17) with the copy approval made for each, so a list can say
+    where each one stands: one query more for the whole list, whatever its length."""
+    destinations = PostDestination.objects.select_related("account", "copy").defer("account__credentials")
+    return posts.prefetch_related(Prefetch("destinations", queryset=destinations.order_by("position", "pk")))
+
+
+# What an author's lists show as a post of its own: a post written for one or more accounts, not the
+# copies approval made of it for its other accounts (those show under it), unless a copy was stopped
+# before publishing and came back to its author as a draft.
+AUTHORS_OWN = Q(part_of__isnull=True) | Q(status=PostStatus.DRAFT)
 
 
 def post_for_school(*, school, pk: int) -> Post:

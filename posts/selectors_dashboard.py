@@ -13,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Post, PostComment, PostStatus
+from .selectors import with_destinations
 
 # What an author reads under a post that came back to them: an approver's request, or the
 # portal's note (consent changed, or they reopened it while it waited).
@@ -85,7 +86,8 @@ class AuthorsPosts:
 
 
 def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> AuthorsPosts:
-    """Six queries whatever the number of posts: the counts, then each list.
+    """Six queries whatever the number of posts: the counts, then each list (and, for each list
+    but the drafts, one more for the other accounts its posts go to).
 
     A draft that has a `submitted_at` has been in the approvers' queue and came back: an approver
     asked for changes, consent changed under it, or the author changed it while it waited. The
@@ -97,8 +99,9 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     sent_back = SENT_BACK
     draft = Q(status=PostStatus.DRAFT, submitted_at__isnull=True)
     waiting = Q(status=PostStatus.SUBMITTED)
-    on_the_way = Q(status__in=ON_THE_WAY_STATUSES)
-    published = Q(status=PostStatus.PUBLISHED, published_at__gte=since)
+    # A post written for several accounts is one row, its copies' outcomes shown under it.
+    on_the_way = Q(status__in=ON_THE_WAY_STATUSES, part_of__isnull=True)
+    published = Q(status=PostStatus.PUBLISHED, published_at__gte=since, part_of__isnull=True)
     # Counted over the rows that can match one of the lists: an author's published posts pile up
     # for years, and only the last RECENTLY_PUBLISHED_DAYS of them count.
     listed_statuses = [PostStatus.DRAFT, PostStatus.SUBMITTED, *ON_THE_WAY_STATUSES, PostStatus.PUBLISHED]
@@ -111,10 +114,13 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
         published=Count("pk", filter=published),
     )
 
-    def listed(condition: Q, count: str, *order) -> list[Post]:
+    def listed(condition: Q, count: str, *order, where_it_goes: bool = True) -> list[Post]:
         if not counts[count]:
             return []
-        return list(_listed(mine.filter(condition)).order_by(*order)[:rows])
+        posts = _listed(mine.filter(condition))
+        if where_it_goes:
+            posts = with_destinations(posts)
+        return list(posts.order_by(*order)[:rows])
 
     notes = Prefetch(
         "comments",
@@ -131,7 +137,7 @@ def authors_posts(*, school, author, rows: int, now: datetime | None = None) -> 
     return AuthorsPosts(
         sent_back=sent_back_posts,
         sent_back_count=counts["sent_back"],
-        drafts=listed(draft, "drafts", "-updated_at", "-pk"),
+        drafts=listed(draft, "drafts", "-updated_at", "-pk", where_it_goes=False),
         drafts_count=counts["drafts"],
         waiting=listed(waiting, "waiting", "submitted_at", "pk"),
         waiting_count=counts["waiting"],

@@ -10,6 +10,15 @@ from . import services
 from .getters import get_post
 from .models import Post, TakeDownRequest
 from .services import publishing
+from .services.destination_checks import account_label
+
+# A form on a post's own page sends this, so the person comes back to that page (where the post
+# and each of its other accounts stand) rather than to the list the action is usually taken from.
+RETURN_TO_POST = "post"
+
+
+def _back_to_post(request) -> bool:
+    return request.POST.get("return_to") == RETURN_TO_POST
 
 
 @require_GET
@@ -35,14 +44,22 @@ def post_take_down(request, pk: int):
     except (services.TakeDownFailed, services.TransitionError) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The post was removed from {post.account.display_name}.")
+        if _back_to_post(request):
+            messages.success(
+                request, f"Taken down from {account_label(post.account)}. Its other accounts are as they were."
+            )
+        else:
+            messages.success(request, f"The post was removed from {post.account.display_name}.")
+    if _back_to_post(request):
+        return redirect("review_post", post.part_of_id or post.pk)
     return redirect("take_down_list")
 
 
 @require_POST
 @school_member_required(Perm.APPROVE_POSTS)
 def post_retry_publish(request, pk: int):
-    """The dashboard's "Try again" on a post that failed to publish."""
+    """ "Try again" on a post that failed to publish: from the dashboard, or from the post's own
+    page for one of its accounts (back to that page, where the outcome shows)."""
     post = get_post(request, pk, queryset=Post.objects.select_related("account"))
     try:
         result = publishing.post_retry_publish(actor=request.membership, post=post)
@@ -50,6 +67,8 @@ def post_retry_publish(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, result.message)
+    if _back_to_post(request):
+        return redirect("review_post", post.part_of_id or post.pk)
     return redirect("dashboard")
 
 

@@ -38,7 +38,7 @@ from .forms import MAX_TEXT_CHARS, PostForm
 from .getters import authored, authored_to_change, get_image, get_post, works_on
 from .images import MAX_UPLOAD_BYTES, ImageRejected
 from .models import Post, PostComment, PostImage, PostStatus
-from .selectors import posts_for_school
+from .selectors import AUTHORS_OWN, posts_for_school, with_destinations
 from .services.photos import photo_render_for_publishing, photo_thumbnail_as_published
 
 TOO_BIG = (
@@ -655,8 +655,8 @@ def post_image_file(request, pk: int, kind: str = "rendition"):
 def post_list_mine(request):
     """The person's posts at this school, newest first, with what the approvers said."""
     posts = (
-        posts_for_school(school=request.school)
-        .filter(author=request.user)
+        with_destinations(posts_for_school(school=request.school))
+        .filter(AUTHORS_OWN, author=request.user)
         .defer("account__credentials")
         .prefetch_related(
             Prefetch("images", queryset=PostImage.objects.order_by("position", "pk")),

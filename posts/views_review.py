@@ -142,13 +142,15 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         and len(went_out) < len(outcomes)
         and all(outcome.post.status in copies.SETTLED for outcome in outcomes)
     )
+    may_take_down = bool(outcomes) and may_approve_for(request.membership, post.account)
     context = {
         "destination_reports": destination_reports,
         "outcomes": outcomes,
         "partly_published": partly_published,
-        "may_take_down_everywhere": bool(went_out)
-        and any(o.post.status == PostStatus.PUBLISHED for o in outcomes)
-        and may_approve_for(request.membership, post.account),
+        "went_out_labels": [o.label for o in went_out],
+        "not_out_labels": [o.label for o in outcomes if not o.published],
+        "may_take_down": may_take_down,
+        "may_take_down_everywhere": may_take_down and any(o.post.status == PostStatus.PUBLISHED for o in outcomes),
         "lead": post.part_of if post.part_of_id else None,
         "outside": outside,
         "outside_unread": [item for item in outside if not item.read],
