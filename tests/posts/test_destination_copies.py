@@ -417,7 +417,7 @@ def test_the_review_page_shows_each_accounts_preview_with_its_findings(client_fo
     page = client_for(staff.head).get(reverse("review_post", args=[post.pk])).content.decode()
 
     assert "On @alpha_school" in page and "Also on @alpha_second (the local network)" in page
-    assert page.count('class="pv"') == 2
+    assert page.count('<article class="pv ') == 2
     assert "Too long for @alpha_second (the local network): 420 of 280" in page
 
 
