@@ -43,6 +43,12 @@ VIEWS = {
     "bluesky_connect": ("get", "social_account", [Role.HEADTEACHER]),
     "bluesky_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
     "bluesky_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
+    # Connecting an account to Mastodon (the server is typed on the panel; the callback finds the account).
+    "mastodon_connection": ("get", "social_account", [Role.HEADTEACHER]),
+    "mastodon_connect_start": ("post", "social_account", [Role.HEADTEACHER]),
+    "mastodon_connect_callback": ("get", None, [Role.HEADTEACHER]),
+    "mastodon_disconnect": ("post", "social_account", [Role.HEADTEACHER]),
+    "mastodon_check_connection": ("post", "social_account", [Role.HEADTEACHER]),
     "school_switch": ("post", None, ALL_ROLES),
     # Sign-in steps around allauth's pages: anyone signed in is sent on from them.
     "second_factor_required": ("get", None, ALL_ROLES),
@@ -64,6 +70,7 @@ VIEWS = {
     "consent_export": ("get", None, [Role.HEADTEACHER, Role.OFFICE_ADMIN]),
     "take_down_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_take_down": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "post_take_down_everywhere": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "post_retry_publish": ("post", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     # The photo page: the post's author (the Year 3 teacher here) and the approvers.
     "post_photo": ("get", "post", [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER]),

@@ -61,7 +61,8 @@ class RichSchool:
     staff: dict[str, Membership]  # by role, and "teacher4": Year 4's class teacher
     new_approver: Membership  # a senior leader who has not set up an authenticator app yet
     former: Membership  # a class teacher who has left
-    accounts: dict[str, SocialAccount]  # "whole_school", "year3", "year4", and "x" (Year 4 on X)
+    # "whole_school", "year3", "year4", "x" (Year 4 on X), "bluesky" and "mastodon" (not connected)
+    accounts: dict[str, SocialAccount]
     pupils: dict[str, Pupil]  # by first name, lower case
     posts: dict[str, Post]  # by status, and a few more ("changes_requested", "take_down_waiting"...)
     photo: PostImage  # on the draft, with a face of every kind
@@ -137,6 +138,25 @@ def build_rich_school() -> RichSchool:
             handle="oaktree_y4_x",
             display_name="Year 4 on X",
             credentials={"auth": "oauth1", "access_token": "t", "access_token_secret": "s", "username": "oaktree_y4_x"},
+        ),
+        # On Bluesky and Mastodon, not connected yet: their connection pages show how to connect.
+        "bluesky": SocialAccount.objects.create(
+            school=school,
+            kind=SocialAccount.Kind.CLASS,
+            class_group=year4,
+            network="bluesky",
+            handle="oaktree-y4.bsky.social",
+            display_name="Year 4 on Bluesky",
+            credentials={},
+        ),
+        "mastodon": SocialAccount.objects.create(
+            school=school,
+            kind=SocialAccount.Kind.CLASS,
+            class_group=year4,
+            network="mastodon",
+            handle="oaktree_y4",
+            display_name="Year 4 on Mastodon",
+            credentials={},
         ),
     }
 

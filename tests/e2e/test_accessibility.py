@@ -53,6 +53,9 @@ ACTIONS = {
     "school_switch",
     "x_connect_start",
     "x_check_connection",
+    "bluesky_check_connection",
+    "mastodon_connect_start",
+    "mastodon_check_connection",
     "consent_record_create",
     "consent_never_publish",
     "consent_pupil_other_names",
@@ -62,6 +65,7 @@ ACTIONS = {
     "post_image_remove",
     "post_image_alt_text",
     "post_take_down",
+    "post_take_down_everywhere",
     "post_retry_publish",
     "review_approve",
     "review_request_changes",
@@ -171,6 +175,14 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "x_disconnect": lambda s: [Visit({"pk": s.accounts["x"].pk})],
     # X sends the browser back here; without a sign-in X started, it is the "that did not work" page.
     "x_connect_callback": lambda s: [Visit(query="state=stale&code=none", status=400)],
+    # Bluesky and Mastodon (issue 17): each account's connection panel, the app-password form, and
+    # the "disconnect?" question; Mastodon's callback without a sign-in it started is refused.
+    "bluesky_connection": lambda s: [Visit({"pk": s.accounts["bluesky"].pk})],
+    "bluesky_connect": lambda s: [Visit({"pk": s.accounts["bluesky"].pk})],
+    "bluesky_disconnect": lambda s: [Visit({"pk": s.accounts["bluesky"].pk})],
+    "mastodon_connection": lambda s: [Visit({"pk": s.accounts["mastodon"].pk})],
+    "mastodon_disconnect": lambda s: [Visit({"pk": s.accounts["mastodon"].pk})],
+    "mastodon_connect_callback": lambda s: [Visit(query="state=stale&code=none", status=400)],
     "local_timeline": lambda s: [Visit({"handle": s.accounts["year3"].handle})],
     "local_person": lambda s: [Visit({"handle": s.person_handle})],
     # The list of published posts for the school's website (issue 17), with the published post's photo.
