@@ -20,15 +20,14 @@ from datetime import datetime
 import httpx
 from atproto_client import exceptions as atp
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import Membership, Network, SocialAccount
-from accounts.permissions import Perm, has_perm
 from audit.services import record
 from networks.base import NetworkError, NetworkUser
+from networks.connections import Ability, publishing_history, record_check
+from networks.connections import check_may_manage as _check_may_manage
 from networks.registry import get_network
-from networks.x.connect import _publishing_history
 
 from .adapter import new_client
 
@@ -40,11 +39,6 @@ HANDLE = re.compile(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,6
 
 class BlueskyConnectError(Exception):
     """A connection step that did not work, with a message a headteacher can act on."""
-
-
-def _check_may_manage(actor: Membership, account: SocialAccount) -> None:
-    if not has_perm(actor, Perm.MANAGE_SOCIAL_ACCOUNTS) or account.school_id != actor.school_id:
-        raise PermissionDenied("Only the headteacher can connect or disconnect the school's accounts.")
 
 
 def _check_is_bluesky(account: SocialAccount) -> None:
@@ -209,36 +203,13 @@ def check_connection(*, actor: Membership, account: SocialAccount, request=None)
     except NetworkError as exc:
         if not exc.permanent:
             return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        _record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
+        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
         return CheckResult(ok=False, message=exc.message)
-    _record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
+    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
     return CheckResult(ok=True, message=f"Connected to Bluesky as @{user.handle}.", user=user)
 
 
-def _record_check(*, actor: Membership, account: SocialAccount, ok: bool, detail: str, request=None) -> None:
-    status = SocialAccount.Status.ACTIVE if ok else SocialAccount.Status.ERROR
-    last_error = "" if ok else detail
-    with transaction.atomic():
-        SocialAccount.objects.filter(pk=account.pk).update(status=status, last_error=last_error)
-        account.status, account.last_error = status, last_error
-        record(
-            action="social_account.checked",
-            actor=actor.user,
-            school=actor.school,
-            target=account,
-            data={"ok": ok, "detail": detail},
-            request=request,
-        )
-
-
 # Health, for the account page.
-
-
-@dataclass(frozen=True)
-class Ability:
-    what: str
-    allowed: bool
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -257,7 +228,7 @@ class BlueskyHealth:
 
 
 def connection_health(account: SocialAccount) -> BlueskyHealth:
-    published_at, failure_at, failure = _publishing_history(account)
+    published_at, failure_at, failure = publishing_history(account)
     credentials = account.credentials or {}
     connected = bool(credentials.get("access_jwt"))
     return BlueskyHealth(

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonError, MastodonNetworkError, MastodonUnauthorizedError
 
 from accounts.models import Membership, Network, SocialAccount
-from accounts.permissions import Perm, has_perm
 from audit.services import record
 from networks.base import NetworkError, NetworkUser
+from networks.connections import Ability, record_check
+from networks.connections import check_may_manage as _check_may_manage
 from networks.registry import get_network
 
 from .adapter import capabilities_from, client, read_instance, server_limits
@@ -58,11 +58,6 @@ _SCOPE_PURPOSES = {
 
 class MastodonConnectError(Exception):
     """A connection step that did not work, with a message the admin can act on."""
-
-
-def _check_may_manage(actor: Membership, account: SocialAccount) -> None:
-    if not has_perm(actor, Perm.MANAGE_SOCIAL_ACCOUNTS) or account.school_id != actor.school_id:
-        raise PermissionDenied("Only the headteacher can connect or disconnect the school's accounts.")
 
 
 def _check_is_mastodon(account: SocialAccount) -> None:
@@ -377,37 +372,14 @@ def check_connection(*, actor: Membership, account: SocialAccount, request=None)
     except NetworkError as exc:
         if not exc.permanent:
             return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        _record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
+        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
         return CheckResult(ok=False, message=exc.message)
-    _record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
+    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
     domain = (account.network_settings or {}).get("domain", "")
     return CheckResult(ok=True, message=f"Connected as @{user.handle}@{domain}. The server's limits were read again.")
 
 
-def _record_check(*, actor: Membership, account: SocialAccount, ok: bool, detail: str, request=None) -> None:
-    status = SocialAccount.Status.ACTIVE if ok else SocialAccount.Status.ERROR
-    last_error = "" if ok else detail
-    with transaction.atomic():
-        SocialAccount.objects.filter(pk=account.pk).update(status=status, last_error=last_error)
-        account.status, account.last_error = status, last_error
-        record(
-            action="social_account.checked",
-            actor=actor.user,
-            school=actor.school,
-            target=account,
-            data={"ok": ok, "detail": detail},
-            request=request,
-        )
-
-
 # --- Health, for the account page -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Ability:
-    what: str
-    allowed: bool
-    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,16 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from requests_oauthlib import OAuth1
 
 from accounts.models import Membership, Network, SocialAccount
-from accounts.permissions import Perm, has_perm
 from audit.services import record
 from networks.base import NetworkError, NetworkUser
+from networks.connections import Ability as TierAbility
+from networks.connections import check_may_manage as _check_may_manage
+from networks.connections import publishing_history, record_check
 from networks.registry import get_network
 
 # What the portal asks X for, by X's scope names (the OAuth2UserToken scheme in X's OpenAPI
@@ -77,11 +77,6 @@ class XConnectError(Exception):
 
 
 # --- Permission and configuration checks --------------------------------------------------
-
-
-def _check_may_manage(actor: Membership, account: SocialAccount) -> None:
-    if not has_perm(actor, Perm.MANAGE_SOCIAL_ACCOUNTS) or account.school_id != actor.school_id:
-        raise PermissionDenied("Only the headteacher can connect or disconnect the school's accounts.")
 
 
 def _check_is_x(account: SocialAccount) -> None:
@@ -426,36 +421,13 @@ def check_connection(*, actor: Membership, account: SocialAccount, request=None)
         if not exc.permanent:
             # A hiccup at X is not a broken connection: say so, change nothing.
             return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        _record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
+        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
         return CheckResult(ok=False, message=exc.message)
-    _record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
+    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
     return CheckResult(ok=True, message=f"Connected as @{user.handle}.", user=user)
 
 
-def _record_check(*, actor: Membership, account: SocialAccount, ok: bool, detail: str, request=None) -> None:
-    status = SocialAccount.Status.ACTIVE if ok else SocialAccount.Status.ERROR
-    last_error = "" if ok else detail
-    with transaction.atomic():
-        SocialAccount.objects.filter(pk=account.pk).update(status=status, last_error=last_error)
-        account.status, account.last_error = status, last_error
-        record(
-            action="social_account.checked",
-            actor=actor.user,
-            school=actor.school,
-            target=account,
-            data={"ok": ok, "detail": detail},
-            request=request,
-        )
-
-
 # --- Health, for the account page ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TierAbility:
-    what: str
-    allowed: bool
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -492,7 +464,7 @@ class ConnectionHealth:
 
 
 def connection_health(account: SocialAccount) -> ConnectionHealth:
-    published_at, failure_at, failure = _publishing_history(account)
+    published_at, failure_at, failure = publishing_history(account)
     common = {
         "network": account.network,
         "status": account.status,
@@ -571,25 +543,3 @@ def tier_abilities(tier: str) -> list[TierAbility]:
             "mentioned or quoted the school's account.",
         ),
     ]
-
-
-def _publishing_history(account: SocialAccount) -> tuple[datetime | None, datetime | None, str]:
-    """When the account last published, and its latest publishing problem (a failed post, or one
-    the portal is still retrying). Read through the reverse relation by status name: `accounts`
-    must not import `posts` (DESIGN.md)."""
-    posts = account.posts.all()
-    published = posts.filter(status="published", published_at__isnull=False).order_by("-published_at").first()
-    problem = (
-        posts.filter(Q(status="failed") | ~Q(last_publish_error=""))
-        .order_by("-updated_at")
-        .values("status", "updated_at", "failure_reason", "last_publish_error")
-        .first()
-    )
-    if problem is None:
-        return (published.published_at if published else None), None, ""
-    reason = problem["failure_reason"] if problem["status"] == "failed" else problem["last_publish_error"]
-    return (
-        (published.published_at if published else None),
-        problem["updated_at"],
-        reason or problem["last_publish_error"] or "Publishing failed.",
-    )
