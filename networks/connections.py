@@ -4,6 +4,7 @@ and the account's publishing history for its connection panel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,9 @@ from django.db.models import Q
 from accounts.models import Membership, SocialAccount
 from accounts.permissions import Perm, has_perm
 from audit.services import record
+
+from .base import NetworkError, NetworkUser
+from .registry import get_network
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,31 @@ def record_check(*, actor: Membership, account: SocialAccount, ok: bool, detail:
             data={"ok": ok, "detail": detail},
             request=request,
         )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    message: str
+    user: NetworkUser | None = None
+
+
+def run_check(
+    *, actor: Membership, account: SocialAccount, connected: Callable[[NetworkUser], str], request=None
+) -> CheckResult:
+    """Ask the network who the portal is signed in as, and keep the answer on the account.
+
+    A passing hiccup (the network busy or not answering) is not a broken connection: it is said,
+    and nothing changes. `connected` words the success for the network."""
+    try:
+        user = get_network(account).check_connection()
+    except NetworkError as exc:
+        if not exc.permanent:
+            return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
+        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
+        return CheckResult(ok=False, message=exc.message)
+    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
+    return CheckResult(ok=True, message=connected(user), user=user)
 
 
 def publishing_history(account: SocialAccount) -> tuple[datetime | None, datetime | None, str]:

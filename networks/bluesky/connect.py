@@ -24,10 +24,8 @@ from django.db import transaction
 
 from accounts.models import Membership, Network, SocialAccount
 from audit.services import record
-from networks.base import NetworkError, NetworkUser
-from networks.connections import Ability, publishing_history, record_check
+from networks.connections import Ability, CheckResult, publishing_history, run_check
 from networks.connections import check_may_manage as _check_may_manage
-from networks.registry import get_network
 
 from .adapter import new_client
 
@@ -187,26 +185,16 @@ def _end_session(credentials: dict) -> bool:
 # Checking the connection.
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    message: str
-    user: NetworkUser | None = None
-
-
 def check_connection(*, actor: Membership, account: SocialAccount, request=None) -> CheckResult:
     _check_may_manage(actor, account)
     if not (account.credentials or {}).get("access_jwt"):
         return CheckResult(ok=False, message=f"@{account.handle} is not connected to Bluesky yet. Connect it first.")
-    try:
-        user = get_network(account).check_connection()
-    except NetworkError as exc:
-        if not exc.permanent:
-            return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
-        return CheckResult(ok=False, message=exc.message)
-    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
-    return CheckResult(ok=True, message=f"Connected to Bluesky as @{user.handle}.", user=user)
+    return run_check(
+        actor=actor,
+        account=account,
+        request=request,
+        connected=lambda user: f"Connected to Bluesky as @{user.handle}.",
+    )
 
 
 # Health, for the account page.

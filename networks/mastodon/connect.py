@@ -21,10 +21,9 @@ from mastodon.errors import MastodonAPIError, MastodonError, MastodonNetworkErro
 
 from accounts.models import Membership, Network, SocialAccount
 from audit.services import record
-from networks.base import NetworkError, NetworkUser
-from networks.connections import Ability, record_check
+from networks.base import NetworkUser
+from networks.connections import Ability, CheckResult, run_check
 from networks.connections import check_may_manage as _check_may_manage
-from networks.registry import get_network
 
 from .adapter import capabilities_from, client, read_instance, server_limits
 from .models import MastodonApp
@@ -354,29 +353,19 @@ def _revoke_at_server(server: str, credentials: dict) -> DisconnectResult:
 # --- Checking ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    message: str
-    user: NetworkUser | None = None
-
-
 def check_connection(*, actor: Membership, account: SocialAccount, request=None) -> CheckResult:
     """Ask the server who the portal is signed in as (and read its limits again); record the answer."""
     _check_may_manage(actor, account)
     _check_is_mastodon(account)
     if not (account.credentials or {}).get("access_token"):
         return CheckResult(ok=False, message=f"@{account.handle} is not connected to Mastodon yet. Connect it first.")
-    try:
-        user = get_network(account).check_connection()
-    except NetworkError as exc:
-        if not exc.permanent:
-            return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
-        return CheckResult(ok=False, message=exc.message)
-    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
-    domain = (account.network_settings or {}).get("domain", "")
-    return CheckResult(ok=True, message=f"Connected as @{user.handle}@{domain}. The server's limits were read again.")
+
+    def connected(user: NetworkUser) -> str:
+        # The check read the server's limits again, into the account's network settings.
+        domain = (account.network_settings or {}).get("domain", "")
+        return f"Connected as @{user.handle}@{domain}. The server's limits were read again."
+
+    return run_check(actor=actor, account=account, request=request, connected=connected)
 
 
 # --- Health, for the account page -------------------------------------------------------------

@@ -29,11 +29,9 @@ from requests_oauthlib import OAuth1
 
 from accounts.models import Membership, Network, SocialAccount
 from audit.services import record
-from networks.base import NetworkError, NetworkUser
 from networks.connections import Ability as TierAbility
+from networks.connections import CheckResult, publishing_history, run_check
 from networks.connections import check_may_manage as _check_may_manage
-from networks.connections import publishing_history, record_check
-from networks.registry import get_network
 
 # What the portal asks X for, by X's scope names (the OAuth2UserToken scheme in X's OpenAPI
 # description): posting and media, reading mentions and followers, following, muting,
@@ -403,28 +401,14 @@ def _revoke_quietly(token: str, token_type_hint: str) -> None:
 # --- Checking the connection ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    ok: bool
-    message: str
-    user: NetworkUser | None = None
-
-
 def check_connection(*, actor: Membership, account: SocialAccount, request=None) -> CheckResult:
     """Ask the network who the portal is signed in as, and record the answer on the account."""
     _check_may_manage(actor, account)
     if account.network == Network.X and not account.credentials.get("access_token"):
         return CheckResult(ok=False, message=f"@{account.handle} is not connected to X yet. Use Connect to X first.")
-    try:
-        user = get_network(account).check_connection()
-    except NetworkError as exc:
-        if not exc.permanent:
-            # A hiccup at X is not a broken connection: say so, change nothing.
-            return CheckResult(ok=False, message=f"{exc.message} Nothing was changed; try again in a few minutes.")
-        record_check(actor=actor, account=account, ok=False, detail=exc.message, request=request)
-        return CheckResult(ok=False, message=exc.message)
-    record_check(actor=actor, account=account, ok=True, detail=user.handle, request=request)
-    return CheckResult(ok=True, message=f"Connected as @{user.handle}.", user=user)
+    return run_check(
+        actor=actor, account=account, request=request, connected=lambda user: f"Connected as @{user.handle}."
+    )
 
 
 # --- Health, for the account page ------------------------------------------------------------------
