@@ -16,7 +16,6 @@ guard against being pointed at the portal's own network. The stdlib HTML parser 
 from __future__ import annotations
 
 import codecs
-import ipaddress
 import logging
 import re
 import socket
@@ -31,12 +30,10 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from networks.base import NetworkError, PostNotFound
+from networks.guarded_http import guarded_adapter, resolves_to_forbidden
 from networks.local import adapter as local
 from networks.registry import get_network, network_class
 from networks.x.tweet_text import url_spans
@@ -96,7 +93,7 @@ def read_link_preview(url: str) -> LinkPreview:
     deadline = time.monotonic() + PREVIEW_TIMEOUT_SECONDS
     with requests.Session() as session:
         session.trust_env = False  # no proxies or .netrc from the environment: the checks are ours
-        adapter = _GuardedAdapter()
+        adapter = _guarded_adapter()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         current = url
@@ -252,21 +249,6 @@ class _ForbiddenAddress(Exception):
     """Raised from inside the connection, so requests and urllib3 let it through unwrapped."""
 
 
-def _forbidden(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
 def _check_address(url: str) -> None:
     """Refuse, before connecting, a link that is not http(s) or whose host is on a private network."""
     try:
@@ -279,51 +261,21 @@ def _check_address(url: str) -> None:
     if settings.LINK_PREVIEW_ALLOW_PRIVATE_HOSTS:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
+        private = resolves_to_forbidden(host, port or 443)
     except (socket.gaierror, UnicodeError):
         raise PreviewRefused(f"the site {host} could not be found.") from None
-    if any(_forbidden(address) for address in addresses):
+    if private:
         raise PreviewRefused(f"the link points to a private network address ({host}), which the portal does not read.")
 
 
-def _check_peer(sock: socket.socket, host: str) -> None:
-    if settings.LINK_PREVIEW_ALLOW_PRIVATE_HOSTS:
-        return
-    if _forbidden(sock.getpeername()[0]):
-        sock.close()
-        raise _ForbiddenAddress(
-            f"the link points to a private network address ({host}), which the portal does not read."
-        )
-
-
-class _GuardedHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
+def _guarded_adapter():
     """requests' adapter whose connections check the address they actually reached."""
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+    return guarded_adapter(
+        allowed=lambda: settings.LINK_PREVIEW_ALLOW_PRIVATE_HOSTS,
+        refuse=lambda host: _ForbiddenAddress(
+            f"the link points to a private network address ({host}), which the portal does not read."
+        ),
+    )
 
 
 # --- What a post sends out --------------------------------------------------------------------

@@ -12,15 +12,13 @@ tests and a demo on one machine.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from ..guarded_http import guarded_adapter, resolves_to_forbidden
 
 
 class ServerAddressError(Exception):
@@ -65,13 +63,6 @@ def server_domain(base_url: str) -> str:
     return urlsplit(base_url).netloc
 
 
-def forbidden_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-
-
 def check_server_reachable_safely(base_url: str) -> None:
     """Refuse, before any request, a server whose name resolves to a private address; a name that
     does not resolve gets its own message (the commonest typing mistake)."""
@@ -79,14 +70,12 @@ def check_server_reachable_safely(base_url: str) -> None:
         return
     parts = urlsplit(base_url)
     try:
-        addresses = {
-            info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-        }
+        private = resolves_to_forbidden(parts.hostname, parts.port or 443)
     except (socket.gaierror, UnicodeError):
         raise ServerAddressError(
             f"There is no server called {parts.hostname}. Check the spelling of the school's Mastodon server."
         ) from None
-    if any(forbidden_address(address) for address in addresses):
+    if private:
         raise ServerAddressError(
             f"{parts.hostname} points to a private network address, which the portal does not connect to. "
             "Type the public address of the school's Mastodon server."
@@ -97,47 +86,17 @@ class ForbiddenPeer(Exception):
     """Raised inside the connection, so requests and urllib3 pass it on unwrapped."""
 
 
-def _check_peer(sock: socket.socket, host: str) -> None:
-    if settings.MASTODON_ALLOW_PRIVATE_SERVERS:
-        return
-    if forbidden_address(sock.getpeername()[0]):
-        sock.close()
-        raise ForbiddenPeer(f"{host} points to a private network address, which the portal does not connect to.")
-
-
-class _GuardedHTTPConnection(HTTPConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self):
-        sock = super()._new_conn()
-        _check_peer(sock, self.host)
-        return sock
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-
-
 def guarded_session() -> requests.Session:
     """A requests session (for Mastodon.py's `session=`) whose connections refuse private addresses
     and which never follows a redirect to another host."""
     session = requests.Session()
-    session.mount("http://", _GuardedAdapter())
-    session.mount("https://", _GuardedAdapter())
+    adapter = guarded_adapter(
+        allowed=lambda: settings.MASTODON_ALLOW_PRIVATE_SERVERS,
+        refuse=lambda host: ForbiddenPeer(
+            f"{host} points to a private network address, which the portal does not connect to."
+        ),
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     session.max_redirects = 3
     return session

@@ -204,8 +204,10 @@ def test_a_private_address_is_refused_unless_the_setting_allows_it(site, no_priv
 
 def test_a_redirect_to_a_private_address_is_refused(site, no_private_hosts, monkeypatch):
     # The stand-in for a public site is on 127.0.0.1 too, so only that address counts as public here.
-    real = outside._forbidden
-    monkeypatch.setattr(outside, "_forbidden", lambda address: address != "127.0.0.1" and real(address))
+    from networks import guarded_http
+
+    real = guarded_http.forbidden_address
+    monkeypatch.setattr(guarded_http, "forbidden_address", lambda address: address != "127.0.0.1" and real(address))
     site.page("/public", b"", status=302, headers={"Location": "http://10.0.0.8/admin"})
     site.page("/to-loopback", b"", status=302, headers={"Location": "http://[::1]:9/"})
 
