@@ -38,6 +38,10 @@ TENANT_FIRST_COLUMNS = ("id", "account_id", "author_id")
 
 def _posts_in_every_status(account, author, approver, label: str) -> dict[str, Post]:
     now = timezone.now()
+    # An hour ago, but never before today began: the day and month views show today's posts, and
+    # a run just after midnight would otherwise find none.
+    start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    published_at = max(now - timedelta(hours=1), start_of_today)
     made = {}
     for status in PostStatus:
         published = status in (PostStatus.PUBLISHED, PostStatus.TAKEN_DOWN)
@@ -50,7 +54,7 @@ def _posts_in_every_status(account, author, approver, label: str) -> dict[str, P
             decided_by=approver if status not in (PostStatus.DRAFT, PostStatus.SUBMITTED) else None,
             decided_at=now - timedelta(hours=20) if status not in (PostStatus.DRAFT, PostStatus.SUBMITTED) else None,
             publish_at=now + timedelta(days=2) if status == PostStatus.SCHEDULED else None,
-            published_at=now - timedelta(hours=1) if published else None,
+            published_at=published_at if published else None,
             external_id="x1" if published else "",
             failure_reason="Refused" if status == PostStatus.FAILED else "",
         )
