@@ -145,18 +145,19 @@ def test_previous_next_and_this_month_are_links_that_keep_the_account(client_for
 
 
 def test_the_week_lists_its_seven_days_from_monday_with_their_posts(client_for, staff, make):
-    make("Pantomime trip", datetime(2026, 12, 13, 18, 0, tzinfo=UTC))  # Sunday
-    make("Not this week", datetime(2026, 12, 14, 9, 0, tzinfo=UTC))  # the Monday after
+    # A week well away from today, whose heading would add "Today".
+    make("Pantomime trip", datetime(2030, 12, 15, 18, 0, tzinfo=UTC))  # Sunday
+    make("Not this week", datetime(2030, 12, 16, 9, 0, tzinfo=UTC))  # the Monday after
 
-    page = _page(client_for(staff.head).get(URL, {"view": "week", "date": "2026-12-10"}))
+    page = _page(client_for(staff.head).get(URL, {"view": "week", "date": "2030-12-12"}))
 
-    assert '<h2 id="cal-title">7 to 13 December 2026</h2>' in page
+    assert '<h2 id="cal-title">9 to 15 December 2030</h2>' in page
     headings = re.findall(r"<h3 class=\"cal-wday-head\">(.*?)</h3>", page)
     names = [_text(heading) for heading in headings]
-    assert names[0] == "Monday 7 December, no posts"
-    assert names[6] == "Sunday 13 December, 1 post"
+    assert names[0] == "Monday 9 December, no posts"
+    assert names[6] == "Sunday 15 December, 1 post"
     assert "Pantomime trip" in page and "Not this week" not in page
-    assert f'href="{URL}?view=week&date=2026-11-30" rel="prev"' in page
+    assert f'href="{URL}?view=week&date=2030-12-02" rel="prev"' in page
 
 
 def test_a_week_across_the_spring_clock_change_ends_at_local_midnight(client_for, staff, make):
