@@ -54,12 +54,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.stub_http import Hold
+from tests.stub_http import JSONHandler as _Handler
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKER = Path(__file__).resolve().parent / "bluesky_lexicons.cjs"
@@ -188,18 +191,6 @@ class Fault:
     apply: bool = False
     delay: float = 0.0
     hold: Hold | None = None
-
-
-class Hold:
-    def __init__(self):
-        self.reached = threading.Event()
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def wait_released(self, timeout: float) -> None:
-        self._released.wait(timeout)
 
 
 @dataclass
@@ -812,34 +803,6 @@ def _blobs_in(value: Any):
     elif isinstance(value, list):
         for item in value:
             yield from _blobs_in(item)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    stub: BlueskyStub
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-    def _serve(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra_headers, result = self.stub.handle(self.command, self.path, headers, body)
-        payload = b"" if result is None else json.dumps(result).encode()
-        try:
-            self.send_response(status)
-            if payload:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    do_GET = do_POST = _serve
 
 
 @pytest.fixture

@@ -44,11 +44,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
+
+from tests.stub_http import Hold
+from tests.stub_http import JSONHandler as _Handler
 
 DOCS = "https://docs.joinmastodon.org"
 
@@ -388,18 +391,6 @@ class Fault:
     apply: bool = False
     delay: float = 0.0
     hold: Hold | None = None
-
-
-class Hold:
-    def __init__(self):
-        self.reached = threading.Event()
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def wait_released(self, timeout: float) -> None:
-        self._released.wait(timeout)
 
 
 @dataclass
@@ -1110,34 +1101,6 @@ def _params(method: str, query: str, content_type: str, body: bytes) -> dict[str
 def _now_iso() -> str:
     now = datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    stub: MastodonStub
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-    def _serve(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra_headers, result = self.stub.handle(self.command, self.path, headers, body)
-        payload = b"" if result is None else json.dumps(result).encode()
-        try:
-            self.send_response(status)
-            if payload:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
 
 def free_port_refused() -> str:

@@ -58,7 +58,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -69,6 +69,9 @@ from jsonschema import Draft4Validator, FormatChecker
 from oauthlib.oauth1.rfc5849 import signature as oauth1_signature
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+
+from tests.stub_http import Hold
+from tests.stub_http import JSONHandler as _Handler
 
 SPEC_URI = "urn:x-api-openapi"
 ALL_SCOPES = (
@@ -353,20 +356,6 @@ class Fault:
     apply: bool = False
     delay: float = 0.0
     hold: Hold | None = None
-
-
-class Hold:
-    """A response the stub keeps back until the test releases it."""
-
-    def __init__(self):
-        self.reached = threading.Event()
-        self._released = threading.Event()
-
-    def release(self) -> None:
-        self._released.set()
-
-    def wait_released(self, timeout: float) -> None:
-        self._released.wait(timeout)
 
 
 @dataclass
@@ -1097,35 +1086,6 @@ def _fields(query: dict[str, list[str]], name: str) -> set[str]:
 
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    stub: XStub
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-    def _serve(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        status, extra_headers, result = self.stub.handle(self.command, self.path, headers, body)
-        payload = b"" if result is None else json.dumps(result).encode()
-        try:
-            self.send_response(status)
-            if payload:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            for name, value in extra_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up waiting (a timeout after sending): nothing left to answer.
-            self.close_connection = True
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
 
 @pytest.fixture
