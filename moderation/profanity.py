@@ -23,6 +23,8 @@ from .matching import PhraseIndex, phrase_words
 from .text import Analysis
 from .wordlists import (
     EXTRA_OFFENSIVE_WORDS,
+    EXTRA_SEXUAL_WORDS,
+    EXTRA_SLURS_AND_INSULTS,
     INNOCENT_AFTER,
     INNOCENT_BEFORE,
     LEET,
@@ -47,19 +49,25 @@ _SPACING = frozenset(" \t.-_*|~")
 
 @cache
 def standard_list() -> frozenset[str]:
-    """better-profanity's list without the school-innocent entries, plus British additions.
+    """better-profanity's list without the school-innocent entries, plus British and measured additions.
 
     An entry is left out if it reads as a left-out word once undisguised ("h0m0" goes with "homo").
     """
     text = resources.files("better_profanity").joinpath("profanity_wordlist.txt").read_text(encoding="utf-8")
     listed = {line.strip().lower() for line in text.splitlines() if line.strip()}
     innocent = {_entry_words(entry) for entry in LIBRARY_WORDS_NOT_OFFENSIVE}
-    return frozenset({entry for entry in listed if _entry_words(entry) not in innocent} | EXTRA_OFFENSIVE_WORDS)
+    kept = {entry for entry in listed if _entry_words(entry) not in innocent}
+    return frozenset(kept | EXTRA_OFFENSIVE_WORDS | EXTRA_SEXUAL_WORDS | EXTRA_SLURS_AND_INSULTS)
 
 
 def _entry_words(entry: str) -> tuple[str, ...]:
-    """A listed entry as words; entries written in disguise ("sh!+", "p.u.s.s.y.") are undisguised."""
-    undisguised = "".join(LEET.get(char, char) for char in entry if char not in MASKS)
+    """A listed entry as words; entries written in disguise ("sh!+", "p.u.s.s.y.") are undisguised.
+
+    A number on its own in a phrase stays a number ("2 girls 1 cup")."""
+    undisguised = " ".join(
+        part if part.isdigit() else "".join(LEET.get(char, char) for char in part if char not in MASKS)
+        for part in entry.split(" ")
+    )
     if any(char in LEET for char in entry) and " " not in entry:
         return (undisguised.replace(".", "").replace("-", "").replace("_", ""),)
     return phrase_words(undisguised)

@@ -51,6 +51,78 @@ EXTRA_OFFENSIVE_WORDS = frozenset(
     }
 )  # fmt: skip
 
+# Sexual words and phrases, slurs and insults better-profanity's list lacks, found by measuring the
+# rule against the English list of a registry package kept outside the project (`manage.py bench
+# --only offensive_recall`; the package is named in `portal.bench.offensive_recall`). Phrases match
+# only as consecutive words, so "a dirty sanchez" is caught and "Sanchez got dirty" is not.
+EXTRA_SEXUAL_WORDS = frozenset(
+    {
+        "acrotomophilia", "alabama hot pocket", "anilingus", "babeland", "ball gag", "ball gravy", "ball licking",
+        "ball sack", "ball sucking", "bangbros", "barely legal", "barenaked", "bbw", "beaver cleaver",
+        "beaver lips", "big breasts", "big knockers", "birdlock", "blonde action", "blonde on blonde action",
+        "blow your load", "blumpkin", "brunette action", "bullet vibe", "buttcheeks", "camgirl", "camgirls",
+        "camslut", "camwhore", "circlejerk", "cleveland steamer", "clover clamps",
+        "coprolagnia", "coprophilia", "creampie", "dendrophilia", "dingleberry", "dingleberries", "dirty sanchez",
+        "dolcett", "dominatrix", "dommes", "donkey punch", "double dong", "double penetration", "dp action",
+        "dry hump", "dry humping", "dvda", "ecchi", "female squirting", "figging", "fingerbang", "foot fetish",
+        "frotting", "fudge packer", "gay sex", "girls gone wild", "goatcx", "goo girl", "goodpoop", "goregasm",
+        "group sex", "hot carl", "jail bait", "jailbait", "juggs", "kinkster", "knobbing", "leather restraint",
+        "leather straight jacket", "lemon party", "lovemaking", "male squirting", "menage a trois",
+        "missionary position", "mound of venus", "muff diver", "muff diving", "muffdiving", "nambla", "nawashi",
+        "nimphomania", "nsfw", "nsfw images", "nympho", "nymphomania", "nymphomaniac", "omorashi", "one guy one jar",
+        "pedobear", "phone sex", "pleasure chest", "pole smoker", "ponyplay", "poop chute", "poopchute",
+        "prince albert piercing", "pthc", "pubes", "punany", "reverse cowgirl", "rosy palm and her 5 sisters",
+        "rosy palm and her five sisters", "sexy", "shaved beaver", "sodomize", "sodomise", "sodomy", "splooge",
+        "splooge moose", "spooge", "strapon", "style doggy", "suicide girls", "sultry women", "tea bagging",
+        "teabagging", "topless", "tribadism", "tub girl", "tubgirl", "twink", "two girls one cup", "2 girls 1 cup",
+        "one cup two girls", "2g1c", "upskirt", "urethra play", "urophilia", "venus mound", "vibrator",
+        "vorarephilia", "wet dream", "yellow showers", "yiffy", "zoophilia", "bastinado", "strappado",
+    }
+)  # fmt: skip
+EXTRA_SLURS_AND_INSULTS = frozenset(
+    {
+        "apeshit", "asshat", "asshats", "asswipe", "asswipes", "bastardo", "bastardized", "bastardised", "beaner",
+        "beaners", "bulldyke", "carpetmuncher", "coons", "darkie", "darkies", "daterape", "dipshit", "dipshits",
+        "fuq", "honkey", "jigaboo", "jiggaboo", "jiggerboo", "omfg", "pisspig", "raghead", "ragheads", "shitblimp",
+        "shitshow", "simp", "slanteye", "towelhead", "towelheads", "tranny", "trannies",
+    }
+)  # fmt: skip
+
+# Entries of the reference list (see above) left out on purpose, by why: each is an ordinary word
+# or phrase in a school's week, or not a word at all. `manage.py bench --only offensive_recall`
+# prints them; recall is measured on the rest.
+REFERENCE_ENTRIES_LEFT_OUT = {
+    "ordinary words in a school's week (left out of the list in use too)": frozenset(
+        {"sex", "nude", "hooker", "snatch", "suck", "sucks", "fingering", "xx", "xxx", "cumming"}
+    ),
+    "PE, games and sport: ball kicking, cornhole (beanbag toss), skeet (clay shooting), a swing bowler": frozenset(
+        {"ball kicking", "cornhole", "skeet", "swinger", "bareback"}
+    ),
+    "the garden, the seaside and the washing line": frozenset({"hoe", "shrimping", "pegging", "scat"}),
+    "history and religion: Tudor barrels' bung holes, eunuchs, the Hindu swastika, neo-Nazis in current affairs": (
+        frozenset({"bung hole", "bunghole", "eunuch", "swastika", "neonazi", "domination"})
+    ),
+    "science and health, taught in RSE and biology": frozenset({"genitals", "fecal", "intercourse", "nudity"}),
+    "everyday phrases: a big black dog, tied up, undressing for PE, snowball fights, sweets and drinks": frozenset(
+        {
+            "big black", "tied up", "tight white", "tongue in a", "taste my", "make me come", "girl on",
+            "girl on top", "undressing", "snowballing", "spread legs", "strap on", "jelly donut", "twinkie",
+            "chocolate rosebuds", "baby juice", "baby batter", "huge fat", "hot chick", "dirty pillows",
+            "violet wand", "wrapping men", "wrinkled starfish", "camel toe", "rosy palm", "scissoring", "grope",
+            "hard core", "hardcore", "escort", "butt", "poof", "tushy", "rusty trombone", "tainted love",
+            "white power",
+        }
+    ),
+    "plays and stories: Macbeth's murders are already allowed": frozenset({"how to kill", "how to murder"}),
+    "names, titles and other languages: a surname, a girl's name, a film, Spanish for sex, Tagalog for teacher": (
+        frozenset({"santorum", "mr hands", "lolita", "octopussy", "sexo", "guro", "alaskan pipeline"})
+    ),
+    "initials with everyday meanings (a BSc, MF radio; S&M reads as two letters, as M&S and P&O do)": frozenset(
+        {"bs", "mf", "s&m"}
+    ),
+    "not a word: the package's own test entry, and an emoji (the rule reads words)": frozenset({"testbad01", "🖕"}),
+}  # fmt: skip
+
 # Roots so strong that the root with an ordinary ending is as offensive as the root itself
 # ("shitting", "twatty"), and no innocent English word is the root plus such an ending.
 STRONG_ROOTS = frozenset({"fuck", "shit", "cunt", "wank", "twat", "bitch", "piss", "bollock"})
@@ -58,6 +130,16 @@ STRONG_ROOT_ENDINGS = ("s", "es", "ed", "er", "ers", "ing", "in", "y", "ey", "ty
 
 # The one root that no innocent word contains, so it is found inside longer words too.
 ROOT_FOUND_INSIDE_WORDS = "fuck"
+
+# Innocent words with a listed word inside them (or a disguise away): the rule must flag none of
+# them. The tests and `manage.py bench --only offensive_recall` check every one.
+INNOCENT_WORDS = frozenset(
+    {
+        "scunthorpe", "assembly", "class", "sussex", "cocktail", "penistone", "grape", "therapist", "dickens",
+        "hancock", "essex", "middlesex", "cockermouth", "passage", "bass", "analysis", "cumulative", "document",
+        "title", "shell", "hello", "arsenal", "classic", "matsushita",
+    }
+)  # fmt: skip
 
 # Words that are innocent next to a particular word: the birds in the birdwatch, Moby Dick,
 # Dick Whittington (the pantomime) and Dick King-Smith (the author), "spotted dick" (pudding),

@@ -5,7 +5,7 @@ They share one timing helper (`timing`)."""
 
 from collections.abc import Callable
 
-from . import consent, media, publishing, rules
+from . import consent, media, offensive_recall, publishing, rules
 
 # The benchmarks every run makes, by the name their figures appear under. The pages are measured
 # by `trust` (`--scale trust`), only when asked for: they need a data set of their own, committed
@@ -18,6 +18,8 @@ BENCHMARKS: dict[str, Callable[[bool], dict]] = {
     "consent_check": lambda quick: consent.bench_consent_check(quick=quick),
     "prepare_image": lambda quick: media.bench_prepare_image(quick=quick),
     "mis_import": lambda quick: consent.bench_mis_import(quick=quick),
+    # Figures, not timings: the same (and quick) with --quick.
+    "offensive_recall": lambda quick: offensive_recall.bench_offensive_recall(),
 }
 
 

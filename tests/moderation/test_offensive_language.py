@@ -2,38 +2,14 @@ import pytest
 
 from moderation.engine import check_text
 from moderation.services import rule_update
+from moderation.wordlists import INNOCENT_WORDS
 
 from .conftest import flagged
 
 RULE = "offensive_language"
 
 # Innocent words with a listed word inside (or next to) them: none may be flagged.
-INNOCENT = [
-    "Scunthorpe",
-    "assembly",
-    "class",
-    "Sussex",
-    "cocktail",
-    "Penistone",
-    "grape",
-    "therapist",
-    "Dickens",
-    "Hancock",
-    "Essex",
-    "Middlesex",
-    "Cockermouth",
-    "passage",
-    "bass",
-    "analysis",
-    "cumulative",
-    "document",
-    "title",
-    "shell",
-    "hello",
-    "Arsenal",
-    "classic",
-    "Matsushita",
-]
+INNOCENT = sorted(word.capitalize() for word in INNOCENT_WORDS)
 
 
 @pytest.mark.parametrize("word", INNOCENT)

@@ -20,6 +20,7 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
         "prepare_image",
         "mis_import",
         "publishing",
+        "offensive_recall",
     }
     assert figures["prepare_image"]["jpeg"]["ratio"] > 0
     assert figures["consent_check"]["pupils_2000"]["text_chars"] == 280
