@@ -63,7 +63,7 @@ def standard_list() -> frozenset[str]:
 def _entry_words(entry: str) -> tuple[str, ...]:
     """A listed entry as words; entries written in disguise ("sh!+", "p.u.s.s.y.") are undisguised.
 
-    A number on its own in a phrase stays a number ("2 girls 1 cup")."""
+    A number stays a number, alone or in a phrase ("2 girls 1 cup")."""
     undisguised = " ".join(
         part if part.isdigit() else "".join(LEET.get(char, char) for char in part if char not in MASKS)
         for part in entry.split(" ")

@@ -4,7 +4,7 @@ published per second. The headline is the issue's scenario: the posts approved i
 transaction, so every post reaches the queue in the same instant and only the worker's pace
 counts (the top-level `approve_to_published`, with `posts` and `published_per_second`). The
 same burst approved one by one, each committing as in the browser, is the second figure
-(`approved_one_by_one`).
+(`approved_one_by_one`), with the time of each approval as the approver waits for it (`approval`).
 
 A worker is a separate process, so it cannot see rows the bench rolls back. The figures are
 therefore measured in a child process (`manage.py bench_publishing_run`) on a scratch database
@@ -276,9 +276,16 @@ def _approved_one_by_one(people: dict, accounts: list, *, posts: int, network: s
     """Approvals as in the browser: each commits and enqueues its post at once. The latency of
     each post runs from its own approval."""
     drafts = _drafts(people, accounts, posts=posts, label="Bench post")
+    approving = []
     for post in drafts:
+        started = time.perf_counter()
         services.post_approve(actor=people[Role.HEADTEACHER], post=post)
-    return _measure([post.pk for post in drafts], network=network)
+        approving.append((time.perf_counter() - started) * 1000)
+    figures = _measure([post.pk for post in drafts], network=network)
+    # How long the approver waits for one approval: the checks, the change of status, the audit
+    # entry and the commit that sends the post to the queue.
+    figures["approval"] = summary(approving)
+    return figures
 
 
 def _approved_together(people: dict, accounts: list, *, posts: int, network: str) -> dict:

@@ -41,6 +41,8 @@ def test_bench_prints_one_json_object_of_figures_and_leaves_nothing_behind(db):
             assert burst["published"] == burst["posts"] == 20, publishing
             assert burst["approve_to_published"]["median_ms"] > 0
             assert burst["approve_to_published"]["goal_p95_ms"] > 0
+        assert publishing["approved_one_by_one"]["approval"]["calls"] == 20
+        assert publishing["approved_one_by_one"]["approval"]["median_ms"] > 0
         assert "threads" in publishing["setup"]["worker"]
         assert publishing["one_at_a_time"]["calls"] == 10
     assert not School.objects.exists() and not Pupil.objects.exists()
