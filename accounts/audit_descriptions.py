@@ -4,7 +4,17 @@ from django.urls import reverse
 
 from audit.describe import Ref, kinds, label_of, pks, register_target, words
 
-from .models import ApprovalEmails, Delegation, Invitation, Membership, Network, Role, SocialAccount
+from .models import (
+    ApprovalEmails,
+    Delegation,
+    DeviceCheck,
+    Invitation,
+    Membership,
+    Network,
+    Role,
+    SchoolDevice,
+    SocialAccount,
+)
 from .permissions import Perm, has_perm
 from .services_sign_in import wait_in_words
 
@@ -64,12 +74,19 @@ def _delegations(ids, *, school, viewer) -> dict[str, Ref]:
     }
 
 
+def _devices(ids, *, school, viewer) -> dict[str, Ref]:
+    url = reverse("device_list") if has_perm(viewer, Perm.MANAGE_DEVICES) else ""
+    found = SchoolDevice.objects.filter(school=school, pk__in=pks(ids)).only("id", "name")
+    return {str(device.pk): Ref(f"the device “{device.name}”", url) for device in found}
+
+
 register_target("accounts.user", _users, gone="someone no longer on the staff")
 register_target("accounts.membership", _memberships, gone="someone no longer on the staff")
 register_target("accounts.invitation", _invitations, gone="an invitation", keep_stored_name=True)
 register_target("accounts.school", _schools, gone="the school")
 register_target("accounts.socialaccount", _social_accounts, gone="a social media account", keep_stored_name=True)
 register_target("accounts.delegation", _delegations, gone="a trip-mode hand-over")
+register_target("accounts.schooldevice", _devices, gone="a school device", keep_stored_name=True)
 
 
 # Sentences.
@@ -205,4 +222,23 @@ school_and_accounts.add(
 )
 school_and_accounts.add(
     "social_account.changed", "Social media account changed", "{who} changed the settings of {target}"
+)
+school_and_accounts.add(
+    "social_account.device_check_changed",
+    "Photo device check changed",
+    "{who} chose, for {target}, photos not from a school device: {after}",
+    values=lambda data: {"after": label_of(DeviceCheck, data["after"]).lower()},
+)
+
+school_and_accounts.add("device.added", "School device added", "{who} added {target} and made its enrolment link")
+school_and_accounts.add("device.link_renewed", "Enrolment link renewed", "{who} made a new enrolment link for {target}")
+school_and_accounts.add("device.enrolled", "School device enrolled", "{who} enrolled {target} in its browser")
+school_and_accounts.add(
+    "device.renamed",
+    "School device renamed",
+    "{who} renamed the device “{before}” to “{after}”",
+    values=lambda data: {"before": data["before"], "after": data["after"]},
+)
+school_and_accounts.add(
+    "device.revoked", "School device removed", "{who} removed {target}: its photos no longer count as the school's"
 )

@@ -63,12 +63,15 @@ class AcceptInvitationForm(forms.Form):
 class SocialAccountForm(forms.ModelForm):
     class Meta:
         model = SocialAccount
-        fields = ["display_name", "handle", "kind", "class_group", "network"]
+        fields = ["display_name", "handle", "kind", "class_group", "network", "device_check"]
         labels = {"class_group": "Class (for class accounts)"}
+        widgets = {"device_check": forms.RadioSelect}
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["class_group"].queryset = ClassGroup.objects.filter(school=school)
+        # Left out (an older form, a script): the account keeps its choice.
+        self.fields["device_check"].required = False
 
     def clean(self):
         cleaned = super().clean()
@@ -162,3 +165,21 @@ class WebsiteFeedForm(forms.Form):
         if address and urlsplit(address).scheme not in ("http", "https"):
             raise ValidationError("Enter an address that starts with https://, for example https://www.example.sch.uk.")
         return address
+
+
+class DeviceNameForm(forms.Form):
+    name = forms.CharField(
+        label="Device name",
+        max_length=100,
+        help_text="As the school knows it, e.g. “Year 3 iPad 2”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class DeviceCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Enrolment code",
+        max_length=20,
+        help_text="The eight letters and digits shown on the School devices page, e.g. K7QF-2M9X.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )

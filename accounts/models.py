@@ -226,6 +226,14 @@ class Network(models.TextChoices):
     MASTODON = "mastodon", "Mastodon"
 
 
+class DeviceCheck(models.TextChoices):
+    """What a social account does with a photo not uploaded from one of the school's devices."""
+
+    WARN = "warn", "Warn the approver"
+    BLOCK = "block", "Refuse the photo"
+    OFF = "off", "Don't check"
+
+
 class SocialAccount(models.Model):
     """A school's account on a network. Credentials are encrypted and never shown to staff."""
 
@@ -254,6 +262,13 @@ class SocialAccount(models.Model):
     network_settings = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     last_error = models.TextField(blank=True)
+    device_check = models.CharField(
+        "photos from elsewhere than a school device",
+        max_length=8,
+        choices=DeviceCheck.choices,
+        default=DeviceCheck.WARN,
+        help_text="“Photos are only taken on school iPads”: what happens to a photo not uploaded from one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -301,3 +316,53 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"Trip mode for {self.delegate} on @{self.account.handle}, {self.starts_on} to {self.ends_on}"
+
+
+class SchoolDevice(models.Model):
+    """An iPad (or other device) the school owns, enrolled once through a link opened on it.
+
+    Enrolling leaves a long-lived signed cookie in that device's browser holding the device's id
+    and a secret; only hashes of the enrolment token, its short code and the secret are stored.
+    Revoked, never deleted, so the photos uploaded from it keep saying where they came from.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="devices")
+    name = models.CharField(max_length=100, help_text="As the school knows it, e.g. “Year 3 iPad 2”.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    enrolment_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    enrolment_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    enrolment_expires_at = models.DateTimeField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["school", "enrolment_code_hash"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def hash_secret(value: str) -> str:
+        return hashlib.sha256(value.encode()).hexdigest()
+
+    @property
+    def is_enrolled(self) -> bool:
+        """Enrolled and not revoked: its photos count as taken on a school device."""
+        return self.enrolled_at is not None and self.revoked_at is None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.enrolled_at:
+            return "enrolled"
+        if self.enrolment_expires_at and self.enrolment_expires_at > timezone.now():
+            return "waiting"
+        return "expired"

@@ -29,6 +29,7 @@ class Perm(StrEnum):
     MANAGE_INCIDENTS = "manage_incidents"
     VIEW_WEBSITE_FEED = "view_website_feed"
     MANAGE_WEBSITE_FEED = "manage_website_feed"
+    MANAGE_DEVICES = "manage_devices"
 
 
 _ROLES_WITH = {
@@ -54,6 +55,8 @@ _ROLES_WITH = {
     # school's website; whether it is on, and which website may frame it, for the headteacher.
     Perm.VIEW_WEBSITE_FEED: {Role.HEADTEACHER, Role.SENIOR_LEADER, Role.COMPUTING_LEAD},
     Perm.MANAGE_WEBSITE_FEED: {Role.HEADTEACHER},
+    # School devices (issue 18): the headteacher says which devices are the school's.
+    Perm.MANAGE_DEVICES: {Role.HEADTEACHER},
 }
 
 # Anyone who can approve posts or manage staff, accounts or consent signs in with a second factor.

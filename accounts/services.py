@@ -309,6 +309,7 @@ def social_account_save(
     network: str,
     handle: str,
     display_name: str,
+    device_check: str = "",
     request=None,
 ) -> SocialAccount:
     """Create or edit a school's network account (its name and place; credentials are set by connecting)."""
@@ -328,6 +329,13 @@ def social_account_save(
     account.network = network
     account.handle = handle.strip().lstrip("@")
     account.display_name = display_name.strip()
+    # As stored: a ModelForm has already written the choice onto `account`.
+    device_check_before = (
+        SocialAccount.objects.filter(pk=account.pk).values_list("device_check", flat=True).first()
+        if not creating
+        else account.device_check
+    )
+    account.device_check = device_check or device_check_before or account.device_check
     # The local network needs no connection; any other is "Not connected" until it is.
     if network == "local":
         if account.status == SocialAccount.Status.NOT_CONNECTED:
@@ -345,6 +353,15 @@ def social_account_save(
             data={"kind": kind, "network": network, "handle": account.handle},
             request=request,
         )
+        if not creating and account.device_check != device_check_before:
+            record(
+                action="social_account.device_check_changed",
+                actor=actor.user,
+                school=actor.school,
+                target=account,
+                data={"before": device_check_before, "after": account.device_check},
+                request=request,
+            )
     return account
 
 

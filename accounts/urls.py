@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_preferences, views_signin
+from . import views, views_devices, views_preferences, views_signin
 
 urlpatterns = [
     # allauth's sign-in steps, answering 429 while paused (accounts.services_sign_in).
@@ -19,4 +19,10 @@ urlpatterns = [
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
     path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),
+    path("devices/", views_devices.device_list, name="device_list"),
+    path("devices/<int:pk>/rename/", views_devices.device_rename, name="device_rename"),
+    path("devices/<int:pk>/revoke/", views_devices.device_revoke, name="device_revoke"),
+    path("devices/<int:pk>/new-link/", views_devices.device_new_link, name="device_new_link"),
+    path("devices/enrol/", views_devices.device_enrol_code, name="device_enrol_code"),
+    path("devices/enrol/<str:token>/", views_devices.device_enrol, name="device_enrol"),
 ]

@@ -175,6 +175,7 @@ def social_account_edit(request, pk: int | None = None):
                 network=form.cleaned_data["network"],
                 handle=form.cleaned_data["handle"],
                 display_name=form.cleaned_data["display_name"],
+                device_check=form.cleaned_data.get("device_check") or "",
                 request=request,
             )
         except ValidationError as exc:

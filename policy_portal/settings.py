@@ -236,6 +236,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 INVITATION_VALID_FOR = timedelta(days=env.int("INVITATION_VALID_DAYS", default=7))
+# School devices (accounts.services_devices): an enrolment link works once, for this long; the
+# cookie it leaves on the device lasts years (revoking the device stops it counting at once).
+DEVICE_ENROLMENT_VALID_FOR = timedelta(minutes=env.int("DEVICE_ENROLMENT_VALID_MINUTES", default=60))
+DEVICE_COOKIE_DAYS = env.int("DEVICE_COOKIE_DAYS", default=5 * 365)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")

@@ -142,6 +142,7 @@ SECTIONS = (
                 Perm.MANAGE_SOCIAL_ACCOUNTS,
                 within=("social_account_create", "social_account_edit", "x_connect_oauth1", "x_disconnect"),
             ),
+            Page("device_list", "School devices", Perm.MANAGE_DEVICES),
             Page("rules_list", "Rules for posts", Perm.EDIT_RULES, within=("rule_create", "rule_edit")),
             Page("policy_current", "Social media policy", within=("policy_edit", "policy_sign_off")),
             Page("website_feed", "Website feed", Perm.VIEW_WEBSITE_FEED),

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.permissions import may_approve_for
 from audit.describe import Ref, count, day, kinds, label_of, moment, pks, register_target, words
 
-from .models import FaceRegion, Post, PostImage, PostRevision
+from .models import FaceRegion, PhotoSource, Post, PostImage, PostRevision
 
 _PREVIEW_CHARS = 40
 
@@ -72,7 +72,9 @@ def _published(data: dict) -> str:
 
 
 def _photo_added(data: dict) -> str:
-    return "{who} added a photo to {target}" + ("; the portal found {faces} on it" if data.get("faces_found") else "")
+    where = " from {device}" if data.get("device") else " not from a school device" if "device" in data else ""
+    faces = "; the portal found {faces} on it" if data.get("faces_found") else ""
+    return "{who} added a photo to {target}" + where + faces
 
 
 def _face_resolved(data: dict) -> str:
@@ -97,7 +99,7 @@ posts.add(
     "post.photo_added",
     "Photo added",
     _photo_added,
-    values=lambda data: {"faces": count(data.get("faces_found"), "face")},
+    values=lambda data: {"faces": count(data.get("faces_found"), "face"), "device": data.get("device", "")},
 )
 posts.add(
     "post.destinations_changed",
@@ -106,6 +108,14 @@ posts.add(
     values=lambda data: {"accounts": words(data.get("accounts") or [], empty="no other account")},
 )
 posts.add("post.photo_removed", "Photo removed", "{who} removed a photo from {target}")
+posts.add(
+    "post.photo_source_changed",
+    "Photo source changed",
+    "{who} said where a photo on {target} came from: {source}",
+    values=lambda data: {
+        "source": label_of(PhotoSource, data["source"]) + (f" (credit {data['credit']})" if data.get("credit") else "")
+    },
+)
 posts.add("post.alt_text_changed", "Photo description changed", "{who} changed a photo's description on {target}")
 posts.add("post.submitted", "Post sent for approval", "{who} sent {target} for approval")
 posts.add("post.withdrawn", "Post withdrawn", "{who} withdrew {target}")

@@ -164,6 +164,12 @@ class PostDestination(models.Model):
         return self.text or self.post.text
 
 
+class PhotoSource(models.TextChoices):
+    STAFF = "staff", "Taken by staff"
+    PUPILS = "pupils", "Pupils' own work"
+    ELSEWHERE = "elsewhere", "From elsewhere"
+
+
 class PostImage(models.Model):
     """A photo on a post. The original stays private; only the rendition is ever published."""
 
@@ -177,12 +183,34 @@ class PostImage(models.Model):
     height = models.PositiveIntegerField(default=0)
     alt_text = models.TextField(blank=True)
     tagged_pupils = models.ManyToManyField("consent.Pupil", blank=True, related_name="tagged_in")
+    # Where it came from (issue 18), recorded by the upload from what the server saw, never
+    # from a field the browser sent: the school device whose cookie came with it (none: "not
+    # from a school device"), whether that device was enrolled and not removed at that moment,
+    # and the camera the file's EXIF named before its metadata was stripped.
+    device = models.ForeignKey(
+        "accounts.SchoolDevice", null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
+    from_school_device = models.BooleanField(default=False)
+    camera_make = models.CharField(max_length=100, blank=True)
+    camera_model = models.CharField(max_length=100, blank=True)
+    # Who owns the picture ("no images that infringe copyright"); from elsewhere needs a credit.
+    source = models.CharField(max_length=16, choices=PhotoSource.choices, default=PhotoSource.STAFF)
+    source_credit = models.CharField("credit", max_length=200, blank=True)
+    source_licence = models.CharField("licence", max_length=200, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
         return f"Photo {self.position + 1} of post {self.post_id}"
+
+    @property
+    def camera(self) -> str:
+        """The camera in words, e.g. "Apple iPad (10th generation)": the make once, even when the model repeats it."""
+        make, model = self.camera_make.strip(), self.camera_model.strip()
+        if make and model.lower().startswith(make.lower()):
+            return model
+        return " ".join(part for part in (make, model) if part)
 
 
 class FaceRegion(models.Model):
@@ -324,6 +352,7 @@ class PostRevision(models.Model):
         PHOTO_ADDED = "photo_added", "Photo added"
         PHOTO_REMOVED = "photo_removed", "Photo removed"
         ALT_TEXT = "alt_text", "Photo description"
+        PHOTO_SOURCE = "photo_source", "Where a photo came from"
         # Another account the post also goes to (issue 17): before/after name the account.
         ALSO_TO_ADDED = "also_to_added", "Another account added"
         ALSO_TO_REMOVED = "also_to_removed", "Another account removed"

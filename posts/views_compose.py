@@ -28,6 +28,7 @@ from accounts.decorators import school_member_required
 from accounts.models import SocialAccount
 from accounts.permissions import Perm, may_draft_for
 from accounts.selectors import social_accounts_for_drafting
+from accounts.services_devices import DEVICE_COOKIE
 from moderation.decorators import policy_acknowledged_required
 from networks import text as network_text
 from networks.limits import DEFAULT_CAPABILITIES, capabilities_for, short_name, shown_handle
@@ -111,7 +112,12 @@ def _add_photo(request, post: Post, upload) -> PostImage:
     """One uploaded file onto the post; ImageRejected or ContentRefused say why not."""
     if upload.size > MAX_UPLOAD_BYTES:  # the handler stops these first; this keeps the promise without it
         raise ImageRejected(_too_big_message())
-    return services.post_add_image(actor=request.membership, post=post, data=upload.read())
+    return services.post_add_image(
+        actor=request.membership,
+        post=post,
+        data=upload.read(),
+        device_cookie=request.COOKIES.get(DEVICE_COOKIE),
+    )
 
 
 def _attach_uploads(request, post: Post) -> list[str]:
@@ -518,6 +524,16 @@ def post_edit(request, pk: int):
         )
         for image, alt_text in form.alt_texts():
             services.post_set_alt_text(actor=request.membership, image=image, alt_text=alt_text)
+        for image in photos:
+            source = request.POST.get(f"source_{image.pk}")
+            if source is not None:
+                services.post_set_photo_source(
+                    actor=request.membership,
+                    image=image,
+                    source=source,
+                    credit=request.POST.get(f"credit_{image.pk}", ""),
+                    licence=request.POST.get(f"licence_{image.pk}", ""),
+                )
         remove = next((image for image in photos if str(image.pk) == request.POST.get("remove_photo")), None)
         if remove is not None:
             services.post_remove_image(actor=request.membership, image=remove)

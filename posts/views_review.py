@@ -28,6 +28,7 @@ from .models import OutsideContent, Post, PostStatus
 from .outside import outside_label
 from .services import copies
 from .services.destination_checks import destinations_check
+from .services.provenance import photo_provenance_problems
 
 QUEUE_PAGE_SIZE = 20  # a screenful on an iPad; the queue is oldest first, so the next page is rarely needed
 
@@ -158,6 +159,7 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         "post": post,
         "photos": photos,
         "unresolved_faces": sum(photo.unresolved_faces for photo in photos),
+        "photo_problems": photo_provenance_problems(post, stage="approve") if photos else [],
         "named": selectors.review_named_pupils(check.snapshot),
         "consent_problems": check.problems,
         "consent_blocks": [p for p in check.problems if p.severity == "block"],

@@ -80,6 +80,11 @@ def post_content_problems(post: Post) -> list[ContentProblem]:
     for number, photo in enumerate(photos, start=1):
         if not photo.alt_text.strip():
             problems.append(ContentProblem("alt_text", f"Describe photo {number} for people who cannot see it."))
+    if photos:
+        # Where the photos came from (posts.services.provenance): only what stops the post here.
+        from .provenance import photo_provenance_problems
+
+        problems += [p for p in photo_provenance_problems(post) if p.severity == "block"]
     return problems
 
 

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 
 from accounts.models import Membership, SocialAccount
 from accounts.permissions import may_draft_for
+from accounts.services_devices import device_from_cookie
 from audit.services import record
 from consent.checks import ConsentCheck, Stage
 from policy_portal.storage import PHOTO_STORE_DOWN, is_store_failure
@@ -32,6 +33,7 @@ from ..metadata import ORIGINAL_EXTENSIONS
 from ..models import (
     PENDING_STATUSES,
     FaceRegion,
+    PhotoSource,
     Post,
     PostComment,
     PostImage,
@@ -48,6 +50,7 @@ from .checks import (
 )
 from .destination_checks import destinations_check
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
+from .provenance import device_refused, not_from_device_refusal, source_in_words
 from .stored_files import files_discard, files_not_shared, photo_files
 from .transitions import TransitionError, transition
 from .trip_mode import post_approve_if_on_trip
@@ -278,17 +281,36 @@ def post_update(
     return revisions
 
 
-def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str = "") -> PostImage:
+def post_add_image(
+    *, actor: Membership, post: Post, data: bytes, alt_text: str = "", device_cookie: str | None = None
+) -> PostImage:
     """Add a photo: checked and cleaned by `prepare_image` (ImageRejected says why not), kept as
     the private original, the publishable rendition and a thumbnail, with the faces the
-    detector found waiting to be resolved."""
+    detector found waiting to be resolved.
+
+    `device_cookie` is the school-device cookie the upload came with (the request's, as it came):
+    it says which enrolled school device, if any, the photo was uploaded from. An account that
+    refuses photos from elsewhere refuses the upload (ContentRefused says why and what to do)."""
     post_edit_check(actor=actor, post=post)
     if PostImage.objects.filter(post=post).count() >= MAX_PHOTOS:
         raise ContentRefused(TOO_MANY_PHOTOS)
     alt_text = _clean_alt_text(alt_text, number=None)
+    device = device_from_cookie(school_id=post.account.school_id, value=device_cookie)
+    if device_refused(account=post.account, from_school_device=device is not None):
+        raise ContentRefused(not_from_device_refusal(post.account))
     prepared = prepare_image(data)  # slow (decoding, faces): before any transaction
 
-    image = PostImage(post=post, width=prepared.width, height=prepared.height, alt_text=alt_text)
+    image = PostImage(
+        post=post,
+        width=prepared.width,
+        height=prepared.height,
+        alt_text=alt_text,
+        device=device,
+        from_school_device=device is not None,
+        # Read from the upload's EXIF before its metadata was stripped (posts.metadata).
+        camera_make=prepared.camera_make,
+        camera_model=prepared.camera_model,
+    )
     # Random names: a file name says nothing about the school or the pupils.
     stem = uuid.uuid4().hex
     try:
@@ -320,7 +342,13 @@ def post_add_image(*, actor: Membership, post: Post, data: bytes, alt_text: str 
                 actor=actor.user,
                 school=current.account.school,
                 target=current,
-                data={"image_id": image.pk, "faces_found": len(prepared.faces), "format": prepared.source_format},
+                data={
+                    "image_id": image.pk,
+                    "faces_found": len(prepared.faces),
+                    "format": prepared.source_format,
+                    "device": device.name if device else "",
+                    "camera": image.camera,
+                },
             )
     except BaseException as exc:
         # Files first, the row last: whatever was written goes, so no file is left without a row.
@@ -388,6 +416,47 @@ def post_set_alt_text(*, actor: Membership, image: PostImage, alt_text: str) -> 
             data={"image_id": photo.pk},
         )
     image.alt_text = alt_text
+    image.post.status = current.status
+    return True
+
+
+MAX_CREDIT_CHARS = 200
+
+
+def post_set_photo_source(
+    *, actor: Membership, image: PostImage, source: str, credit: str = "", licence: str = ""
+) -> bool:
+    """The author says who owns the photo: staff, pupils, or elsewhere with a credit and a
+    licence. Returns whether anything changed."""
+    if source not in PhotoSource.values:
+        raise ContentRefused("Choose where the photo came from.")
+    credit, licence = " ".join(credit.split()), " ".join(licence.split())
+    if len(credit) > MAX_CREDIT_CHARS or len(licence) > MAX_CREDIT_CHARS:
+        raise ContentRefused(f"Keep the credit and the licence under {MAX_CREDIT_CHARS} characters each.")
+    if source != PhotoSource.ELSEWHERE:
+        credit, licence = "", ""
+    with transaction.atomic():
+        current = _locked_for_edit(actor, image.post)
+        photos = list(current.images.order_by("position", "pk"))
+        photo = next((p for p in photos if p.pk == image.pk), None)
+        if photo is None:
+            raise ContentRefused("That photo has been removed from the post.")
+        if (photo.source, photo.source_credit, photo.source_licence) == (source, credit, licence):
+            return False
+        _reopen_if_submitted(actor, current)
+        number = photos.index(photo) + 1
+        before = f"Photo {number}: {source_in_words(photo)}"
+        photo.source, photo.source_credit, photo.source_licence = source, credit, licence
+        PostImage.objects.filter(pk=photo.pk).update(source=source, source_credit=credit, source_licence=licence)
+        _revise(current, actor, [(PostRevision.What.PHOTO_SOURCE, before, f"Photo {number}: {source_in_words(photo)}")])
+        record(
+            action="post.photo_source_changed",
+            actor=actor.user,
+            school=current.account.school,
+            target=current,
+            data={"image_id": photo.pk, "source": source, "credit": credit, "licence": licence},
+        )
+    image.source, image.source_credit, image.source_licence = source, credit, licence
     image.post.status = current.status
     return True
 

@@ -115,6 +115,13 @@ def _copy_content(lead: Post, copy: Post) -> None:
             width=image.width,
             height=image.height,
             alt_text=image.alt_text,
+            device_id=image.device_id,
+            from_school_device=image.from_school_device,
+            camera_make=image.camera_make,
+            camera_model=image.camera_model,
+            source=image.source,
+            source_credit=image.source_credit,
+            source_licence=image.source_licence,
         )
         for image in images
     )

@@ -25,9 +25,10 @@ from ..models import (
 )
 from ..outside import outside_label, unread_outside
 from . import copies, publishing
-from .checks import consent_check
+from .checks import PostBlocked, consent_check
 from .destination_checks import DestinationsCheck, account_label, destinations_check
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
+from .provenance import photo_provenance_problems
 from .transitions import TransitionError, transition
 
 UNREAD_OUTSIDE_CONFIRMATION = (
@@ -66,6 +67,11 @@ def post_approve(
     # whether it may still be posted to. One refusal names every problem, the post's own first.
     destinations = destinations_check(post, stage=Stage.APPROVE, lead_check=check)
     refuse_if_destinations_blocked([p for p in check.problems if p.severity == "block"], destinations)
+    # Where the photos came from, again: the account's choice or a photo's credit may have
+    # changed since the post was submitted.
+    photo_blocks = [p for p in photo_provenance_problems(post, stage="approve") if p.severity == "block"]
+    if photo_blocks:
+        raise PostBlocked(" ".join(problem.message for problem in photo_blocks), photo_blocks)
     unread = unread_outside(post)
     if unread and not confirm_unread_outside:
         raise TransitionError(unread_outside_message(unread))

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts import services
-from accounts.models import Delegation, Invitation, Membership, Role, SocialAccount
+from accounts import services, services_devices
+from accounts.models import Delegation, Invitation, Membership, Role, SchoolDevice, SocialAccount
 from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.models import Rule
@@ -174,6 +174,14 @@ VIEWS = {
         "image",
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
+    # School devices (issue 18): the headteacher's page; the enrolment pages are for anyone on
+    # the staff (the link is opened on the device by whoever holds it).
+    "device_list": ("get", None, [Role.HEADTEACHER]),
+    "device_rename": ("post", "device", [Role.HEADTEACHER]),
+    "device_revoke": ("post", "device", [Role.HEADTEACHER]),
+    "device_new_link": ("post", "device", [Role.HEADTEACHER]),
+    "device_enrol_code": ("get", None, ALL_ROLES),
+    "device_enrol": ("get", "device_token", ALL_ROLES),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
@@ -255,7 +263,13 @@ def _objects_at(school_staff_member: Membership) -> dict:
             ends_on=timezone.localdate() + timedelta(days=2),
             created_by=head.user,
         ),
+        **_device_objects(head),
     }
+
+
+def _device_objects(head: Membership) -> dict:
+    enrolment = services_devices.device_add(actor=head, name=f"iPad of {head.school.slug}")
+    return {"device": enrolment.device, "device_token": enrolment.token}
 
 
 def _inbox_objects(school, head: Membership) -> dict:
@@ -296,7 +310,10 @@ def _audience_objects(school, head: Membership) -> dict:
 
 
 def _url(name: str, obj_kind: str | None, objects: dict) -> str:
-    return reverse(name, args=[objects[obj_kind].pk]) if obj_kind else reverse(name)
+    if not obj_kind:
+        return reverse(name)
+    target = objects[obj_kind]
+    return reverse(name, args=[target if isinstance(target, str) else target.pk])
 
 
 @pytest.mark.parametrize("name", sorted(VIEWS))
@@ -342,6 +359,7 @@ def _state_of(school) -> tuple:
         list(Concern.objects.filter(school=school).values_list("pk", "incident", "resolved_at")),
         list(Incident.objects.filter(school=school).values_list("pk", "status", "severity", "referred_to")),
         list(IncidentEntry.objects.filter(incident__school=school).values_list("pk")),
+        list(SchoolDevice.objects.filter(school=school).values_list("pk", "name", "revoked_at", "enrolled_at")),
     )
 
 

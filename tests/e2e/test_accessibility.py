@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
+from accounts.services_devices import device_add
 from consent.views_import import SESSION_KEY as IMPORT_SESSION_KEY
 
 from ..factories import PASSWORD
@@ -109,6 +110,9 @@ ACTIONS = {
     "incident_set_severity",
     "incident_close",
     "incident_reopen",
+    "device_rename",
+    "device_revoke",
+    "device_new_link",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
@@ -241,6 +245,10 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "incident_detail": lambda s: [Visit({"pk": s.incident.pk}), Visit({"pk": s.closed_incident.pk})],
     "account_confirm_email": lambda s: [Visit({"key": _email_confirmation_key(s)})],
     "account_reset_password_from_key": lambda s: [Visit(_password_reset_kwargs(s))],
+    # A school device's enrolment page, opened on the device (issue 18).
+    "device_enrol": lambda s: [
+        Visit({"token": device_add(actor=s.staff[Role.HEADTEACHER], name="Year 4 iPad").token}),
+    ],
 }
 
 

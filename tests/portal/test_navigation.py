@@ -113,6 +113,7 @@ EXPECTED = {
         "School settings": [
             "Staff",
             "Accounts",
+            "School devices",
             "Rules for posts",
             "Social media policy",
             "Website feed",
