@@ -16,6 +16,7 @@ from networks.local.models import LocalNetworkMedia, LocalNetworkPost
 from networks.registry import get_network
 from posts import services
 from posts.models import OutsideContent, Post, PostStatus, repost_label
+from posts.selectors_feed import feed_posts
 from posts.services import publishing
 from posts.services.publishing import Outcome
 from tests.factories import make_account
@@ -185,3 +186,12 @@ def test_lists_name_a_repost_by_the_author_of_the_post_it_shares():
     assert repost_label("https://bsky.app/profile/news.bsky.social/post/3abc") == "Repost of @news.bsky.social"
     assert repost_label("https://mastodon.social/@council/11223344") == "Repost of @council"
     assert repost_label("https://x.com/i/web/status/123") == "Repost"
+
+
+def test_the_website_feed_leaves_reposts_out(school, staff, accounts, news):
+    post = submitted(staff, accounts, news())
+    services.post_approve(actor=staff.head, post=post)
+    publishing.publish(post.pk)
+
+    assert Post.objects.get(pk=post.pk).status == PostStatus.PUBLISHED
+    assert post.pk not in [each.pk for each in feed_posts(school=school)]
