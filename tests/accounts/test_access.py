@@ -174,6 +174,14 @@ VIEWS = {
         "image",
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
+    # Reposts (issue 18): the drafting roles start one; a repost's draft is its author's (the
+    # table's post is the Year 3 teacher's, an ordinary post, which the page sends to its own).
+    "post_repost_compose": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "post_repost_edit": ("get", "post", [Role.CLASS_TEACHER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
