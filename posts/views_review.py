@@ -153,6 +153,10 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         "went_out_labels": [o.label for o in went_out],
         "not_out_labels": [o.label for o in outcomes if not o.published],
         "may_take_down": may_take_down,
+        # One account's published post (a repost, say) comes down from its own page too.
+        "may_take_down_this": not outcomes
+        and post.status == PostStatus.PUBLISHED
+        and may_approve_for(request.membership, post.account),
         "may_take_down_everywhere": may_take_down and any(o.post.status == PostStatus.PUBLISHED for o in outcomes),
         "lead": post.part_of if post.part_of_id else None,
         "outside": outside,

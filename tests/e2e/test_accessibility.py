@@ -214,7 +214,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
         Visit(query="person=999999", status=400),
     ],
     "review_post": lambda s: [
-        Visit({"pk": s.posts[name].pk}) for name in ("submitted", "submitted_whole_school", "published")
+        Visit({"pk": s.posts[name].pk})
+        for name in ("submitted", "submitted_whole_school", "published", "repost_submitted")
     ],
     "post_photo": lambda s: [
         # A post with no photo; the draft's photo, with a face of every kind; that photo while the
@@ -241,6 +242,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "incident_detail": lambda s: [Visit({"pk": s.incident.pk}), Visit({"pk": s.closed_incident.pk})],
     "account_confirm_email": lambda s: [Visit({"key": _email_confirmation_key(s)})],
     "account_reset_password_from_key": lambda s: [Visit(_password_reset_kwargs(s))],
+    # Reposts (issue 18): a repost's draft page (its review page is among review_post's visits).
+    "post_repost_edit": lambda s: [Visit({"pk": s.posts["repost_submitted"].pk})],
 }
 
 
