@@ -4,9 +4,11 @@ once and undone by a take-down. On the local network here; the adapters for X, B
 Mastodon have their own tests against the stub servers."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from moderation.services import seed_default_rules
@@ -19,6 +21,7 @@ from posts.models import OutsideContent, Post, PostStatus, repost_label
 from posts.selectors_feed import feed_posts
 from posts.services import publishing
 from posts.services.publishing import Outcome
+from posts.services.trip_mode import delegation_create
 from tests.factories import make_account
 
 
@@ -195,3 +198,39 @@ def test_the_website_feed_leaves_reposts_out(school, staff, accounts, news):
 
     assert Post.objects.get(pk=post.pk).status == PostStatus.PUBLISHED
     assert post.pk not in [each.pk for each in feed_posts(school=school)]
+
+
+@pytest.fixture
+def trip(staff, accounts):
+    today = timezone.localdate()
+    return delegation_create(
+        actor=staff.head,
+        account=accounts.whole_school,
+        delegate_membership=staff.teacher,
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+    )
+
+
+def test_on_a_trip_a_repost_with_pictures_waits_for_an_approver(staff, accounts, news, trip):
+    post, _ = services.post_draft_create(
+        actor=staff.teacher,
+        account=accounts.whole_school,
+        client_token=uuid.uuid4(),
+        repost_url=news("Our trip to the farm", pictures=["Lambs in a pen"]),
+    )
+
+    services.post_send_for_approval(actor=staff.teacher, post=post)
+
+    post.refresh_from_db()
+    assert post.status == PostStatus.SUBMITTED
+    assert post.comments.get(kind="system").body.startswith("Trip mode did not approve this repost")
+    event = AuditEvent.objects.get(action="post.trip_approval_withheld", target_id=str(post.pk))
+    assert event.data["repost_pictures"] is True
+
+
+def test_a_repost_goes_to_one_account(staff, accounts, news):
+    post = repost_draft(staff, accounts, news())
+
+    with pytest.raises(services.ContentRefused, match="one account"):
+        services.post_set_destinations(actor=staff.teacher, post=post, choices=[(accounts.whole_school, "")])
