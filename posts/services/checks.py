@@ -100,15 +100,31 @@ class RulesInput:
 
     text: str
     has_images: bool
+    is_repost: bool = False
 
 
-def rules_input(post: Post) -> RulesInput:
+def rules_input(post: Post, *, has_images: bool | None = None) -> RulesInput:
+    """`has_images`: whether the post has photos of its own, when the caller knows (no query)."""
     if not post.repost_url:
-        return RulesInput(text=post.text, has_images=post.images.exists())
+        return RulesInput(text=post.text, has_images=post.images.exists() if has_images is None else has_images)
     row = reposted_content(post)
     if row is None:
-        return RulesInput(text="", has_images=False)
-    return RulesInput(text=outside_words(row), has_images=bool(row.media))
+        return RulesInput(text="", has_images=False, is_repost=True)
+    return RulesInput(text=outside_words(row), has_images=bool(row.media), is_repost=True)
+
+
+# A repost sends out a post the network already has, as it is: how long its words are is not the
+# school's to change (and the author's handle and picture descriptions read with them would count).
+_NOT_FOR_REPOSTS = {"length"}
+
+
+def post_rules_findings(post: Post, *, has_images: bool | None = None) -> list | None:
+    """The school's rules' findings about what the post sends out under the school's name."""
+    words = rules_input(post, has_images=has_images)
+    findings = rules_findings(text=words.text, account=post.account, has_images=words.has_images)
+    if findings is None or not words.is_repost:
+        return findings
+    return [finding for finding in findings if finding.rule not in _NOT_FOR_REPOSTS]
 
 
 def rules_findings(

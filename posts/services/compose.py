@@ -44,8 +44,7 @@ from .checks import (
     PostBlocked,
     consent_check,
     post_content_problems,
-    rules_findings,
-    rules_input,
+    post_rules_findings,
 )
 from .destination_checks import destinations_check
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
@@ -417,8 +416,7 @@ def post_send_for_approval(*, actor: Membership, post: Post) -> ConsentCheck:
         # The lock makes an edit in another tab wait until this submission has been decided.
         current = _locked_for_edit(actor, post)
         problems = post_content_problems(current)
-        words = rules_input(current)
-        findings = rules_findings(text=words.text, account=current.account, has_images=words.has_images)
+        findings = post_rules_findings(current)
         if findings is not None:
             problems += [
                 ContentProblem(f"rule:{finding.rule}", finding.message)

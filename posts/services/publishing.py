@@ -61,7 +61,7 @@ from ..outside import post_read_outside_content
 from ..quote_links import parse_quote_url, parse_repost_url
 from ..selectors import consent_content, with_content
 from . import copies
-from .checks import rules_findings, rules_input
+from .checks import post_rules_findings
 from .photos import photo_render_for_publishing
 from .transitions import transition
 
@@ -291,8 +291,7 @@ def _publish_time_refusal(post: Post, content: PostContent) -> str:
     blocks = [p for p in check.problems if p.severity == "block"]
     if blocks:
         return f"Consent changed after approval: {blocks[0].message}"
-    words = rules_input(post)
-    findings = rules_findings(text=words.text, account=post.account, has_images=words.has_images) or []
+    findings = post_rules_findings(post, has_images=bool(content.photos)) or []
     blocking = [f for f in findings if f.severity == "block"]
     if blocking:
         return f"The school's rules changed after approval: {blocking[0].message}"

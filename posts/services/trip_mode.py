@@ -31,8 +31,7 @@ from .checks import (
     PostBlocked,
     consent_check,
     post_content_problems,
-    rules_findings,
-    rules_input,
+    post_rules_findings,
 )
 from .destination_checks import account_label, destinations_check, post_destinations
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
@@ -280,8 +279,7 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     # and the school's blocking rules are checked again here, whichever way it was submitted.
     current = Post.objects.select_related("account__school").get(pk=post.pk)
     problems = post_content_problems(current)
-    words = rules_input(current)
-    findings = rules_findings(text=words.text, account=current.account, has_images=words.has_images)
+    findings = post_rules_findings(current)
     problems += [ContentProblem(f"rule:{f.rule}", f.message) for f in findings or () if f.severity == "block"]
     if problems:
         raise PostBlocked(" ".join(p.message for p in problems), problems)

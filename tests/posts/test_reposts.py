@@ -234,3 +234,12 @@ def test_a_repost_goes_to_one_account(staff, accounts, news):
 
     with pytest.raises(services.ContentRefused, match="one account"):
         services.post_set_destinations(actor=staff.teacher, post=post, choices=[(accounts.whole_school, "")])
+
+
+def test_a_long_reposted_post_is_not_held_to_the_length_rule(school, staff, accounts, news):
+    seed_default_rules(school)
+    post = repost_draft(staff, accounts, news("A" * 20 + " " + "long news " * 26, pictures=["A very long description"]))
+
+    services.post_send_for_approval(actor=staff.teacher, post=post)
+
+    assert Post.objects.get(pk=post.pk).status == PostStatus.SUBMITTED
