@@ -3,14 +3,17 @@ the post it shares, sending it for approval, "My posts", and the approver's revi
 reposted post's author, words and pictures."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from networks.base import PostPayload
 from networks.local.adapter import post_url
 from networks.local.models import LocalNetworkMedia
 from networks.registry import get_network
+from posts import services
 from posts.models import Post, PostStatus
 from tests.factories import make_account
 
@@ -116,3 +119,16 @@ def test_the_approver_sees_the_reposted_post_and_must_look_at_its_pictures(clien
     approved = head.post(reverse("review_approve", args=[post.pk]), {"when": "now", "confirm_repost_pictures": "on"})
     assert approved.status_code == 302
     assert Post.objects.get().status in (PostStatus.APPROVED, PostStatus.PUBLISHED)
+
+
+def test_the_dashboard_and_the_calendar_name_a_repost(client_for, staff, accounts, news):
+    propose(client_for(staff.teacher), accounts.year3, news(), action="submit")
+    post = Post.objects.get()
+    goes_out = timezone.now() + timedelta(hours=2)
+    services.post_approve(actor=staff.head, post=post, publish_at=goes_out)
+
+    dashboard = client_for(staff.teacher).get(reverse("dashboard")).content.decode()
+    calendar = client_for(staff.head).get(reverse("post_calendar"), {"view": "day", "date": timezone.localdate(goes_out).isoformat()}).content.decode()
+
+    assert "Repost of @village_news" in dashboard
+    assert "Repost of @village_news" in calendar
