@@ -128,7 +128,11 @@ def test_the_dashboard_and_the_calendar_name_a_repost(client_for, staff, account
     services.post_approve(actor=staff.head, post=post, publish_at=goes_out)
 
     dashboard = client_for(staff.teacher).get(reverse("dashboard")).content.decode()
-    calendar = client_for(staff.head).get(reverse("post_calendar"), {"view": "day", "date": timezone.localdate(goes_out).isoformat()}).content.decode()
+    calendar = (
+        client_for(staff.head)
+        .get(reverse("post_calendar"), {"view": "day", "date": timezone.localdate(goes_out).isoformat()})
+        .content.decode()
+    )
 
     assert "Repost of @village_news" in dashboard
     assert "Repost of @village_news" in calendar
