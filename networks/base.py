@@ -114,6 +114,8 @@ class Capabilities:
     supports_reply_controls: bool = False  # limit who may reply to a post
     # Image formats the network takes; the portal always sends JPEG.
     image_formats: tuple[str, ...] = ("jpeg",)
+    # Reposting someone's public post without comment (a retweet, a boost), and undoing it.
+    supports_repost: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,23 @@ class PostPayload:
 
 
 @dataclass(frozen=True)
+class FetchedMedia:
+    """A picture (or video) on someone's post: where it is shown and its description."""
+
+    url: str
+    alt_text: str = ""
+
+
+@dataclass(frozen=True)
 class FetchedPost:
-    """Someone's post as the network shows it, for reading what a quote sends out."""
+    """Someone's post as the network shows it, for reading what a quote or a repost sends out."""
 
     id: str
     text: str
     author_handle: str  # without the @; empty when the network did not say
     url: str
+    # Its pictures, for a repost: they go out again under the school's name.
+    media: tuple[FetchedMedia, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,6 +314,22 @@ class Network(ABC):
                 f"The image description is {len(alt_text)} characters; {self.label} allows {caps.alt_text_limit}.",
                 permanent=True,
             )
+
+    # Reposts (issue 18). `post_id` is the reposted post's id as `fetch_post` takes it; the
+    # returned ref is the repost's own, and `undo_repost` takes both.
+
+    def repost(self, post_id: str) -> ExternalRef:
+        """Repost someone's post without comment; the ref of the repost."""
+        raise self._unavailable("Reposting")
+
+    def undo_repost(self, repost_id: str, post_id: str) -> None:
+        """Undo a repost; PostNotFound when the account no longer reposts it."""
+        raise self._unavailable("Undoing a repost")
+
+    def find_repost(self, post_id: str) -> ExternalRef | None:
+        """The account's repost of this post, if it has one: how the publisher reconciles an
+        unknown outcome, so a post is never reposted twice."""
+        raise self._unavailable("Checking for a repost")
 
     def _unavailable(self, operation: str) -> NetworkError:
         return NetworkError(f"{operation} is not available on this network ({self.label}).", permanent=True)

@@ -62,7 +62,16 @@ register_target("posts.postimage", _photos, gone="a photo since removed from its
 
 
 def _approved(data: dict) -> str:
-    return "{who} approved {target} to go out at {when}" if data.get("publish_at") else "{who} approved {target}"
+    said = "{who} approved {target} to go out at {when}" if data.get("publish_at") else "{who} approved {target}"
+    if data.get("repost_pictures_confirmed"):
+        said += ", having looked at the pictures of the post it reposts"
+    return said
+
+
+def _trip_withheld(data: dict) -> str:
+    if data.get("repost_pictures"):
+        return "{who} wrote {target} in trip mode, but the post it reposts has pictures, so it went to the approvers"
+    return "{who} wrote {target} in trip mode, but the portal could not read a link in it, so it went to the approvers"
 
 
 def _published(data: dict) -> str:
@@ -133,7 +142,7 @@ posts.add(
 posts.add(
     "post.trip_approval_withheld",
     "Trip-mode post sent to the approvers",
-    "{who} wrote {target} in trip mode, but the portal could not read a link in it, so it went to the approvers",
+    _trip_withheld,
 )
 posts.add("post.changes_requested", "Changes asked for", "{who} asked for changes to {target}")
 posts.add("post.rejected", "Post rejected", "{who} rejected {target}")

@@ -1,4 +1,6 @@
+import re
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +9,19 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from policy_portal.storage import private_storage
+
+# Who wrote a reposted post, read from its link: x.com/<user>/status/<id>,
+# bsky.app/profile/<handle>/post/<id>, <server>/@<user>/<id> (Mastodon), /local/<handle>/#post-<id>.
+_REPOSTED_AUTHOR = re.compile(
+    r"^/(?:profile/([^/]+)/post|@([^/]+)/\d|local/([^/]+)/?$|(?!i/)([A-Za-z0-9_]{1,15})/status)"
+)
+
+
+def repost_label(url: str) -> str:
+    """How lists name a repost: "Repost of @someone" (or "Repost" when the link does not say)."""
+    match = _REPOSTED_AUTHOR.match(urlsplit(url).path)
+    handle = next((group for group in match.groups() if group), "") if match else ""
+    return f"Repost of @{handle}" if handle else "Repost"
 
 
 class PostStatus(models.TextChoices):
@@ -55,6 +70,10 @@ class Post(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts", db_index=False)
     text = models.TextField(blank=True)
     quote_url = models.URLField(blank=True, max_length=500)
+    # A repost (issue 18): someone's public post shared without comment, on the account's own
+    # network. A repost has no text or photos of its own; what it sends out is the reposted post,
+    # read into an OutsideContent row of kind "repost" for the checks and the approver.
+    repost_url = models.URLField(blank=True, max_length=500)
     publish_at = models.DateTimeField(null=True, blank=True, help_text="Empty: as soon as it is approved.")
     status = models.CharField(max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT)
     findings = models.JSONField(default=list, blank=True)
@@ -126,11 +145,25 @@ class Post(models.Model):
                 condition=~Q(status=PostStatus.PUBLISHED) | ~Q(external_id=""),
                 name="post_published_has_external_id",
             ),
+            models.CheckConstraint(
+                condition=Q(repost_url="") | (Q(text="") & Q(quote_url="")),
+                name="post_repost_has_no_words_of_its_own",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.repost_url:
+            return f"{self.get_status_display()}: repost of {self.repost_url}"
         preview = self.text[:40] + ("…" if len(self.text) > 40 else "")
         return f"{self.get_status_display()}: {preview or 'photo post'}"
+
+    @property
+    def is_repost(self) -> bool:
+        return bool(self.repost_url)
+
+    @property
+    def repost_label(self) -> str:
+        return repost_label(self.repost_url) if self.repost_url else ""
 
 
 class PostDestination(models.Model):
@@ -261,6 +294,7 @@ class OutsideContent(models.Model):
     class Kind(models.TextChoices):
         QUOTE = "quote", "Quoted post"
         LINK_PREVIEW = "link_preview", "Link preview"
+        REPOST = "repost", "Reposted post"
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="outside_content")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -269,6 +303,8 @@ class OutsideContent(models.Model):
     text = models.TextField(blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The reposted post's pictures, as [{"url": ..., "alt_text": ...}]: the approver looks at them.
+    media = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -348,6 +384,7 @@ class PostRevision(models.Model):
     class What(models.TextChoices):
         TEXT = "text", "Text"
         QUOTE_URL = "quote_url", "Quoted post"
+        REPOST_URL = "repost_url", "Reposted post"
         PUBLISH_AT = "publish_at", "Publish time"
         PHOTO_ADDED = "photo_added", "Photo added"
         PHOTO_REMOVED = "photo_removed", "Photo removed"

@@ -39,7 +39,7 @@ from networks.registry import get_network, network_class
 from networks.x.tweet_text import url_spans
 
 from .models import OutsideContent, Post, PostStatus
-from .quote_links import QuotedPost, parse_quote_url
+from .quote_links import QuotedPost, parse_quote_url, parse_repost_url
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,7 @@ class _Read:
     author: str = ""
     text: str = ""
     error: str = ""
+    media: tuple[dict, ...] = ()
 
 
 def outside_links(post: Post) -> list[_Wanted]:
@@ -307,6 +308,17 @@ def outside_links(post: Post) -> list[_Wanted]:
     def add(item: _Wanted) -> None:
         wanted.setdefault((item.kind, item.url), item)
 
+    if post.repost_url:
+        # A repost sends out the reposted post and nothing else (it has no words of its own).
+        kind = OutsideContent.Kind.REPOST
+        reposted = parse_repost_url(post.repost_url, network=network) or _quoted_post(post.repost_url)
+        if reposted is None:
+            add(_Wanted(kind, post.repost_url[:_URL_FIELD_LENGTH], refusal=_NOT_A_REPOSTABLE_POST))
+        elif reposted.network != network:
+            add(_Wanted(kind, reposted.url, refusal=_other_network(reposted.network, post, what="reposted")))
+        else:
+            add(_Wanted(kind, reposted.url, post_id=reposted.post_id))
+        return list(wanted.values())
     if post.quote_url:
         quoted = _quoted_post(post.quote_url)
         if quoted is None:
@@ -348,6 +360,10 @@ def _quoted_post(url: str):
 
 
 _NOT_A_POST = "The quoted post could not be read: the link is not a post on X, on Bluesky or on this portal's timeline."
+_NOT_A_REPOSTABLE_POST = (
+    "The reposted post could not be read: the link is not a post on X, on Bluesky, on Mastodon or on this "
+    "portal's timeline."
+)
 _TOO_LONG = "The preview could not be read: the link is too long."
 
 
@@ -359,9 +375,9 @@ def _network_name(network: str) -> str:
         return network
 
 
-def _other_network(quoted_network: str, post: Post) -> str:
+def _other_network(quoted_network: str, post: Post, *, what: str = "quoted") -> str:
     return (
-        f"The quoted post could not be read: it is on {_network_name(quoted_network)}, and this account is on "
+        f"The {what} post could not be read: it is on {_network_name(quoted_network)}, and this account is on "
         f"{_network_name(post.account.network)}."
     )
 
@@ -397,18 +413,20 @@ def _read(item: _Wanted, post: Post) -> _Read:
     """One network call (or none): never raises for what the network or the site says."""
     if item.refusal:
         return _Read(item, error=item.refusal)
-    if item.kind == OutsideContent.Kind.QUOTE:
+    if item.kind in (OutsideContent.Kind.QUOTE, OutsideContent.Kind.REPOST):
+        what = "reposted" if item.kind == OutsideContent.Kind.REPOST else "quoted"
         try:
             fetched = get_network(post.account).fetch_post(item.post_id)
         except PostNotFound:
             return _Read(
                 item,
-                error="The quoted post could not be read: it is not on "
+                error=f"The {what} post could not be read: it is not on "
                 f"{_network_name(post.account.network)} any more (it may have been deleted).",
             )
         except NetworkError as exc:
-            return _Read(item, error=f"The quoted post could not be read: {exc.message}")
-        return _Read(item, author=fetched.author_handle, text=fetched.text)
+            return _Read(item, error=f"The {what} post could not be read: {exc.message}")
+        media = tuple({"url": each.url[:1000], "alt_text": each.alt_text[:2000]} for each in fetched.media)
+        return _Read(item, author=fetched.author_handle, text=fetched.text, media=media)
     try:
         preview = read_link_preview(item.url)
     except PreviewRefused as exc:
@@ -477,21 +495,41 @@ def _store(post: Post, results: list[_Read]) -> bool:
             if key not in wanted:
                 continue
             row = rows.get(key) or OutsideContent(post=post, kind=key[0], url=key[1])
-            before = (row.text, row.error, row.author)
+            before = (row.text, row.error, row.author, row.media)
             if result.error:
                 row.error = result.error  # the text last read stays, for the approver to compare
             else:
                 row.text, row.author, row.error, row.read_at = result.text, result.author, "", read_at
+                row.media = list(result.media)
             if row.pk is None:
                 new.append(row)
-            elif before != (row.text, row.error, row.author):
-                row.save(update_fields=["text", "author", "error", "read_at"])
+            elif before != (row.text, row.error, row.author, row.media):
+                row.save(update_fields=["text", "author", "error", "read_at", "media"])
                 changed = True
             elif not result.error:
                 row.save(update_fields=["read_at"])  # read again, unchanged: fresh for a while longer
         # Another save of the same draft may have read the same link at the same moment: its row stands.
         OutsideContent.objects.bulk_create(new, ignore_conflicts=True)
     return changed or bool(new)
+
+
+def reposted_content(post: Post) -> OutsideContent | None:
+    """The reposted post as last read, for a repost (None for any other post)."""
+    if not post.repost_url:
+        return None
+    return next((row for row in post.outside_content.all() if row.kind == OutsideContent.Kind.REPOST), None)
+
+
+def outside_words(row: OutsideContent) -> str:
+    """Every word a piece of outside content shows, for the consent check and the rules: the
+    author of a quoted or reposted post (a handle can be a child's name), its text, and the
+    descriptions of the pictures a repost shows."""
+    lines = []
+    if row.author and row.kind in (OutsideContent.Kind.QUOTE, OutsideContent.Kind.REPOST):
+        lines.append(f"@{row.author.lstrip('@')}")
+    lines.append(row.text)
+    lines += [f"Picture: {each['alt_text']}" for each in row.media or () if each.get("alt_text")]
+    return "\n".join(lines)
 
 
 def unread_outside(post: Post) -> list[OutsideContent]:
@@ -503,6 +541,8 @@ def outside_label(row: OutsideContent) -> str:
     """How the consent check and the approver name a piece of outside content."""
     if row.kind == OutsideContent.Kind.QUOTE:
         return f"the quoted post (@{row.author})" if row.author else "the quoted post"
+    if row.kind == OutsideContent.Kind.REPOST:
+        return f"the reposted post (@{row.author})" if row.author else "the reposted post"
     return f"the preview of {row.url}"
 
 

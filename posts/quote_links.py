@@ -72,3 +72,26 @@ def parse_quote_url(url: str, *, portal_hosts: tuple[str, ...] = ()) -> QuotedPo
     if post is None:
         return None
     return QuotedPost(network="local", post_id=str(post.pk), url=local_post_url(post.account, post.pk))
+
+
+# A post's address on a Mastodon server: https://<server>/@<user>/<id> (or @user@other.server, or
+# the ActivityPub form /users/<user>/statuses/<id>). Any server may host Mastodon, so the host
+# cannot tell; the path can, and only a Mastodon account is offered this reading.
+_MASTODON_STATUS_PATH = re.compile(r"/(?:@[\w.-]+(?:@[\w.-]+)?|users/[\w.-]+/statuses)/(\d{1,20})/?")
+
+
+def parse_repost_url(url: str, *, network: str, portal_hosts: tuple[str, ...] = ()) -> QuotedPost | None:
+    """The post a repost link points to, for an account on `network`: what `parse_quote_url`
+    knows, and for a Mastodon account any Mastodon post's address (its id there is the address
+    itself: the account's server resolves it to its own copy)."""
+    quoted = parse_quote_url(url, portal_hosts=portal_hosts)
+    if quoted is not None or network != "mastodon":
+        return quoted
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme != "https" or not parts.hostname or _MASTODON_STATUS_PATH.fullmatch(parts.path) is None:
+        return None
+    clean = f"https://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    return QuotedPost(network="mastodon", post_id=clean, url=clean)

@@ -27,7 +27,7 @@ from .models import (
     PostRevision,
     PostStatus,
 )
-from .outside import outside_label
+from .outside import outside_label, outside_words
 
 
 def posts_for_school(*, school) -> QuerySet[Post]:
@@ -82,9 +82,7 @@ def consent_content(post: Post) -> PostContent:
             OutsideText(
                 label=outside_label(row),
                 # The quoted post's author is shown with it (a handle can be a child's name).
-                text=f"@{row.author.lstrip('@')}\n{row.text}"
-                if row.author and row.kind == OutsideContent.Kind.QUOTE
-                else row.text,
+                text=outside_words(row),
                 read=not row.error and row.read_at is not None,
                 error=row.error,
             )
@@ -606,6 +604,7 @@ def recently_published(*, school, account_id: int | None = None, now: datetime |
         .only(
             "id",
             "text",
+            "repost_url",
             "published_at",
             "external_url",
             "account__id",
@@ -634,6 +633,7 @@ class CalendarPost:
     text: str
     handle: str
     at: datetime  # the post's moment on the calendar (`calendar_at`)
+    repost_url: str = ""
 
 
 def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | None = None) -> list[CalendarPost]:
@@ -650,7 +650,9 @@ def calendar_posts(*, school, start: datetime, end: datetime, account_id: int | 
     )
     if account_id is not None:
         posts = posts.filter(account_id=account_id)
-    rows = posts.order_by("calendar_at", "pk").values_list("pk", "status", "text", "account__handle", "calendar_at")
+    rows = posts.order_by("calendar_at", "pk").values_list(
+        "pk", "status", "text", "account__handle", "calendar_at", "repost_url"
+    )
     return [CalendarPost(*row) for row in rows]
 
 

@@ -34,7 +34,8 @@ def feed_accounts(*, school: School) -> QuerySet[SocialAccount]:
 
 
 def _published(*, school: School) -> QuerySet[Post]:
-    return Post.objects.filter(account__school=school, status=PostStatus.PUBLISHED)
+    # Reposts stay off the website (issue 18): they are someone else's words, shared on the network.
+    return Post.objects.filter(account__school=school, status=PostStatus.PUBLISHED, repost_url="")
 
 
 def _shown_once(posts: QuerySet[Post]) -> QuerySet[Post]:

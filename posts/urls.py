@@ -5,10 +5,13 @@ from . import views_compose as compose
 from . import views_delegation as delegation
 from . import views_feed as feed
 from . import views_photos as photos
+from . import views_repost as repost
 from . import views_review as review
 
 urlpatterns = [
     path("new/", compose.post_compose, name="post_compose"),
+    path("new/repost/", repost.post_repost_compose, name="post_repost_compose"),
+    path("<int:pk>/repost/", repost.post_repost_edit, name="post_repost_edit"),
     path("mine/", compose.post_list_mine, name="post_list_mine"),
     path("text-feedback/", compose.post_text_feedback, name="post_text_feedback"),
     path("<int:pk>/edit/", compose.post_edit, name="post_edit"),

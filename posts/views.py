@@ -45,8 +45,11 @@ def post_take_down(request, pk: int):
         messages.error(request, str(exc))
     else:
         if _back_to_post(request):
+            others = post.part_of_id is not None or post.copies.exists()
+            what = "The repost was undone on" if post.repost_url else "Taken down from"
             messages.success(
-                request, f"Taken down from {account_label(post.account)}. Its other accounts are as they were."
+                request,
+                f"{what} {account_label(post.account)}." + (" Its other accounts are as they were." if others else ""),
             )
         else:
             messages.success(request, f"The post was removed from {post.account.display_name}.")

@@ -493,6 +493,8 @@ def post_compose(request):
 def post_edit(request, pk: int):
     """A draft (or a post waiting for approval, which a change takes back to the drafts)."""
     post = _own_post(request, pk, to_change=request.method == "POST")
+    if post.repost_url:
+        return redirect("post_repost_edit", post.pk)  # a repost has its own page (posts.views_repost)
     photos = _photos(post)
     if request.method == "GET":
         return _render_compose(request, _edit_form(post, photos, request=request), post=post)

@@ -24,8 +24,8 @@ from . import calendar as dates
 from . import selectors, services
 from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesForm
 from .getters import get_post
-from .models import OutsideContent, Post, PostStatus
-from .outside import outside_label
+from .models import OutsideContent, Post, PostStatus, repost_label
+from .outside import outside_label, reposted_content
 from .services import copies
 from .services.destination_checks import destinations_check
 from .services.provenance import photo_provenance_problems
@@ -99,6 +99,8 @@ class ReviewOutside:
 def _review_outside(post: Post) -> list[ReviewOutside]:
     shown = []
     for row in post.outside_content.all():
+        if row.kind == OutsideContent.Kind.REPOST:
+            continue  # shown as the post itself (posts/_reposted.html)
         is_quote = row.kind == OutsideContent.Kind.QUOTE
         # A preview's text is its title, then its descriptions (posts.outside.LinkPreview.text).
         title, _, description = ("", "", row.text) if is_quote else row.text.partition("\n")
@@ -129,6 +131,7 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
     change_request, changes = selectors.changes_since_last_request(post)
     photos = selectors.review_photos(post, check.snapshot)
     outside = _review_outside(post)
+    reposted = reposted_content(post)
     # Several accounts (issue 17): before approval, each other account's preview with what the
     # checks find for it; after, where the post and each of its copies stand.
     destination_reports = (
@@ -151,11 +154,19 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         "went_out_labels": [o.label for o in went_out],
         "not_out_labels": [o.label for o in outcomes if not o.published],
         "may_take_down": may_take_down,
+        # One account's published post (a repost, say) comes down from its own page too.
+        "may_take_down_this": not outcomes
+        and post.status == PostStatus.PUBLISHED
+        and may_approve_for(request.membership, post.account),
         "may_take_down_everywhere": may_take_down and any(o.post.status == PostStatus.PUBLISHED for o in outcomes),
         "lead": post.part_of if post.part_of_id else None,
         "outside": outside,
-        "outside_unread": [item for item in outside if not item.read],
+        "outside_unread": [item for item in outside if not item.read]
+        + ([{"label": outside_label(reposted)}] if reposted and (reposted.error or not reposted.read_at) else []),
         "confirm_unread_outside_label": services.UNREAD_OUTSIDE_CONFIRMATION,
+        "reposted": reposted,
+        "repost_pictures": reposted.media if reposted else [],
+        "confirm_repost_pictures_label": services.REPOST_PICTURES_CONFIRMATION,
         "post": post,
         "photos": photos,
         "unresolved_faces": sum(photo.unresolved_faces for photo in photos),
@@ -207,6 +218,7 @@ def review_approve(request, pk: int):
             now=form.cleaned_data["when"] == ApproveForm.NOW,
             # A plain checkbox beside the form's fields: only the service decides whether it is needed.
             confirm_unread_outside=request.POST.get("confirm_unread_outside") == "on",
+            confirm_repost_pictures=request.POST.get("confirm_repost_pictures") == "on",
         )
     except services.PostBlocked as exc:
         return _render_review(request, post, status=400, blocked=exc.problems, approve_form=form)
@@ -305,7 +317,7 @@ def _calendar_entry(post: selectors.CalendarPost) -> CalendarEntry:
     return CalendarEntry(
         pk=post.pk,
         handle=post.handle,
-        text=post.text,
+        text=repost_label(post.repost_url) if post.repost_url else post.text,
         at=timezone.localtime(post.at),
         status_label=label,
         status_class=css,

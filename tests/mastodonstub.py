@@ -185,6 +185,28 @@ ENDPOINTS: dict[tuple[str, str], Endpoint] = {
         },
     ),
     ("GET", "/api/v1/statuses/{id}"): Endpoint(f"{DOCS}/methods/statuses/#get", None),
+    # Boosts (reposts, issue 18).
+    ("POST", "/api/v1/statuses/{id}/reblog"): Endpoint(
+        f"{DOCS}/methods/statuses/#boost",
+        ("write:statuses",),
+        {"visibility": Param(enum=("public", "unlisted", "private"))},
+    ),
+    ("POST", "/api/v1/statuses/{id}/unreblog"): Endpoint(f"{DOCS}/methods/statuses/#unreblog", ("write:statuses",)),
+    ("GET", "/api/v2/search"): Endpoint(
+        f"{DOCS}/methods/search/#v2",
+        ("read:search",),
+        {
+            "q": Param(required=True),
+            "type": Param(enum=("accounts", "hashtags", "statuses")),
+            "resolve": _BOOL,
+            "following": _BOOL,
+            "account_id": _ID,
+            "exclude_unreviewed": _BOOL,
+            **_PAGE,
+            "limit": Param("integer", maximum=40),
+            "offset": Param("integer"),
+        },
+    ),
     ("DELETE", "/api/v1/statuses/{id}"): Endpoint(
         f"{DOCS}/methods/statuses/#delete", ("write:statuses",), {"delete_media": _BOOL}
     ),
@@ -680,6 +702,9 @@ class MastodonStub:
             "POST /api/v1/statuses": self._create_status,
             "GET /api/v1/statuses/{id}": self._get_status,
             "DELETE /api/v1/statuses/{id}": self._delete_status,
+            "POST /api/v1/statuses/{id}/reblog": self._reblog,
+            "POST /api/v1/statuses/{id}/unreblog": self._unreblog,
+            "GET /api/v2/search": self._search,
             "GET /api/v1/accounts/{id}/statuses": self._account_statuses,
             "POST /api/v2/media": self._upload,
             "GET /api/v1/media/{id}": self._get_media,
@@ -945,7 +970,50 @@ class MastodonStub:
         status = self.statuses.get(path_params["id"])
         if status is None or status["deleted"]:
             raise StubError(404)
-        return 200, {}, self._status_json(status)
+        return 200, {}, self._status_json(status, viewer_id=token.account_id if token else None)
+
+    def _boost_of(self, account_id: str, status_id: str) -> dict | None:
+        return next(
+            (
+                s
+                for s in self.statuses.values()
+                if s["account_id"] == account_id and s.get("reblog_of") == status_id and not s["deleted"]
+            ),
+            None,
+        )
+
+    def _reblog(self, token, path_params, params, headers):
+        """A boost is a status of the account's own wrapping the boosted one; a repeat returns it."""
+        original = self.statuses.get(path_params["id"])
+        if original is None or original["deleted"]:
+            raise StubError(404)
+        boost = self._boost_of(token.account_id, original["id"])
+        if boost is None:
+            boost = self.add_status(self.accounts[token.account_id], "")
+            boost["reblog_of"] = original["id"]
+        return 200, {}, self._status_json(boost, viewer_id=token.account_id)
+
+    def _unreblog(self, token, path_params, params, headers):
+        original = self.statuses.get(path_params["id"])
+        if original is None or original["deleted"]:
+            raise StubError(404)
+        boost = self._boost_of(token.account_id, original["id"])
+        if boost is not None:
+            boost["deleted"] = True
+        return 200, {}, self._status_json(original, viewer_id=token.account_id)
+
+    def _search(self, token, path_params, params, headers):
+        """Statuses found by address: this server's own, or one "fetched" from another server
+        (a status added with `remote_url`, as resolve=true does over ActivityPub)."""
+        query = _one(params, "q", "")
+        found = [
+            s
+            for s in self.statuses.values()
+            if not s["deleted"]
+            and query in (s.get("remote_url"), f"{self.base_url}/@{self.accounts[s['account_id']].username}/{s['id']}")
+        ]
+        statuses = [self._status_json(s, viewer_id=token.account_id) for s in found[:1]]
+        return 200, {}, {"accounts": [], "statuses": statuses, "hashtags": []}
 
     def _delete_status(self, token, path_params, params, headers):
         status = self.statuses.get(path_params["id"])
@@ -958,6 +1026,8 @@ class MastodonStub:
         account = self._account(path_params["id"])
         limit = int(_one(params, "limit", "20"))
         newest_first = sorted(self.statuses_by(account), key=lambda s: int(s["id"]), reverse=True)
+        if _one(params, "exclude_reblogs", "false") in ("true", "1"):
+            newest_first = [s for s in newest_first if not s.get("reblog_of")]
         return 200, {}, [self._status_json(s) for s in newest_first[:limit]]
 
     # Media.
@@ -1032,7 +1102,7 @@ class MastodonStub:
             "bot": False,
         }
 
-    def _status_json(self, status: dict) -> dict:
+    def _status_json(self, status: dict, viewer_id: str | None = None) -> dict:
         author = self.accounts[status["account_id"]]
         paragraphs = "".join(
             f"<p>{html.escape(p).replace(chr(10), '<br />')}</p>" for p in status["text"].split("\n\n") if p
@@ -1049,6 +1119,10 @@ class MastodonStub:
             "media_attachments": [self._media_json(self.media[m]) for m in status["media_ids"] if m in self.media],
             "mentions": [],
             "tags": [],
+            "reblog": self._status_json(self.statuses[status["reblog_of"]], viewer_id)
+            if status.get("reblog_of")
+            else None,
+            "reblogged": viewer_id is not None and self._boost_of(viewer_id, status["id"]) is not None,
         }
 
     def _media_json(self, media: dict) -> dict:

@@ -727,6 +727,8 @@ class XStub:
             "POST /2/users/{id}/following": self._follow,
             "DELETE /2/users/{source_user_id}/following/{target_user_id}": self._unfollow,
             "PUT /2/tweets/{tweet_id}/hidden": self._hide,
+            "POST /2/users/{id}/retweets": self._repost,
+            "DELETE /2/users/{id}/retweets/{source_tweet_id}": self._unrepost,
             "GET /2/users/by/username/{username}": self._user_by_username,
             "POST /2/media/upload": self._upload,
             "POST /2/media/metadata": self._metadata,
@@ -803,7 +805,45 @@ class XStub:
         if "author_id" in expansions:
             author = self.users[post["author_id"]]
             result["includes"] = {"users": [author.as_json(_fields(query, "user.fields"), self)]}
+        if "attachments.media_keys" in expansions and post["media_ids"]:
+            item["attachments"] = {"media_keys": [f"3_{media_id}" for media_id in post["media_ids"]]}
+            media_fields = _fields(query, "media.fields")
+            shown = []
+            for media_id in post["media_ids"]:
+                media = {"media_key": f"3_{media_id}", "type": "photo"}
+                if "url" in media_fields:
+                    media["url"] = f"https://pbs.twimg.com/media/{media_id}.jpg"
+                if "alt_text" in media_fields and self.media.get(media_id, {}).get("alt_text"):
+                    media["alt_text"] = self.media[media_id]["alt_text"]
+                shown.append(media)
+            result.setdefault("includes", {})["media"] = shown
         return 200, result
+
+    def _repost(self, user, params, query, payload):
+        """A repost is a post of the account's own that refers to the reposted one; X answers a
+        repeat with the same repost."""
+        self._own(user, params["id"])
+        source = self.posts.get(payload["tweet_id"])
+        if source is None or source["deleted"]:
+            raise StubError(
+                404, problem(404, "Not Found Error", f"Could not find post with id: [{payload['tweet_id']}].")
+            )
+        existing = self._repost_of(user, source["id"])
+        if existing is None:
+            author = self.users[source["author_id"]]
+            existing = self.add_post(user, f"RT @{author.username}: {source['text']}"[:280])
+            existing["repost_of"] = source["id"]
+        return 200, {"data": {"retweeted": True, "rest_id": existing["id"]}}
+
+    def _unrepost(self, user, params, query, payload):
+        self._own(user, params["id"])
+        existing = self._repost_of(user, params["source_tweet_id"])
+        if existing is not None:
+            existing["deleted"] = True
+        return 200, {"data": {"retweeted": False}}
+
+    def _repost_of(self, user: StubUser, source_id: str) -> dict | None:
+        return next((p for p in self.posts_by(user) if p.get("repost_of") == source_id), None)
 
     def _me(self, user, params, query, payload):
         return 200, {"data": user.as_json(_fields(query, "user.fields"), self)}
@@ -849,6 +889,8 @@ class XStub:
                 item["author_id"] = post["author_id"]
             if post["reply_to"] and "referenced_tweets" in fields:
                 item["referenced_tweets"] = [{"type": "replied_to", "id": post["reply_to"]}]
+            if post.get("repost_of") and "referenced_posts" in expansions:
+                item["referenced_posts"] = [{"type": "retweeted", "id": post["repost_of"]}]
             data.append(item)
         result: dict = {"meta": {"result_count": len(data)}}
         if data:

@@ -42,6 +42,7 @@ from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
     ExternalRef,
+    FetchedMedia,
     FetchedPost,
     LengthRule,
     MediaRef,
@@ -62,6 +63,7 @@ T = TypeVar("T")
 POST_COLLECTION = "app.bsky.feed.post"
 THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
 BLOCK_COLLECTION = "app.bsky.graph.block"
+REPOST_COLLECTION = "app.bsky.feed.repost"
 MAX_GRAPHEMES = 300
 # The post lexicon also caps the text at 3,000 bytes of UTF-8: 300 family emoji (18 bytes each)
 # are 300 graphemes but 5,400 bytes, and Bluesky refuses them.
@@ -110,6 +112,7 @@ def capabilities() -> Capabilities:
         supports_report=True,
         supports_remove_follower=False,
         supports_reply_controls=True,
+        supports_repost=True,
     )
 
 
@@ -330,8 +333,65 @@ class BlueskyNetwork(Network):
                     text += f" {uri}"
         repo, rkey = _repo_and_rkey(view.uri)
         return FetchedPost(
-            id=f"{repo}/{rkey}", text=text, author_handle=view.author_handle, url=post_url(view.author_handle, rkey)
+            id=f"{repo}/{rkey}",
+            text=text,
+            author_handle=view.author_handle,
+            url=post_url(view.author_handle, rkey),
+            media=_record_pictures(repo, view.record),
         )
+
+    def repost(self, post_id: str) -> ExternalRef:
+        """An app.bsky.feed.repost record in the account's repository. Bluesky would take a second
+        one for the same post, so an existing repost is looked for first and returned."""
+        view = self._post_view(post_id)
+        existing = self._repost_record(view.uri)
+        if existing is not None:
+            return existing
+        did = self._did()
+        record = {"$type": REPOST_COLLECTION, "subject": {"uri": view.uri, "cid": view.cid}, "createdAt": _now_iso()}
+        response = self._call(
+            "repost the post",
+            lambda client: client.com.atproto.repo.create_record(
+                {"repo": did, "collection": REPOST_COLLECTION, "record": record}
+            ),
+            creates=True,
+        )
+        return self._repost_ref(response.uri, view.uri)
+
+    def undo_repost(self, repost_id: str, post_id: str) -> None:
+        """Delete the repost record (looked for first: the PDS answers a delete of a missing record as done)."""
+        repo, _, rkey = repost_id.partition("/")
+        did = self._did()
+        if repo != did or not rkey:
+            raise NetworkError(
+                f"Repost {repost_id} is not {self._handle}'s, so the portal cannot undo it.", permanent=True
+            )
+        key = {"repo": did, "collection": REPOST_COLLECTION, "rkey": rkey}
+        self._call("read the repost", lambda client: client.com.atproto.repo.get_record(key), missing_post=repost_id)
+        self._call("undo the repost", lambda client: client.com.atproto.repo.delete_record(key), missing_post=repost_id)
+
+    def find_repost(self, post_id: str) -> ExternalRef | None:
+        """Read from the account's own repository (where a repost exists the moment it is made), not
+        from the app view's "reposted by me", which can lag."""
+        return self._repost_record(self._with_did(post_uri(post_id)))
+
+    def _repost_record(self, subject_uri: str) -> ExternalRef | None:
+        did = self._did()
+        response = self._call(
+            "read its reposts",
+            lambda client: client.com.atproto.repo.list_records(
+                {"repo": did, "collection": REPOST_COLLECTION, "limit": 100}
+            ),
+        )
+        for item in response.records:
+            if (_as_dict(item.value).get("subject") or {}).get("uri") == subject_uri:
+                return self._repost_ref(item.uri, subject_uri)
+        return None
+
+    def _repost_ref(self, repost_uri: str, subject_uri: str) -> ExternalRef:
+        repo, rkey = _repo_and_rkey(repost_uri)
+        subject_repo, subject_rkey = _repo_and_rkey(subject_uri)
+        return ExternalRef(id=f"{repo}/{rkey}", url=post_url(subject_repo, subject_rkey))
 
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         """Upload one photo, brought under Bluesky's size limit first. Bluesky keeps the description
@@ -859,6 +919,22 @@ class _PostRecord:
 def new_client(base_url: str) -> Client:
     """An SDK client for one server, with the portal's timeout."""
     return Client(base_url=base_url, request=Request(timeout=settings.BLUESKY_TIMEOUT_SECONDS))
+
+
+def _record_pictures(repo: str, record: dict) -> tuple[FetchedMedia, ...]:
+    """The pictures a post record embeds (on its own, or beside a quoted post), with their
+    descriptions and where Bluesky's image server shows them."""
+    embed = record.get("embed") or {}
+    if embed.get("$type") == "app.bsky.embed.recordWithMedia":
+        embed = embed.get("media") or {}
+    if embed.get("$type") != "app.bsky.embed.images":
+        return ()
+    pictures = []
+    for image in embed.get("images") or []:
+        link = ((image.get("image") or {}).get("ref") or {}).get("$link", "")
+        url = f"https://cdn.bsky.app/img/feed_fullsize/plain/{repo}/{link}@jpeg" if link else ""
+        pictures.append(FetchedMedia(url=url, alt_text=image.get("alt", "")))
+    return tuple(pictures)
 
 
 def _image(ref: MediaRef) -> dict:

@@ -20,6 +20,7 @@ from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
     ExternalRef,
+    FetchedMedia,
     FetchedPost,
     LengthRule,
     MediaRef,
@@ -66,6 +67,7 @@ class LocalNetwork(Network):
         supports_reply_controls=True,
         # Like X, so a demo on the local network shows what a link will look like there.
         shows_link_previews=True,
+        supports_repost=True,
     )
 
     def publish(self, payload: PostPayload, *, idempotency_key: str | None = None) -> ExternalRef:
@@ -121,8 +123,42 @@ class LocalNetwork(Network):
         if post is None:
             raise PostNotFound(f"There is no post {post_id} on the local network (it may have been deleted).")
         return FetchedPost(
-            id=str(post.pk), text=post.text, author_handle=post.account.handle, url=post_url(post.account, post.pk)
+            id=str(post.pk),
+            text=post.text,
+            author_handle=post.account.handle,
+            url=post_url(post.account, post.pk),
+            media=tuple(
+                FetchedMedia(
+                    url=f"{settings.SITE_URL}{reverse('local_network_media', args=[media.pk])}",
+                    alt_text=media.alt_text,
+                )
+                for media in post.media.exclude(file="")
+            ),
         )
+
+    def repost(self, post_id: str) -> ExternalRef:
+        original = self._live_post(post_id, "The post being reposted")
+        if original.repost_of_id is not None:
+            original = original.repost_of  # reposting a repost shares the post itself, as on X
+        try:
+            with transaction.atomic():
+                repost = LocalNetworkPost.objects.create(account=self.account, repost_of=original)
+        except IntegrityError:
+            # Reposted already (an earlier attempt that got through): that repost is this one.
+            existing = self.find_repost(str(original.pk))
+            if existing is None:
+                raise
+            return existing
+        return post_ref(repost)
+
+    def undo_repost(self, repost_id: str, post_id: str) -> None:
+        self.delete(repost_id)
+
+    def find_repost(self, post_id: str) -> ExternalRef | None:
+        repost = LocalNetworkPost.objects.filter(
+            account=self.account, repost_of_id=_parse_id(post_id), deleted_at__isnull=True
+        ).first()
+        return post_ref(repost) if repost is not None else None
 
     def check_connection(self) -> NetworkUser:
         return NetworkUser(
@@ -402,8 +438,11 @@ def timeline_posts(*, account: SocialAccount, before: int | None = None) -> Quer
     with everything the timeline shows fetched in a fixed number of queries. Slice it."""
     posts = (
         LocalNetworkPost.objects.filter(account=account, deleted_at__isnull=True)
-        .select_related("quote_of__account", "reply_to__account")
-        .prefetch_related(Prefetch("media", queryset=LocalNetworkMedia.objects.exclude(file="")))
+        .select_related("quote_of__account", "reply_to__account", "repost_of__account")
+        .prefetch_related(
+            Prefetch("media", queryset=LocalNetworkMedia.objects.exclude(file="")),
+            Prefetch("repost_of__media", queryset=LocalNetworkMedia.objects.exclude(file="")),
+        )
     )
     if before is not None:
         posts = posts.filter(pk__lt=before)

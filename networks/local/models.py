@@ -44,11 +44,19 @@ class LocalNetworkPost(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
     reply_controls = models.CharField(max_length=16, choices=ReplyControl.choices, default=ReplyControl.EVERYONE)
+    # A repost (issue 18): the account shares this post without words of its own.
+    repost_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reposted_by")
 
     class Meta:
         db_table = "accounts_localnetworkpost"
         ordering = ["-pk"]
         constraints = [
+            # As on the big networks, an account reposts a post once while the repost stands.
+            models.UniqueConstraint(
+                fields=["account", "repost_of"],
+                condition=Q(repost_of__isnull=False, deleted_at__isnull=True),
+                name="local_post_one_live_repost",
+            ),
             models.CheckConstraint(condition=~Q(idempotency_key=""), name="local_post_idempotency_key_not_empty"),
             models.CheckConstraint(
                 condition=Q(reply_controls__in=ReplyControl.values), name="local_post_known_reply_controls"

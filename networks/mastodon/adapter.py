@@ -42,6 +42,7 @@ from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
     ExternalRef,
+    FetchedMedia,
     FetchedPost,
     LengthRule,
     MediaRef,
@@ -96,6 +97,7 @@ def capabilities_from(network_settings: dict | None) -> Capabilities:
         supports_mute=True,
         supports_report=True,
         supports_remove_follower=True,
+        supports_repost=True,
     )
 
 
@@ -219,8 +221,9 @@ class MastodonNetwork(Network):
         ]
 
     def fetch_post(self, post_id: str) -> FetchedPost:
-        """A post on this account's server, by its id or by its address there."""
-        status_id = self._status_id(post_id)
+        """A post by its id on this account's server, or by its address (on this server or, found
+        through this server's search, on another)."""
+        status_id = self._resolved_status_id(post_id)
         status = self._call("read a post", lambda api: api.status(status_id), missing_post=status_id)
         author = status.get("account") or {}
         return FetchedPost(
@@ -228,7 +231,46 @@ class MastodonNetwork(Network):
             text=plain_text(status.get("content") or ""),
             author_handle=str(author.get("acct") or ""),
             url=status.get("url") or self._post_url(str(status["id"])),
+            media=tuple(
+                FetchedMedia(
+                    url=str(media.get("url") or media.get("preview_url") or ""), alt_text=media.get("description") or ""
+                )
+                for media in status.get("media_attachments") or []
+            ),
         )
+
+    def repost(self, post_id: str) -> ExternalRef:
+        """Boost (reblog) a public post; the server answers a repeat with the same boost."""
+        status_id = self._resolved_status_id(post_id)
+        boost = self._call(
+            "repost the post",
+            lambda api: api.status_reblog(status_id, visibility="public"),
+            creates=True,
+            missing_post=status_id,
+        )
+        original = boost.get("reblog") or {}
+        return ExternalRef(id=str(boost["id"]), url=original.get("url") or self._post_url(status_id))
+
+    def undo_repost(self, repost_id: str, post_id: str) -> None:
+        """Mastodon undoes a boost by the boosted post's id."""
+        status_id = self._resolved_status_id(post_id)
+        self._call("undo the repost", lambda api: api.status_unreblog(status_id), missing_post=status_id)
+
+    def find_repost(self, post_id: str) -> ExternalRef | None:
+        """Whether the account boosts the post (the status's `reblogged`, as the server shows it to
+        the account), and the boost's own id from the account's recent statuses when it is there."""
+        status_id = self._resolved_status_id(post_id)
+        status = self._call("read a post", lambda api: api.status(status_id), missing_post=status_id)
+        if not status.get("reblogged"):
+            return None
+        account_id = self._account_id()
+        own = self._call(
+            "read its recent posts", lambda api: api.account_statuses(account_id, limit=40, exclude_reblogs=False)
+        )
+        boost_id = next(
+            (str(each["id"]) for each in own if str((each.get("reblog") or {}).get("id")) == status_id), status_id
+        )
+        return ExternalRef(id=boost_id, url=status.get("url") or self._post_url(status_id))
 
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         """Upload one JPEG with its description, then wait until the server has processed it
@@ -397,6 +439,32 @@ class MastodonNetwork(Network):
         if not self.facts.get("account_id"):
             self.check_connection()
         return str(self.facts["account_id"])
+
+    def _resolved_status_id(self, post_id: str) -> str:
+        """The id on this account's server of a post given by id or address. An address on another
+        server is looked up through this server's search with resolve=true, which fetches the
+        post over ActivityPub when the server has not seen it yet."""
+        post_id = post_id.strip()
+        if post_id.isdigit():
+            return post_id
+        try:
+            parts = urlsplit(post_id)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise NetworkError(f"“{post_id}” is not a link to a post on Mastodon.", permanent=True)
+        if parts.netloc.lower() == urlsplit(self._server).netloc.lower():
+            return self._status_id(post_id)
+        found = self._call(
+            "look up a post on another server",
+            lambda api: api.search_v2(post_id, resolve=True, result_type="statuses", limit=1),
+        )
+        statuses = found.get("statuses") or []
+        if not statuses:
+            raise PostNotFound(
+                f"{self._server_name} could not find the post {post_id} (it may have been deleted, or be private)."
+            )
+        return str(statuses[0]["id"])
 
     def _status_id(self, post_id: str) -> str:
         post_id = post_id.strip()

@@ -40,6 +40,8 @@ REQUIRED_SCOPES = (
     "write:blocks",
     "write:reports",
     "write:follows",
+    # Reposts (issue 18): a post on another server is found through the account's server's search.
+    "read:search",
 )
 
 _SCOPE_PURPOSES = {
@@ -52,6 +54,7 @@ _SCOPE_PURPOSES = {
     "write:blocks": "block accounts",
     "write:reports": "report accounts to the server's moderators",
     "write:follows": "follow accounts and remove followers",
+    "read:search": "find a post on another server to repost it",
 }
 
 

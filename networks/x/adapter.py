@@ -32,6 +32,7 @@ from networks.base import (
     Capabilities,
     DuplicateContent,
     ExternalRef,
+    FetchedMedia,
     FetchedPost,
     LengthRule,
     MediaRef,
@@ -69,6 +70,7 @@ def tier_capabilities(tier: str) -> Capabilities:
         supports_mute=tier in PAID_TIERS,
         supports_hide_reply=True,
         shows_link_previews=True,
+        supports_repost=True,
     )
 
 
@@ -258,9 +260,10 @@ class XNetwork(Network):
             "read a post",
             lambda client: client.get_tweet(
                 post_id,
-                expansions=["author_id"],
+                expansions=["author_id", "attachments.media_keys"],
                 user_fields=["username"],
                 tweet_fields=["created_at", "entities"],
+                media_fields=["url", "preview_image_url", "alt_text"],
                 user_auth=self._oauth1,
             ),
         )
@@ -278,7 +281,51 @@ class XNetwork(Network):
             text=_with_expanded_links(post.text, post.entities),
             author_handle=handle,
             url=x_post_url(handle or "i/web", str(post.id)),
+            media=tuple(
+                FetchedMedia(url=media.url or media.preview_image_url or "", alt_text=media.alt_text or "")
+                for media in response.includes.get("media", [])
+            ),
         )
+
+    def repost(self, post_id: str) -> ExternalRef:
+        """POST /2/users/{id}/retweets. X answers a repeat with the same repost, so a retry after a
+        lost answer cannot repost twice; the publisher still reconciles first (`find_repost`)."""
+        response = self._call(
+            "repost the post",
+            lambda client: client.retweet(post_id, user_auth=self._oauth1),
+            creates=True,
+            missing_post=post_id,
+        )
+        data = response.data or {}
+        if not data.get("retweeted"):
+            raise NetworkError(f"X did not repost post {post_id}.", permanent=True)
+        return ExternalRef(id=str(data.get("rest_id") or post_id), url=x_post_url("i/web", post_id))
+
+    def undo_repost(self, repost_id: str, post_id: str) -> None:
+        """DELETE /2/users/{id}/retweets/{source_tweet_id}: X undoes a repost by the reposted post's id."""
+        self._call(
+            "undo the repost",
+            lambda client: client.unretweet(post_id, user_auth=self._oauth1),
+            missing_post=post_id,
+        )
+
+    def find_repost(self, post_id: str) -> ExternalRef | None:
+        """The account's repost of `post_id` among its recent posts (X lists reposts there, each
+        referring to the post it reposts)."""
+        user_id = self._user_id()
+        response = self._call(
+            "read its recent posts",
+            lambda client: client.get_users_tweets(
+                user_id, max_results=100, expansions=["referenced_posts"], user_auth=self._oauth1
+            ),
+        )
+        for post in response.data or []:
+            # X's description names the references "referenced_posts"; older answers "referenced_tweets".
+            references = post.data.get("referenced_posts") or post.data.get("referenced_tweets") or []
+            for referenced in references:
+                if referenced.get("type") == "retweeted" and str(referenced.get("id")) == str(post_id):
+                    return ExternalRef(id=str(post.id), url=x_post_url("i/web", str(post_id)))
+        return None
 
     def upload_media(self, image: bytes, alt_text: str) -> MediaRef:
         """X's v2 simple upload (JSON, the image base64-encoded), then the alt text as media metadata."""

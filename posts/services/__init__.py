@@ -44,6 +44,7 @@ from .compose import (
 )
 from .destinations import MAX_DESTINATION_TEXT_CHARS, destination_choices, post_set_destinations
 from .review import (
+    REPOST_PICTURES_CONFIRMATION,
     UNREAD_OUTSIDE_CONFIRMATION,
     TakeDownFailed,
     approve_and_hand_over,
@@ -66,6 +67,7 @@ __all__ = [
     "MAX_PHOTOS",
     "POST_LENGTH_LIMIT",
     "TOO_MANY_PHOTOS",
+    "REPOST_PICTURES_CONFIRMATION",
     "UNREAD_OUTSIDE_CONFIRMATION",
     "ContentProblem",
     "ContentRefused",

@@ -12,7 +12,7 @@ from networks.x.tweet_text import TWITTER_TEXT_V3, is_valid_length, weighted_len
 from ..models import (
     Post,
 )
-from ..outside import post_read_outside_content
+from ..outside import outside_words, post_read_outside_content, reposted_content
 from ..selectors import consent_content, with_content
 
 
@@ -67,11 +67,21 @@ def post_length_problem(text: str) -> str | None:
     return None
 
 
+REPOST_WITH_PHOTOS = "A repost shares someone else's post as it is: remove the photos, or write a post of your own."
+REPOST_WITH_WORDS = "A repost shares someone else's post without comment: to add words, quote the post instead."
+
+
 def post_content_problems(post: Post) -> list[ContentProblem]:
     """What must change before the post can be submitted: it says nothing, it is too long, or a
-    photo has no description."""
+    photo has no description. A repost has no words or photos of its own."""
     photos = list(post.images.all())
     problems = []
+    if post.repost_url:
+        if photos:
+            problems.append(ContentProblem("repost_photos", REPOST_WITH_PHOTOS))
+        if post.text.strip() or post.quote_url:
+            problems.append(ContentProblem("repost_words", REPOST_WITH_WORDS))
+        return problems
     if not post.text.strip() and not photos:
         problems.append(ContentProblem("empty", EMPTY_POST))
     too_long = post_length_problem(post.text)
@@ -86,6 +96,40 @@ def post_content_problems(post: Post) -> list[ContentProblem]:
 
         problems += [p for p in photo_provenance_problems(post) if p.severity == "block"]
     return problems
+
+
+@dataclass(frozen=True)
+class RulesInput:
+    """What the school's rules read for a post: its own words, or for a repost the reposted post's
+    words and picture descriptions (the words the school sends out under its name)."""
+
+    text: str
+    has_images: bool
+    is_repost: bool = False
+
+
+def rules_input(post: Post, *, has_images: bool | None = None) -> RulesInput:
+    """`has_images`: whether the post has photos of its own, when the caller knows (no query)."""
+    if not post.repost_url:
+        return RulesInput(text=post.text, has_images=post.images.exists() if has_images is None else has_images)
+    row = reposted_content(post)
+    if row is None:
+        return RulesInput(text="", has_images=False, is_repost=True)
+    return RulesInput(text=outside_words(row), has_images=bool(row.media), is_repost=True)
+
+
+# A repost sends out a post the network already has, as it is: how long its words are is not the
+# school's to change (and the author's handle and picture descriptions read with them would count).
+_NOT_FOR_REPOSTS = {"length"}
+
+
+def post_rules_findings(post: Post, *, has_images: bool | None = None) -> list | None:
+    """The school's rules' findings about what the post sends out under the school's name."""
+    words = rules_input(post, has_images=has_images)
+    findings = rules_findings(text=words.text, account=post.account, has_images=words.has_images)
+    if findings is None or not words.is_repost:
+        return findings
+    return [finding for finding in findings if finding.rule not in _NOT_FOR_REPOSTS]
 
 
 def rules_findings(

@@ -46,7 +46,7 @@ from .checks import (
     PostBlocked,
     consent_check,
     post_content_problems,
-    rules_findings,
+    post_rules_findings,
 )
 from .destination_checks import destinations_check
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
@@ -145,6 +145,7 @@ def post_draft_create(
     client_token: uuid.UUID,
     text: str = "",
     quote_url: str = "",
+    repost_url: str = "",
     publish_at: datetime | None = None,
 ) -> tuple[Post, bool]:
     """A new draft from the "New post" form; `(post, created)`.
@@ -162,6 +163,7 @@ def post_draft_create(
         author=actor.user,
         text=text,
         quote_url=quote_url,
+        repost_url=repost_url,
         publish_at=publish_at,
         client_token=client_token,
     )
@@ -176,7 +178,7 @@ def post_draft_create(
         if existing is None:
             raise
         return _same_author(actor, existing), False
-    if post.quote_url or text_links(post.text):
+    if post.quote_url or post.repost_url or text_links(post.text):
         post_read_outside_content(post=post, fresh_for=FRESH_FOR)
     return post, True
 
@@ -247,12 +249,17 @@ def post_update(
     text: str,
     quote_url: str = "",
     publish_at: datetime | None = None,
+    repost_url: str | None = None,
 ) -> list[PostRevision]:
-    """Change a post's text, quoted post and publish time. Returns the revisions kept (none
+    """Change a post's text, quoted post (or reposted post) and publish time. Returns the revisions kept (none
     before the first submission, or when nothing changed)."""
     with transaction.atomic():
         current = _locked_for_edit(actor, post)
+        if repost_url is None:
+            repost_url = current.repost_url
         changes = []
+        if current.repost_url != repost_url:
+            changes.append((PostRevision.What.REPOST_URL, current.repost_url, repost_url))
         if current.text != text:
             changes.append((PostRevision.What.TEXT, current.text, text))
         if current.quote_url != quote_url:
@@ -263,8 +270,9 @@ def post_update(
             return []
         _reopen_if_submitted(actor, current)
         current.text, current.quote_url, current.publish_at = text, quote_url, publish_at
+        current.repost_url = repost_url
         current.full_clean(validate_unique=False)
-        current.save(update_fields=["text", "quote_url", "publish_at", "updated_at"])
+        current.save(update_fields=["text", "quote_url", "repost_url", "publish_at", "updated_at"])
         revisions = _revise(current, actor, changes)
         record(
             action="post.edited",
@@ -273,9 +281,10 @@ def post_update(
             target=current,
             data={"changed": [what for what, _, _ in changes]},
         )
-    post.text, post.quote_url, post.publish_at = text, quote_url, publish_at
+    post.text, post.quote_url, post.publish_at, post.repost_url = text, quote_url, publish_at, repost_url
     post.status, post.updated_at = current.status, current.updated_at
-    if any(what in (PostRevision.What.TEXT, PostRevision.What.QUOTE_URL) for what, _, _ in changes):
+    read_again = (PostRevision.What.TEXT, PostRevision.What.QUOTE_URL, PostRevision.What.REPOST_URL)
+    if any(what in read_again for what, _, _ in changes):
         # After the commit: reading a link is a network call.
         post_read_outside_content(post=post, fresh_for=FRESH_FOR)
     return revisions
@@ -292,6 +301,8 @@ def post_add_image(
     it says which enrolled school device, if any, the photo was uploaded from. An account that
     refuses photos from elsewhere refuses the upload (ContentRefused says why and what to do)."""
     post_edit_check(actor=actor, post=post)
+    if post.repost_url:
+        raise ContentRefused("A repost shares someone else's post as it is, so it has no photos of its own.")
     if PostImage.objects.filter(post=post).count() >= MAX_PHOTOS:
         raise ContentRefused(TOO_MANY_PHOTOS)
     alt_text = _clean_alt_text(alt_text, number=None)
@@ -474,7 +485,7 @@ def post_send_for_approval(*, actor: Membership, post: Post) -> ConsentCheck:
         # The lock makes an edit in another tab wait until this submission has been decided.
         current = _locked_for_edit(actor, post)
         problems = post_content_problems(current)
-        findings = rules_findings(text=current.text, account=current.account, has_images=current.images.exists())
+        findings = post_rules_findings(current)
         if findings is not None:
             problems += [
                 ContentProblem(f"rule:{finding.rule}", finding.message)

@@ -35,6 +35,9 @@ def _words_label(account: SocialAccount, text: str) -> str:
 
 def _check_choices(actor: Membership, post: Post, choices: Sequence[tuple[SocialAccount, str]]) -> list[tuple]:
     """The choices as (account, words), words "" for the post's own; refused with a reason."""
+    if post.repost_url and choices:
+        # A repost shares a post on its own account's network only (issue 18).
+        raise ContentRefused("A repost goes to one account: repost it from each account separately.")
     seen: set[int] = set()
     cleaned = []
     for account, text in choices:

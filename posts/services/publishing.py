@@ -58,10 +58,10 @@ from policy_portal.storage import is_store_failure
 from .. import consent_changes, notifications, tasks
 from ..models import OutsideContent, Post, PostComment, PostStatus
 from ..outside import post_read_outside_content
-from ..quote_links import parse_quote_url
+from ..quote_links import parse_quote_url, parse_repost_url
 from ..selectors import consent_content, with_content
 from . import copies
-from .checks import rules_findings
+from .checks import post_rules_findings
 from .photos import photo_render_for_publishing
 from .transitions import transition
 
@@ -144,6 +144,10 @@ def publish(post_id: int) -> str:
             if found is not None:
                 _record_published(post, found, reconciled=True)
                 return Outcome.RECONCILED
+        if post.repost_url:
+            ref = network.repost(reposted_id(post))
+            _record_published(post, ref, content=content)
+            return Outcome.PUBLISHED
         try:
             photos = _photos(post)
         except (OSError, ValueError) as exc:
@@ -287,7 +291,7 @@ def _publish_time_refusal(post: Post, content: PostContent) -> str:
     blocks = [p for p in check.problems if p.severity == "block"]
     if blocks:
         return f"Consent changed after approval: {blocks[0].message}"
-    findings = rules_findings(text=post.text, account=post.account, has_images=bool(content.photos)) or []
+    findings = post_rules_findings(post, has_images=bool(content.photos)) or []
     blocking = [f for f in findings if f.severity == "block"]
     if blocking:
         return f"The school's rules changed after approval: {blocking[0].message}"
@@ -330,6 +334,17 @@ def _quoted_id(post: Post) -> str | None:
     return quoted.post_id
 
 
+def reposted_id(post: Post) -> str:
+    reposted = parse_repost_url(post.repost_url, network=post.account.network)
+    if reposted is None or reposted.network != post.account.network:
+        raise NetworkError(
+            f"The reposted post ({post.repost_url}) is not on {post.account.get_network_display()}, where this "
+            "account is, so it cannot be reposted. Edit the post to change the link.",
+            permanent=True,
+        )
+    return reposted.post_id
+
+
 # --- Reconciling ------------------------------------------------------------------------------
 
 _URL = re.compile(r"https?://\S+")
@@ -361,6 +376,11 @@ def _find_on_network(network: Network, post: Post) -> ExternalRef | None:
     A network with idempotency keys answers that itself (publishing again with the same key
     returns the existing post), so this reading is for networks without them, such as X, and for
     a network whose memory of keys may have run out since the first attempt (Mastodon's hour)."""
+    if post.repost_url:
+        # A repost has no text to look for: the network says whether the account reposts the post
+        # (X's and Mastodon's "reposted by me", Bluesky's viewer state). An account reposts a post
+        # once, so a repost found is ours.
+        return network.find_repost(reposted_id(post))
     if _key_still_remembered(network, post):
         return None
     since = (post.decided_at or post.created_at) - timedelta(minutes=2)

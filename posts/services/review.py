@@ -23,7 +23,7 @@ from ..models import (
     PostStatus,
     TakeDownRequest,
 )
-from ..outside import outside_label, unread_outside
+from ..outside import outside_label, reposted_content, unread_outside
 from . import copies, publishing
 from .checks import PostBlocked, consent_check
 from .destination_checks import DestinationsCheck, account_label, destinations_check
@@ -31,6 +31,7 @@ from .destination_checks import refuse_if_blocked as refuse_if_destinations_bloc
 from .provenance import photo_provenance_problems
 from .transitions import TransitionError, transition
 
+REPOST_PICTURES_CONFIRMATION = "I have looked at the reposted post's pictures and they show no pupil without consent"
 UNREAD_OUTSIDE_CONFIRMATION = (
     "I have opened the quoted post / linked page myself and it names or shows no pupil without consent"
 )
@@ -43,12 +44,15 @@ def post_approve(
     publish_at: datetime | None = None,
     now: bool = False,
     confirm_unread_outside: bool = False,
+    confirm_repost_pictures: bool = False,
 ) -> ConsentCheck:
     """Approve a submitted post, storing the consent it was approved under.
 
     When the portal could not read something the post sends out (the quoted post, a link's
     preview), nobody has checked those words for pupils, so the approver must say they have
-    opened it themself (`confirm_unread_outside`); the audit entry records it.
+    opened it themself (`confirm_unread_outside`); the audit entry records it. A repost whose
+    post has pictures needs the same of them (`confirm_repost_pictures`): the portal reads their
+    descriptions, not the faces in them.
 
     When it goes out: `now=True` publishes at once (even if the author had chosen a time);
     `publish_at` schedules it for that time; otherwise the author's chosen time stands, and
@@ -75,7 +79,16 @@ def post_approve(
     unread = unread_outside(post)
     if unread and not confirm_unread_outside:
         raise TransitionError(unread_outside_message(unread))
-    confirmed = {"unread_outside_confirmed": [_unread_entry(row) for row in unread]} if unread else None
+    confirmed = {"unread_outside_confirmed": [_unread_entry(row) for row in unread]} if unread else {}
+    pictures = reposted_pictures(post)
+    if pictures and not confirm_repost_pictures:
+        raise TransitionError(
+            f"The reposted post has {len(pictures)} picture{'s' if len(pictures) != 1 else ''}. Look at "
+            f"{'them' if len(pictures) != 1 else 'it'}, then tick “{REPOST_PICTURES_CONFIRMATION}” to approve, "
+            "or send the post back."
+        )
+    if pictures:
+        confirmed["repost_pictures_confirmed"] = [each.get("url", "") for each in pictures]
     if now:
         when = None
     elif publish_at is not None:
@@ -94,6 +107,12 @@ def post_approve(
         )
         notifications.notify_decision(post, decision="was approved")
     return check
+
+
+def reposted_pictures(post: Post) -> list[dict]:
+    """The pictures of the post a repost shares, as last read (none for other posts)."""
+    row = reposted_content(post) if post.repost_url else None
+    return list(row.media) if row is not None else []
 
 
 def unread_outside_message(unread) -> str:
@@ -228,7 +247,11 @@ def post_take_down(*, actor: Membership, post: Post) -> None:
     if post.status != PostStatus.PUBLISHED:
         raise TransitionError(f"This post is {post.get_status_display().lower()}, not published.")
     try:
-        get_network(post.account).delete(post.external_id)
+        network = get_network(post.account)
+        if post.repost_url:
+            network.undo_repost(post.external_id, publishing.reposted_id(post))
+        else:
+            network.delete(post.external_id)
     except PostNotFound:
         pass
     except NetworkError as exc:

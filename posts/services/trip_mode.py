@@ -25,8 +25,14 @@ from consent.checks import Stage
 
 from .. import notifications
 from ..models import Post, PostComment
-from ..outside import outside_label, unread_outside
-from .checks import ContentProblem, PostBlocked, consent_check, post_content_problems, rules_findings
+from ..outside import outside_label, reposted_content, unread_outside
+from .checks import (
+    ContentProblem,
+    PostBlocked,
+    consent_check,
+    post_content_problems,
+    post_rules_findings,
+)
 from .destination_checks import account_label, destinations_check, post_destinations
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
 from .review import approve_and_hand_over, authors_time
@@ -231,8 +237,31 @@ def post_approve_if_on_trip(*, actor: Membership, post: Post) -> bool:
             data={"delegation_id": delegation.pk, "unread_outside": [row.url for row in unread]},
         )
         return False
+    if _reposted_pictures(post):
+        # The portal reads a reposted post's picture descriptions, not the faces in the pictures:
+        # someone must look at them, and on a trip nobody else looks before it goes out.
+        PostComment.objects.create(post=post, kind=PostComment.Kind.SYSTEM, body=REPOST_PICTURES_ON_TRIP)
+        record(
+            action="post.trip_approval_withheld",
+            actor=actor.user,
+            school=post.account.school,
+            target=post,
+            data={"delegation_id": delegation.pk, "repost_pictures": True},
+        )
+        return False
     post_approve_on_trip(actor=actor, post=post, delegation=delegation)
     return True
+
+
+REPOST_PICTURES_ON_TRIP = (
+    "Trip mode did not approve this repost: the post it shares has pictures, and an approver must look at "
+    "them for pupils without consent. It waits for an approver."
+)
+
+
+def _reposted_pictures(post: Post) -> bool:
+    row = reposted_content(post) if post.repost_url else None
+    return bool(row and row.media)
 
 
 def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegation) -> None:
@@ -250,7 +279,7 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
     # and the school's blocking rules are checked again here, whichever way it was submitted.
     current = Post.objects.select_related("account__school").get(pk=post.pk)
     problems = post_content_problems(current)
-    findings = rules_findings(text=current.text, account=current.account, has_images=current.images.exists())
+    findings = post_rules_findings(current)
     problems += [ContentProblem(f"rule:{f.rule}", f.message) for f in findings or () if f.severity == "block"]
     if problems:
         raise PostBlocked(" ".join(p.message for p in problems), problems)
@@ -265,6 +294,8 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
             f"Trip mode cannot approve this post: the portal could not read {what}. An approver must open it "
             "and approve the post."
         )
+    if _reposted_pictures(post):
+        raise TransitionError(REPOST_PICTURES_ON_TRIP)
 
     moment = timezone.now()
     with transaction.atomic():

@@ -182,6 +182,14 @@ VIEWS = {
     "device_new_link": ("post", "device", [Role.HEADTEACHER]),
     "device_enrol_code": ("get", None, ALL_ROLES),
     "device_enrol": ("get", "device_token", ALL_ROLES),
+    # Reposts (issue 18): the drafting roles start one; a repost's draft is its author's (the
+    # table's post is the Year 3 teacher's, an ordinary post, which the page sends to its own).
+    "post_repost_compose": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "post_repost_edit": ("get", "post", [Role.CLASS_TEACHER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before

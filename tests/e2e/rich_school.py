@@ -10,6 +10,7 @@ pages really show; the few states only a worker or the clock reaches are written
 
 import datetime as dt
 import io
+import uuid
 from dataclasses import dataclass
 
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -33,6 +34,7 @@ from consent.models import (
 )
 from moderation.models import Rule
 from moderation.services import policy_acknowledge, policy_draft_create, policy_seed_default, seed_default_rules
+from networks.base import PostPayload
 from networks.local import adapter as local
 from posts import services as posts
 from posts.models import FaceRegion, Post, PostImage, PostStatus, TakeDownRequest
@@ -362,6 +364,15 @@ def _posts(*, staff, accounts, pupils):
             failure_reason="The network said the account is suspended." if status == PostStatus.FAILED else "",
         )
     result["publishing"], result["failed"] = approved, failed
+
+    # A repost (issue 18): the whole-school account shares a post of the local network's, waiting
+    # for approval, with the post it shares read for the approver.
+    shared = local.LocalNetwork(year3).publish(PostPayload(text="Well done to everyone who ran the fun run!"))
+    repost, _ = posts.post_draft_create(
+        actor=slt, account=whole_school, client_token=uuid.uuid4(), repost_url=shared.url
+    )
+    posts.post_send_for_approval(actor=slt, post=repost)
+    result["repost_submitted"] = repost
     return {name: Post.objects.get(pk=post.pk) for name, post in result.items()}, photo, faces
 
 

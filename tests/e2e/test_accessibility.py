@@ -218,7 +218,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
         Visit(query="person=999999", status=400),
     ],
     "review_post": lambda s: [
-        Visit({"pk": s.posts[name].pk}) for name in ("submitted", "submitted_whole_school", "published")
+        Visit({"pk": s.posts[name].pk})
+        for name in ("submitted", "submitted_whole_school", "published", "repost_submitted")
     ],
     "post_photo": lambda s: [
         # A post with no photo; the draft's photo, with a face of every kind; that photo while the
@@ -249,6 +250,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "device_enrol": lambda s: [
         Visit({"token": device_add(actor=s.staff[Role.HEADTEACHER], name="Year 4 iPad").token}),
     ],
+    # Reposts (issue 18): a repost's draft page (its review page is among review_post's visits).
+    "post_repost_edit": lambda s: [Visit({"pk": s.posts["repost_submitted"].pk})],
 }
 
 

@@ -138,7 +138,9 @@ def test_fetch_post_reads_someone_elses_post_with_its_author_and_real_links(netw
     )
     assert fetched.url == f"https://x.com/county_sport/status/{post['id']}"
     [request] = x_stub.requests_to("GET /2/tweets/{id}")
-    assert request.query["expansions"] == ["author_id"] and request.query["user.fields"] == ["username"]
+    # The pictures come with it (issue 18: a repost's approver looks at them).
+    assert request.query["expansions"] == ["author_id,attachments.media_keys"]
+    assert request.query["user.fields"] == ["username"]
 
 
 def test_fetch_post_of_a_deleted_post_is_post_not_found(network, x_stub):
