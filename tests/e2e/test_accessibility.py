@@ -109,6 +109,8 @@ ACTIONS = {
     "incident_set_severity",
     "incident_close",
     "incident_reopen",
+    "staff_handle_delete",
+    "staff_handles_check",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
