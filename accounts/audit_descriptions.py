@@ -14,6 +14,7 @@ from .models import (
     Role,
     SchoolDevice,
     SocialAccount,
+    StaffHandle,
 )
 from .permissions import Perm, has_perm
 from .services_sign_in import wait_in_words
@@ -87,6 +88,17 @@ register_target("accounts.school", _schools, gone="the school")
 register_target("accounts.socialaccount", _social_accounts, gone="a social media account", keep_stored_name=True)
 register_target("accounts.delegation", _delegations, gone="a trip-mode hand-over")
 register_target("accounts.schooldevice", _devices, gone="a school device", keep_stored_name=True)
+
+
+def _staff_handles(ids, *, school, viewer) -> dict[str, Ref]:
+    found = StaffHandle.objects.filter(membership__school=school, pk__in=pks(ids)).select_related("membership__user")
+    return {
+        str(h.pk): Ref(f"@{h.handle} on {h.get_network_display()}, {_name(h.membership.user)}'s own account")
+        for h in found
+    }
+
+
+register_target("accounts.staffhandle", _staff_handles, gone="a member of staff's own account, since removed")
 
 
 # Sentences.
@@ -188,6 +200,25 @@ staff.add(
 )
 staff.add("staff.deactivated", "Staff deactivated", "{who} deactivated {target}: they can no longer sign in here")
 staff.add("staff.reactivated", "Staff reactivated", "{who} reactivated {target}: they can sign in here again")
+staff.add("staff_handle.added", "Own account recorded", "{who} recorded {target}")
+staff.add(
+    "staff_handle.removed",
+    "Own account removed",
+    "{who} removed @{handle}, their own account, from the portal",
+    values=lambda data: {"handle": data["handle"]},
+)
+staff.add("staff_handle.reminder_opened", "Own account seen public", "{who} saw that {target} is public")
+staff.add(
+    "staff_handle.reminded",
+    "Reminder to make an account private",
+    "{who} emailed {to} a reminder to make {target} private",
+    values=lambda data: {"to": data["to"]},
+)
+staff.add(
+    "staff_handle.reminder_cleared",
+    "Own account now private",
+    "{who} saw that {target} is now private and cleared the reminder",
+)
 
 school_and_accounts = kinds("accounts")
 school_and_accounts.add(

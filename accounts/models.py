@@ -366,3 +366,36 @@ class SchoolDevice(models.Model):
         if self.enrolment_expires_at and self.enrolment_expires_at > timezone.now():
             return "waiting"
         return "expired"
+
+
+class StaffHandle(models.Model):
+    """One of a member of staff's own accounts on a network, recorded by them (issue 18).
+
+    The policy asks staff who follow the school's accounts to keep their own accounts private.
+    Recording a handle lets the follower review recognise them, and lets the portal remind the
+    person (and only them) when the network reports the account as public. Scoped to the school
+    through the membership: the same person at another school records their handles there.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="staff_handles")
+    network = models.CharField(max_length=16, choices=Network.choices)
+    handle = models.CharField(max_length=200, help_text="As the network writes it, without a leading @, in lower case.")
+    created_at = models.DateTimeField(default=timezone.now)
+    # What the last look at the account found: None when the network does not say (or not yet).
+    is_private = models.BooleanField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_note = models.CharField(max_length=300, blank=True, help_text="What the last check could not tell.")
+    # A reminder stands while the account is seen public; it clears when the account is seen private.
+    reminder_open = models.BooleanField(default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the last reminder email was sent.")
+
+    class Meta:
+        ordering = ["network", "handle"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "network", "handle"], name="staff_handle_once_per_member"),
+            models.CheckConstraint(condition=Q(network__in=Network.values), name="staff_handle_known_network"),
+            models.CheckConstraint(condition=~Q(handle=""), name="staff_handle_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle} ({self.get_network_display()})"

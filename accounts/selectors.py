@@ -1,7 +1,7 @@
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
-from .models import ClassGroup, Invitation, Membership, School, SocialAccount
+from .models import ClassGroup, Invitation, Membership, School, SocialAccount, StaffHandle
 from .permissions import may_draft_for, requires_second_factor
 
 
@@ -56,3 +56,21 @@ def sign_in_failure_summary(*, user) -> dict | None:
     """Wrong passwords and codes typed at this person's account, by anyone, as counted by
     accounts.services_sign_in: {"since", "latest", "passwords", "codes"}, or None."""
     return cache.get(sign_in_failure_summary_key(user))
+
+
+def staff_handles_for_member(*, membership: Membership) -> QuerySet[StaffHandle]:
+    return StaffHandle.objects.filter(membership=membership).order_by("network", "handle")
+
+
+def staff_handles_for_school(*, school: School) -> QuerySet[StaffHandle]:
+    """Every account the school's staff have recorded (active staff only), for the headteacher."""
+    return (
+        StaffHandle.objects.filter(membership__school=school, membership__is_active=True)
+        .select_related("membership__user")
+        .order_by("membership__user__last_name", "membership__user__first_name", "network", "handle")
+    )
+
+
+def staff_account_reminders(*, membership: Membership) -> list[StaffHandle]:
+    """The person's own accounts last seen public: the line on their dashboard."""
+    return list(StaffHandle.objects.filter(membership=membership, reminder_open=True).order_by("network", "handle"))

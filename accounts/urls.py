@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_devices, views_preferences, views_signin
+from . import views, views_devices, views_preferences, views_signin, views_staff_handles
 
 urlpatterns = [
     # allauth's sign-in steps, answering 429 while paused (accounts.services_sign_in).
@@ -16,6 +16,9 @@ urlpatterns = [
     path("sign-in/second-step/", views_signin.second_factor_required, name="second_factor_required"),
     path("sign-in/continue/", views_signin.signin_continue, name="signin_continue"),
     path("preferences/email/", views_preferences.email_preferences, name="email_preferences"),
+    path("preferences/my-accounts/", views_staff_handles.staff_handles, name="staff_handles"),
+    path("preferences/my-accounts/remove/", views_staff_handles.staff_handle_delete, name="staff_handle_delete"),
+    path("staff/own-accounts/", views_staff_handles.staff_handles_school, name="staff_handles_school"),
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
     path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),

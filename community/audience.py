@@ -30,8 +30,9 @@ from moderation.rules import RuleType
 from networks.base import Network, NetworkError, NetworkUser, PostNotFound
 from networks.registry import get_network
 
-from . import capabilities
+from . import capabilities, staff_accounts
 from .capabilities import Action
+from .copyright import CopyrightClaim, reason_with_claim
 from .models import AudienceSync, BlockedAccount, Follower, FollowerStatus, FollowRequest
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def sync_followers(account: SocialAccount) -> AudienceSync:
         for _page in range(MAX_PAGES_PER_SYNC):
             users, cursor = network.followers(cursor)
             _record_followers(account, users, seen_at=now)
+            staff_accounts.check_followers(account, users, now=now)
             if cursor is None:
                 break
     except NetworkError as error:
@@ -168,6 +170,7 @@ def _profile_fields(user: NetworkUser) -> dict[str, Any]:
         user.followers_count,
         user.following_count,
         user.posts_count,
+        user.is_private,
     )
     return dict(zip(_PROFILE_FIELDS, values, strict=True))
 
@@ -181,6 +184,7 @@ _PROFILE_FIELDS = (
     "followers_count",
     "following_count",
     "posts_count",
+    "is_private",
 )
 
 
@@ -296,7 +300,12 @@ def follower_mute(
 
 
 def follower_block(
-    *, actor: Membership, follower: Follower, reason: str, request: HttpRequest | None = None
+    *,
+    actor: Membership,
+    follower: Follower,
+    reason: str,
+    copyright: CopyrightClaim | None = None,
+    request: HttpRequest | None = None,
 ) -> BlockOutcome:
     return block_user(
         actor=actor,
@@ -305,6 +314,7 @@ def follower_block(
         reason=reason,
         evidence={"findings": follower.findings},
         follower=follower,
+        copyright=copyright,
         request=request,
     )
 
@@ -374,14 +384,16 @@ def report_user(
     reason: str,
     posts: list[ReportedPost] | None = None,
     target: models.Model | None = None,
+    copyright: CopyrightClaim | None = None,
     request: HttpRequest | None = None,
 ) -> str:
     """Report `user` (and `posts` of theirs) to the network's moderators with a reason: for any
     part of the portal that reports someone. The network is called outside any transaction and
     only a report it accepted is recorded, against `target` (the follower, block or mention it
-    came from) or else the account; returns the message to show."""
+    came from) or else the account; returns the message to show. A `copyright` claim goes to the
+    moderators with the reason, and is kept in the audit entry with a snapshot of the account."""
     _check_may_review(actor, account)
-    reason = reason.strip()
+    reason = reason_with_claim(reason, copyright)
     if not reason:
         raise AudienceError("Say why you are reporting this account: the moderators read your reason.")
     _check_network_allows(account, Action.REPORT)
@@ -402,6 +414,11 @@ def report_user(
             "network_user_id": user.id,
             "reason": reason,
             "posts": [{"id": post.id, "text": post.text, "url": post.url} for post in posts],
+            **(
+                {"copyright": copyright.as_evidence(), "snapshot": _profile_snapshot(user)}
+                if copyright is not None
+                else {}
+            ),
         },
         request=request,
     )
@@ -409,19 +426,43 @@ def report_user(
     return f"@{user.handle} is reported to the moderators on {network.label}{sent}."
 
 
-def follower_report(*, actor: Membership, follower: Follower, reason: str, request: HttpRequest | None = None) -> str:
+def follower_report(
+    *,
+    actor: Membership,
+    follower: Follower,
+    reason: str,
+    copyright: CopyrightClaim | None = None,
+    request: HttpRequest | None = None,
+) -> str:
     return report_user(
         actor=actor,
         account=follower.account,
         user=follower_as_network_user(follower),
         reason=reason,
         target=follower,
+        copyright=copyright,
         request=request,
     )
 
 
+def _profile_snapshot(user: NetworkUser) -> dict[str, Any]:
+    """The account as it was seen when acted on (the network may change or lose it)."""
+    return {
+        "seen_at": timezone.now().isoformat(),
+        "handle": user.handle,
+        "display_name": user.display_name,
+        "bio": user.description,
+        "profile_url": user.url,
+    }
+
+
 def blocked_report(
-    *, actor: Membership, blocked: BlockedAccount, reason: str, request: HttpRequest | None = None
+    *,
+    actor: Membership,
+    blocked: BlockedAccount,
+    reason: str,
+    copyright: CopyrightClaim | None = None,
+    request: HttpRequest | None = None,
 ) -> str:
     """Report a blocked account, with the posts kept as the block's evidence that carry their network id."""
     posts = [
@@ -431,7 +472,14 @@ def blocked_report(
     ]
     user = NetworkUser(id=blocked.network_user_id, handle=blocked.handle, display_name=blocked.display_name)
     return report_user(
-        actor=actor, account=blocked.account, user=user, reason=reason, posts=posts, target=blocked, request=request
+        actor=actor,
+        account=blocked.account,
+        user=user,
+        reason=reason,
+        posts=posts,
+        target=blocked,
+        copyright=copyright,
+        request=request,
     )
 
 
@@ -446,6 +494,7 @@ def follower_as_network_user(follower: Follower) -> NetworkUser:
         following_count=follower.following_count,
         posts_count=follower.posts_count,
         url=follower.profile_url,
+        is_private=follower.is_private,
     )
 
 
@@ -467,6 +516,7 @@ def block_user(
     reason: str,
     evidence: dict[str, Any] | None = None,
     follower: Follower | None = None,
+    copyright: CopyrightClaim | None = None,
     request: HttpRequest | None = None,
 ) -> BlockOutcome:
     """Block `user` from `account` with a reason, keeping a snapshot of what they showed.
@@ -475,10 +525,11 @@ def block_user(
     `evidence` adds to the snapshot, e.g. `{"posts": [{"text": ..., "url": ..., "created_at": ...}]}`
     (plain JSON: times as ISO strings; the blocked accounts page and CSV show `posts[].text`).
     Where the network cannot block through its API (or refuses to), the account is muted there
-    instead and the block waits for the admin to do it by hand at `block_url`.
+    instead and the block waits for the admin to do it by hand at `block_url`. A `copyright` claim
+    is kept in the evidence (`evidence["copyright"]`) and stands as the reason when none is typed.
     """
     _check_may_review(actor, account)
-    reason = reason.strip()
+    reason = reason_with_claim(reason, copyright)
     if not reason:
         raise AudienceError("Say why you are blocking this account: the reason is kept with the block.")
     if BlockedAccount.objects.filter(account=account, network_user_id=user.id, lifted_at__isnull=True).exists():
@@ -517,6 +568,7 @@ def block_user(
         "bio": user.description,
         "profile_url": user.url,
         **(evidence or {}),
+        **({"copyright": copyright.as_evidence()} if copyright is not None else {}),
     }
     blocked = BlockedAccount(
         account=account,

@@ -4,17 +4,19 @@ from django import forms
 
 from accounts.models import School, SocialAccount
 
+from .copyright import CopyrightFormMixin
+
 _REASON_WIDGET = forms.Textarea(attrs={"rows": 2, "maxlength": 1000})
 
 
-class FollowerDecisionForm(forms.Form):
+class FollowerDecisionForm(CopyrightFormMixin):
     DECISIONS = [("accept", "Accept"), ("watch", "Watch"), ("mute", "Mute"), ("block", "Block")]
 
     decision = forms.ChoiceField(choices=DECISIONS)
     reason = forms.CharField(required=False, max_length=1000, widget=_REASON_WIDGET)
 
 
-class ReportForm(forms.Form):
+class ReportForm(CopyrightFormMixin):
     """Reporting someone to the network's moderators, from the followers or blocked accounts page."""
 
     reason = forms.CharField(

@@ -4,6 +4,7 @@ services in community.inbox and community.incidents decide."""
 from django import forms
 from django.utils import timezone
 
+from .copyright import CopyrightFormMixin
 from .inbox import REPLY_CONTROLS
 from .models import IncidentSeverity
 
@@ -44,11 +45,11 @@ class MentionNoteForm(forms.Form):
     note = _text("Note (optional)", rows=2)
 
 
-class MentionBlockForm(forms.Form):
+class MentionBlockForm(CopyrightFormMixin):
     reason = _text("Why block them?", required_message="Say why you are blocking this account.", rows=2)
 
 
-class MentionReportForm(forms.Form):
+class MentionReportForm(CopyrightFormMixin):
     reason = _text(
         "Why report them?",
         required_message="Say why you are reporting this account: the moderators read your reason.",
@@ -70,7 +71,7 @@ class MentionLimitRepliesForm(forms.Form):
     )
 
 
-class MentionEscalateForm(forms.Form):
+class MentionEscalateForm(CopyrightFormMixin):
     title = _title()
     severity = _severity()
     note = _text("What the headteacher should know (optional)", rows=2)

@@ -26,6 +26,7 @@ from posts.models import Post
 
 from . import audience, capabilities, incidents, mention_advice
 from .capabilities import Action
+from .copyright import CopyrightClaim, reason_with_claim
 from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
@@ -295,13 +296,15 @@ def mention_mute_author(*, actor: Membership, mention: MentionItem, note: str = 
     return _decide(actor, mention, status=MentionStatus.AUTHOR_MUTED, action="mute_author", note=note, request=request)
 
 
-def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str, request=None):
+def mention_block_author(
+    *, actor: Membership, mention: MentionItem, reason: str, copyright: CopyrightClaim | None = None, request=None
+):
     """Block the author, on the same blocked-accounts list as blocked followers
     (`community.audience.block_user`): through the network where it allows, otherwise muted
     there, recorded here, and left for the admin to block by hand at the link given. Returns the
     mention and the audience service's BlockOutcome (the block, and what the admin reads next)."""
     _check(actor, mention)
-    reason = reason.strip()
+    reason = reason_with_claim(reason, copyright)
     if not reason:
         raise ValidationError({"reason": "Say why you are blocking this account: the reason is kept with the block."})
     user = NetworkUser(
@@ -321,12 +324,15 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
             reason=reason,
             evidence={"posts": [post], "findings": mention_advice.evidence_findings(mention.findings, mention.text)},
             follower=_follower(mention),
+            copyright=copyright,
             request=request,
         )
     except audience.AudienceError as error:
         raise MentionActionRefused(error.message) from error
     blocked = outcome.blocked
     data = {"blocked_account": blocked.pk, "how": blocked.how, "block_url": blocked.block_url}
+    if copyright is not None:
+        data["copyright"] = copyright.as_evidence()
     mention = _decide(
         actor,
         mention,
@@ -340,7 +346,13 @@ def mention_block_author(*, actor: Membership, mention: MentionItem, reason: str
 
 
 def mention_report_author(
-    *, actor: Membership, mention: MentionItem, reason: str, include_post: bool = True, request=None
+    *,
+    actor: Membership,
+    mention: MentionItem,
+    reason: str,
+    include_post: bool = True,
+    copyright: CopyrightClaim | None = None,
+    request=None,
 ) -> tuple[MentionItem, str]:
     """Report the author to the network's moderators with a reason, with this post of theirs
     attached unless `include_post` is off. Returns the mention and the message to show."""
@@ -357,17 +369,21 @@ def mention_report_author(
             reason=reason,
             posts=posts,
             target=mention,
+            copyright=copyright,
             request=request,
         )
     except audience.AudienceError as error:
         raise MentionActionRefused(error.message) from error
+    data = {"post_attached": include_post, "url": mention.url}
+    if copyright is not None:
+        data.update(copyright=copyright.as_evidence(), snapshot=mention.snapshot())
     mention = _decide(
         actor,
         mention,
         status=MentionStatus.REPORTED,
         action="report_author",
-        note=reason,
-        data={"post_attached": include_post, "url": mention.url},
+        note=reason_with_claim(reason, copyright),
+        data=data,
         request=request,
         reported_at=timezone.now(),
     )
@@ -423,22 +439,36 @@ def mention_mark_reported(*, actor: Membership, mention: MentionItem, note: str 
 
 
 def mention_escalate(
-    *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
+    *,
+    actor: Membership,
+    mention: MentionItem,
+    title: str,
+    severity: str,
+    note: str = "",
+    copyright: CopyrightClaim | None = None,
+    request=None,
 ) -> Incident:
-    """Open an incident for the headteacher with the mention, as it is now, as its evidence."""
+    """Open an incident for the headteacher with the mention, as it is now, as its evidence (with
+    the copyright claim beside it, when that is why)."""
     _check(actor, mention)
     if mention.incident_id is not None:
         raise MentionActionRefused("This mention is already part of an incident.")
     with transaction.atomic():
         incident = incidents.open_incident_for_mention(
-            actor=actor, mention=mention, title=title, severity=severity, note=note, request=request
+            actor=actor,
+            mention=mention,
+            title=title,
+            severity=severity,
+            note=note,
+            copyright=copyright.as_evidence() if copyright is not None else None,
+            request=request,
         )
         _decide(
             actor,
             mention,
             status=MentionStatus.ESCALATED,
             action="escalate",
-            note=note,
+            note=reason_with_claim(note, copyright),
             data={"incident": incident.pk},
             request=request,
             incident=incident,

@@ -311,14 +311,26 @@ def concern_add_to_incident(*, actor: Membership, concern: Concern, incident: In
 
 
 def open_incident_for_mention(
-    *, actor: Membership, mention: MentionItem, title: str, severity: str, note: str = "", request=None
+    *,
+    actor: Membership,
+    mention: MentionItem,
+    title: str,
+    severity: str,
+    note: str = "",
+    copyright: dict | None = None,
+    request=None,
 ) -> Incident:
     """For `community.inbox.mention_escalate`, which has checked the actor works the inbox: the
-    office admin escalates, so the headteachers are told as for a concern."""
+    office admin escalates, so the headteachers are told as for a concern. `copyright` (the
+    claim's evidence: the original work and whose it is) is kept with the mention's snapshot."""
     title = _clean_title_and_severity(title, severity)
     opening = f"Escalated from the mentions inbox by {actor.user}."
+    snapshot = mention.snapshot()
+    if copyright:
+        snapshot["copyright"] = copyright
+        opening += " Reason: infringes copyright."
     incident = _create(
-        actor=actor, title=title, severity=severity, evidence=[mention.snapshot()], opening=opening, request=request
+        actor=actor, title=title, severity=severity, evidence=[snapshot], opening=opening, request=request
     )
     if note.strip():
         _entry(incident, actor, EntryKind.NOTE, note.strip())

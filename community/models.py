@@ -274,6 +274,9 @@ class Follower(models.Model):
     followers_count = models.PositiveIntegerField(null=True, blank=True)
     following_count = models.PositiveIntegerField(null=True, blank=True)
     posts_count = models.PositiveIntegerField(null=True, blank=True)
+    is_private = models.BooleanField(
+        null=True, blank=True, help_text="Whether the network reports their account private (None: it does not say)."
+    )
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     still_following = models.BooleanField(default=True)

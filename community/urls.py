@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import views_audience, views_inbox
+from . import views_audience, views_inbox, views_staff_accounts
 
 urlpatterns = [
+    # Staff's own accounts (issue 18): the person checks theirs through the networks.
+    path("preferences/my-accounts/check/", views_staff_accounts.staff_handles_check, name="staff_handles_check"),
     # The audience (issue 7): followers, blocks, follows.
     path("audience/followers/", views_audience.audience_followers, name="audience_followers"),
     path("audience/followers/check/", views_audience.audience_sync_now, name="audience_sync_now"),

@@ -19,7 +19,7 @@ from accounts.models import SocialAccount
 from accounts.permissions import Perm
 from audit.exports import spreadsheet_safe
 
-from . import audience, capabilities
+from . import audience, capabilities, staff_accounts
 from . import selectors_audience as selectors
 from .forms_audience import (
     BlockLiftForm,
@@ -84,6 +84,7 @@ def _followers_page(request, *, bound_follower: Follower | None = None, bound: d
         # The follower whose form came back must be on the page, whatever the tab shows.
         followers.insert(0, bound_follower)
     abilities = {a.pk: capabilities.abilities_for(a) for a in accounts}
+    staff_accounts.mark_staff_followers(followers, school=request.school)
     for follower in _with_abilities(followers, abilities):
         forms = bound if bound_follower is not None and follower.pk == bound_follower.pk else {}
         follower.report_form = forms.get("report") or ReportForm(auto_id=f"id_report_{follower.pk}_%s")
@@ -132,7 +133,11 @@ def audience_follower_report(request, pk: int):
     if form.is_valid():
         try:
             message = audience.follower_report(
-                actor=request.membership, follower=follower, reason=form.cleaned_data["reason"], request=request
+                actor=request.membership,
+                follower=follower,
+                reason=form.cleaned_data["reason"],
+                copyright=form.copyright_claim(),
+                request=request,
             )
         except audience.AudienceError as error:
             form.add_error(None, error.message)
@@ -173,7 +178,8 @@ def audience_follower_decide(request, pk: int):
     back = _followers_url(request.POST.get("account_filter", "").strip() or None)
     form = FollowerDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose accept, watch, mute or block.")
+        errors = [error for name, errors in form.errors.items() if name != "decision" for error in errors]
+        messages.error(request, " ".join(errors) or "Choose accept, watch, mute or block.")
         return redirect(back)
     decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
     actor = request.membership
@@ -188,7 +194,9 @@ def audience_follower_decide(request, pk: int):
             audience.follower_mute(actor=actor, follower=follower, reason=reason, request=request)
             messages.success(request, f"@{follower.handle} is muted on @{follower.account.handle}.")
         else:
-            outcome = audience.follower_block(actor=actor, follower=follower, reason=reason, request=request)
+            outcome = audience.follower_block(
+                actor=actor, follower=follower, reason=reason, copyright=form.copyright_claim(), request=request
+            )
             if outcome.blocked.how == BlockedAccount.How.API:
                 messages.success(request, outcome.message)
             else:
@@ -248,7 +256,11 @@ def audience_blocked_report(request, pk: int):
     if form.is_valid():
         try:
             message = audience.blocked_report(
-                actor=request.membership, blocked=blocked, reason=form.cleaned_data["reason"], request=request
+                actor=request.membership,
+                blocked=blocked,
+                reason=form.cleaned_data["reason"],
+                copyright=form.copyright_claim(),
+                request=request,
             )
         except audience.AudienceError as error:
             form.add_error(None, error.message)

@@ -219,11 +219,15 @@ def mention_block_author(request, pk: int):
     mention = _mention_or_404(request, pk)
     form = MentionBlockForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["reason"]))
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
         return _back_to_inbox(request, mention)
     try:
         _mention, outcome = inbox.mention_block_author(
-            actor=request.membership, mention=mention, reason=form.cleaned_data["reason"], request=request
+            actor=request.membership,
+            mention=mention,
+            reason=form.cleaned_data["reason"],
+            copyright=form.copyright_claim(),
+            request=request,
         )
     except inbox.MentionActionRefused as refusal:
         messages.error(request, refusal.message)
@@ -250,6 +254,7 @@ def mention_report_author(request, pk: int):
                 mention=mention,
                 reason=form.cleaned_data["reason"],
                 include_post=form.cleaned_data["include_post"],
+                copyright=form.copyright_claim(),
                 request=request,
             )
         except inbox.MentionActionRefused as refusal:
@@ -300,7 +305,13 @@ def mention_escalate(request, pk: int):
         return _back_to_inbox(request, mention)
     try:
         incident = inbox.mention_escalate(
-            actor=request.membership, mention=mention, request=request, **form.cleaned_data
+            actor=request.membership,
+            mention=mention,
+            title=form.cleaned_data["title"],
+            severity=form.cleaned_data["severity"],
+            note=form.cleaned_data["note"],
+            copyright=form.copyright_claim(),
+            request=request,
         )
     except inbox.MentionActionRefused as refusal:
         messages.error(request, refusal.message)

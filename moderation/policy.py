@@ -167,6 +167,15 @@ The school's accounts exist to share news rather than to read it. They follow on
 the headteacher has approved. Staff do not follow parents or pupils from their own accounts, and a personal account
 that follows the school is kept private.
 
+## Staff's own accounts {#staff-accounts}
+
+A member of staff who follows any of the school's accounts from a personal account keeps that account private, so
+that only people they accept can see what it posts. From their personal accounts staff do not follow, or accept
+follows from, the school's parents, carers or pupils, and they do not use the school's name, logo or photos, or
+present themselves as speaking for the school. Staff may record their personal handles in the portal; the portal
+then recognises those accounts among the school's followers and reminds their owner, and nobody else, if one of
+them is public.
+
 ## Followers and replies {#followers}
 
 Anyone may follow the school's accounts. The school deletes offensive or unsuitable replies and mentions, removes

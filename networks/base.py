@@ -177,6 +177,9 @@ class NetworkUser:
     following_count: int | None = None
     posts_count: int | None = None
     url: str = ""
+    # Whether only approved followers see their posts: X's "protected", Mastodon's "locked", the
+    # local network's own flag; None where the network does not say (Bluesky has no private accounts).
+    is_private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ class Network(ABC):
     capabilities: ClassVar[Capabilities]
     # How messages name the network: "… is not available on this network (X)."
     label: ClassVar[str]
+    # Whether people can make their accounts private here (only approved followers see their
+    # posts); where they cannot, `NetworkUser.is_private` is always None.
+    has_private_accounts: ClassVar[bool] = True
 
     def __init__(self, account: SocialAccount):
         self.account = account

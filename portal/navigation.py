@@ -136,6 +136,7 @@ SECTIONS = (
         "School settings",
         (
             Page("staff_list", "Staff", Perm.INVITE_STAFF, within=("staff_edit",)),
+            Page("staff_handles_school", "Staff's own accounts", Perm.MANAGE_STAFF),
             Page(
                 "social_account_list",
                 "Accounts",
@@ -148,6 +149,7 @@ SECTIONS = (
             Page("website_feed", "Website feed", Perm.VIEW_WEBSITE_FEED),
             Page("audit_log", "Audit trail", Perm.VIEW_AUDIT),
             Page("email_preferences", "Email preferences", Perm.APPROVE_POSTS),
+            Page("staff_handles", "My own accounts"),
         ),
     ),
 )

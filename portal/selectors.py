@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm, requires_second_factor
-from accounts.selectors import social_accounts_for_drafting
+from accounts.selectors import social_accounts_for_drafting, staff_account_reminders
 from accounts.trip_grants import active_delegations
 from community.selectors_audience import followers_to_review
 from community.selectors_inbox import mention_items, new_concerns, open_incidents
@@ -73,6 +73,7 @@ def dashboard_panels(*, membership: Membership) -> dict:
     user = membership.user
     figures = _figures(membership)
     panels: dict = {"drafting_accounts": social_accounts_for_drafting(membership=membership), "rows": DASHBOARD_ROWS}
+    panels["staff_account_reminders"] = staff_account_reminders(membership=membership)
     work: list[int | bool] = []
 
     if has_perm(membership, Perm.APPROVE_POSTS):
@@ -133,6 +134,7 @@ def dashboard_panels(*, membership: Membership) -> dict:
 
     panels.update(policy_dashboard_panels(membership=membership))
     work += [panels["policy_to_read"] is not None, panels.get("policy_draft_waiting") is not None]
+    work.append(len(panels["staff_account_reminders"]))
     panels["nothing_waiting"] = not any(work)
     return panels
 

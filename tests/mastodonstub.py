@@ -394,6 +394,7 @@ class StubAccount:
     mutes: set[str] = field(default_factory=set)
     blocks: set[str] = field(default_factory=set)
     following: set[str] = field(default_factory=set)
+    locked: bool = False
 
 
 @dataclass
@@ -1098,7 +1099,7 @@ class MastodonStub:
             "followers_count": len(account.followers),
             "following_count": len(account.following),
             "statuses_count": len(self.statuses_by(account)),
-            "locked": False,
+            "locked": account.locked,
             "bot": False,
         }
 

@@ -321,6 +321,7 @@ class StubUser:
     mutes: set[str] = field(default_factory=set)
     blocks: set[str] = field(default_factory=set)
     hidden_replies: set[str] = field(default_factory=set)
+    protected: bool = False
 
     def as_json(self, fields: set[str], stub: XStub) -> dict:
         data = {"id": self.id, "username": self.username, "name": self.name}
@@ -328,6 +329,8 @@ class StubUser:
             data["description"] = self.description
         if "created_at" in fields:
             data["created_at"] = self.created_at
+        if "protected" in fields:
+            data["protected"] = self.protected
         if "public_metrics" in fields:
             data["public_metrics"] = {
                 "followers_count": len(self.followers),

@@ -215,6 +215,8 @@ def _jpeg(picture: Image.Image, quality: int) -> bytes:
 
 class BlueskyNetwork(Network):
     label = "Bluesky"
+    # Every Bluesky account's posts are public: there is no setting to make an account private.
+    has_private_accounts = False
     capabilities = capabilities()
 
     def __init__(self, account: SocialAccount):

@@ -414,6 +414,7 @@ def network_user(person: LocalNetworkUser) -> NetworkUser:
         following_count=person.following_count,
         posts_count=person.posts_count,
         url=person_url(person.handle),
+        is_private=person.is_private,
     )
 
 

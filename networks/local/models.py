@@ -110,6 +110,9 @@ class LocalNetworkUser(models.Model):
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     posts_count = models.PositiveIntegerField(default=0)
+    is_private = models.BooleanField(
+        default=False, help_text="Only the followers they approve see their posts (X's protected, Mastodon's locked)."
+    )
 
     class Meta:
         db_table = "accounts_localnetworkuser"

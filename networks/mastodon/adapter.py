@@ -617,6 +617,7 @@ class MastodonNetwork(Network):
             following_count=account.get("following_count"),
             posts_count=account.get("statuses_count"),
             url=str(account.get("url") or ""),
+            is_private=account.get("locked") if isinstance(account.get("locked"), bool) else None,
         )
 
 

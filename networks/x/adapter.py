@@ -53,7 +53,7 @@ PAID_TIERS = frozenset({"basic", "pro", "enterprise"})
 REFRESH_MARGIN_SECONDS = 300
 # X gives no reset time for its monthly usage cap: look again after a day.
 USAGE_CAP_RETRY_SECONDS = 24 * 3600
-USER_FIELDS = ["created_at", "description", "name", "public_metrics", "username"]
+USER_FIELDS = ["created_at", "description", "name", "protected", "public_metrics", "username"]
 
 
 def tier_capabilities(tier: str) -> Capabilities:
@@ -657,6 +657,7 @@ def _network_user(user: Any) -> NetworkUser:
         following_count=metrics.get("following_count"),
         posts_count=metrics.get("tweet_count"),
         url=x_profile_url(user.username),
+        is_private=getattr(user, "protected", None),
     )
 
 

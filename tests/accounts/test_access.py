@@ -190,6 +190,11 @@ VIEWS = {
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
     "post_repost_edit": ("get", "post", [Role.CLASS_TEACHER]),
+    # Staff's own accounts (issue 18): each person's own page; the headteacher's read-only list.
+    "staff_handles": ("get", None, ALL_ROLES),
+    "staff_handle_delete": ("post", None, ALL_ROLES),
+    "staff_handles_check": ("post", None, ALL_ROLES),
+    "staff_handles_school": ("get", None, [Role.HEADTEACHER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before

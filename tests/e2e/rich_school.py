@@ -19,6 +19,7 @@ from PIL import Image, ImageFilter
 
 from accounts.models import Invitation, Membership, Role, RoleAssignment, School, SocialAccount
 from accounts.services import invitation_create, invitation_revoke, membership_deactivate
+from accounts.services_staff_handles import staff_handle_add
 from community import audience, inbox, incidents
 from community.models import Concern, Incident, IncidentSeverity, MentionItem
 from consent import services as consent
@@ -400,6 +401,10 @@ def _audience(*, staff, accounts):
     ]
     for person in people:
         local.simulate_follow(person, whole_school)
+    # The class teacher's own account follows the school and is public: marked as staff in the
+    # follower review, a reminder on her home page, a row on her own accounts page (issue 18).
+    staff_handle_add(actor=staff[Role.CLASS_TEACHER], network="local", handle="ms_oak_reads")
+    local.simulate_follow(local.simulate_person("ms_oak_reads", display_name="Ms Oak"), whole_school)
     local.simulate_follow(people[0], accounts["year3"])
     local.simulate_mention(people[0], whole_school, "Thank you @oaktree for a lovely harvest festival!")
     local.simulate_mention(people[1], whole_school, "@oaktree your teachers are useless idiots.")

@@ -113,6 +113,8 @@ ACTIONS = {
     "device_rename",
     "device_revoke",
     "device_new_link",
+    "staff_handle_delete",
+    "staff_handles_check",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else

@@ -112,6 +112,7 @@ EXPECTED = {
         ],
         "School settings": [
             "Staff",
+            "Staff's own accounts",
             "Accounts",
             "School devices",
             "Rules for posts",
@@ -119,6 +120,7 @@ EXPECTED = {
             "Website feed",
             "Audit trail",
             "Email preferences",
+            "My own accounts",
         ],
     },
     "slt": {
@@ -126,30 +128,30 @@ EXPECTED = {
         "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down"],
         "Pupils and consent": ["Consent coverage"],
         "Audience": ["Accounts we follow", "Concerns and incidents", "Raise a concern"],
-        "School settings": ["Social media policy", "Website feed", "Email preferences"],
+        "School settings": ["Social media policy", "Website feed", "Email preferences", "My own accounts"],
     },
     "teacher": {
         "(top)": ["Home"],
         "Posts": ["New post", "My posts"],
         "Audience": ["Accounts we follow", "Raise a concern"],
-        "School settings": ["Social media policy"],
+        "School settings": ["Social media policy", "My own accounts"],
     },
     "ta": {
         "(top)": ["Home"],
         "Posts": ["New post", "My posts"],
         "Audience": ["Accounts we follow", "Raise a concern"],
-        "School settings": ["Social media policy"],
+        "School settings": ["Social media policy", "My own accounts"],
     },
     "office": {
         "(top)": ["Home"],
         "Pupils and consent": ["Pupils and consent", "Consent coverage"],
         "Audience": ["Mentions and replies", "Followers and blocks", "Accounts we follow", "Raise a concern"],
-        "School settings": ["Staff", "Social media policy"],
+        "School settings": ["Staff", "Social media policy", "My own accounts"],
     },
     "computing": {
         "(top)": ["Home"],
         "Audience": ["Accounts we follow", "Raise a concern"],
-        "School settings": ["Rules for posts", "Social media policy", "Website feed"],
+        "School settings": ["Rules for posts", "Social media policy", "Website feed", "My own accounts"],
     },
 }
 
