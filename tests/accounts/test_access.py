@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Delegation, Invitation, Membership, Role, SocialAccount
-from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
+from community.models import (
+    BlockedAccount,
+    Concern,
+    Follower,
+    FollowRequest,
+    Incident,
+    IncidentEntry,
+    MentionItem,
+    OutgoingMessage,
+)
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.models import Rule
 from posts.models import Post, PostImage
@@ -174,6 +183,19 @@ VIEWS = {
         "image",
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
+    # Private messages (issue 18). The table's message is the headteacher's, from the whole-school
+    # account: those who write or approve for that account open it; only its author sends it on.
+    "message_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT]),
+    "message_compose": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "message_detail": ("get", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_edit": ("get", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_submit": ("post", "outgoing_message", [Role.HEADTEACHER]),
+    "message_review": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_retry": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
@@ -247,6 +269,13 @@ def _objects_at(school_staff_member: Membership) -> dict:
         "rule": Rule.objects.create(school=school, type="tone", severity="warn"),
         **_audience_objects(school, head),
         **_inbox_objects(school, head),
+        "outgoing_message": OutgoingMessage.objects.create(
+            account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
+            author=head.user,
+            recipient_handle=f"museum_near_{school.slug}",
+            purpose="visit",
+            text="Could we visit on Friday?",
+        ),
         # Trip mode starting tomorrow, so it changes nobody's access today.
         "delegation": Delegation.objects.create(
             account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
@@ -342,6 +371,7 @@ def _state_of(school) -> tuple:
         list(Concern.objects.filter(school=school).values_list("pk", "incident", "resolved_at")),
         list(Incident.objects.filter(school=school).values_list("pk", "status", "severity", "referred_to")),
         list(IncidentEntry.objects.filter(incident__school=school).values_list("pk")),
+        list(OutgoingMessage.objects.filter(account__school=school).values_list("pk", "status", "text")),
     )
 
 
