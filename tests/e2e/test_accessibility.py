@@ -109,6 +109,9 @@ ACTIONS = {
     "incident_set_severity",
     "incident_close",
     "incident_reopen",
+    "message_submit",
+    "message_review",
+    "message_retry",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
@@ -241,6 +244,9 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "incident_detail": lambda s: [Visit({"pk": s.incident.pk}), Visit({"pk": s.closed_incident.pk})],
     "account_confirm_email": lambda s: [Visit({"key": _email_confirmation_key(s)})],
     "account_reset_password_from_key": lambda s: [Visit(_password_reset_kwargs(s))],
+    # Private messages (issue 18): each state of a message, its form, and the inbox showing messages.
+    "message_detail": lambda s: [Visit({"pk": message.pk}) for message in s.outgoing_messages.values()],
+    "message_edit": lambda s: [Visit({"pk": s.outgoing_messages["draft"].pk})],
 }
 
 
