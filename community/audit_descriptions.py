@@ -237,16 +237,16 @@ private_messages.add(
 )
 private_messages.add("message.rejected", "Private message rejected", "{who} rejected {target}")
 private_messages.add("message.retried", "Private message tried again", "{who} asked the portal to try {target} again")
-private_messages.add("message.sent", "Private message sent", "The network took {target}")
+private_messages.add("message.sent", "Private message sent", "{who} sent {target}")
 private_messages.add(
     "message.failed",
     "Private message not sent",
-    "{target} was not sent: {error}",
+    "{who} could not send {target}: {error}",
     values=lambda data: {"error": data["error"]},
 )
 private_messages.add(
     "message.outcome_unknown",
     "Private message may have been sent",
-    "{target} may or may not have reached the network: {error}",
+    "{who} may or may not have sent {target}: {error}",
     values=lambda data: {"error": data["error"]},
 )

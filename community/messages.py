@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -172,7 +173,7 @@ def message_save_draft(
             message = OutgoingMessage(account=account, author=actor.user, **fields)
             message.full_clean()
             message.save()
-            action = "message.drafted"
+            _record_writing(actor, message, action="message.drafted", request=request)
         else:
             message = OutgoingMessage.objects.select_for_update().get(pk=message.pk)
             _check_author(actor, message)
@@ -183,16 +184,19 @@ def message_save_draft(
                 setattr(message, name, value)
             message.full_clean()
             message.save(update_fields=["account", *fields])
-            action = "message.edited"
-        record(
-            action=action,
-            actor=actor.user,
-            school=actor.school,
-            target=message,
-            data={"account": account.handle, "to": message.recipient_handle, "purpose": message.purpose},
-            request=request,
-        )
+            _record_writing(actor, message, action="message.edited", request=request)
     return message
+
+
+def _record_writing(actor: Membership, message: OutgoingMessage, *, action: str, request) -> None:
+    record(
+        action=action,
+        actor=actor.user,
+        school=actor.school,
+        target=message,
+        data={"account": message.account.handle, "to": message.recipient_handle, "purpose": message.purpose},
+        request=request,
+    )
 
 
 def _check_author(actor: Membership, message: OutgoingMessage) -> None:
@@ -430,6 +434,41 @@ def _after_error(message: OutgoingMessage, error: NetworkError, *, keyed: bool) 
         status=Status.APPROVED, error=error.message, attempts=attempts
     )
     return SendOutcome(Status.APPROVED, retry_after=error.retry_after or 60 * 2 ** (attempts - 1))
+
+
+# A worker that died after claiming leaves a message "sending"; one whose task was lost leaves it
+# "approved". The beat sweep finds both: the first may have reached the network, so it becomes
+# "may have been sent" for a person to check; the second is handed to a worker again.
+STUCK_AFTER = timedelta(minutes=15)
+LOST_AFTER = timedelta(minutes=10)
+
+
+def sweep(now=None) -> dict[str, int]:
+    now = now or timezone.now()
+    stuck = list(
+        OutgoingMessage.objects.filter(status=Status.SENDING, sending_started_at__lt=now - STUCK_AFTER).select_related(
+            "account__school"
+        )
+    )
+    for message in stuck:
+        _record(
+            message,
+            Status.UNKNOWN,
+            "message.outcome_unknown",
+            error="The portal stopped while sending this message, so it may or may not have been sent. Look in "
+            f"@{message.account.handle}'s messages on the network before trying again.",
+            attempts=message.attempts + 1,
+        )
+    lost = list(
+        OutgoingMessage.objects.filter(status=Status.APPROVED, reviewed_at__lt=now - LOST_AFTER)
+        .exclude(sending_started_at__gte=now - LOST_AFTER)
+        .values_list("pk", flat=True)
+    )
+    from . import tasks
+
+    for message_id in lost:
+        tasks.send_outgoing_message.delay(message_id)
+    return {"stuck": len(stuck), "resent": len(lost)}
 
 
 def _record_failed(message: OutgoingMessage, reason: str, *, attempts: int | None = None, findings=None) -> None:

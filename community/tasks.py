@@ -91,3 +91,9 @@ def send_outgoing_message(self, message_id: int) -> str:
     if outcome.retry_after is not None:
         raise self.retry(countdown=outcome.retry_after)
     return outcome.status
+
+
+@shared_task
+def sweep_outgoing_messages() -> dict:
+    """Every 5 minutes (beat): messages a dead worker left "sending", or whose task was lost."""
+    return messages.sweep()

@@ -3,10 +3,12 @@ someone else, sending once) and the messages people send the accounts (screened 
 with the inbox's actions). Everything runs on the local network unless a test says otherwise."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from community import inbox, messages
@@ -228,6 +230,28 @@ def test_a_permanent_refusal_fails_and_can_be_tried_again(
     use_network(LocalNetwork)
     with django_capture_on_commit_callbacks(execute=True):
         messages.message_retry(actor=staff.head, message=message)
+
+    message.refresh_from_db()
+    assert message.status == OutgoingMessage.Status.SENT
+
+
+def test_a_message_a_dead_worker_left_sending_becomes_may_have_been_sent(rules, staff, accounts, museum):
+    message = _approved(staff, accounts)
+    long_ago = timezone.now() - timedelta(hours=1)
+    OutgoingMessage.objects.filter(pk=message.pk).update(status="sending", sending_started_at=long_ago)
+
+    assert messages.sweep() == {"stuck": 1, "resent": 0}
+
+    message.refresh_from_db()
+    assert message.status == OutgoingMessage.Status.UNKNOWN and "may or may not have been sent" in message.error
+    assert not LocalNetworkDirectMessage.objects.exists()
+
+
+def test_an_approved_message_whose_task_was_lost_is_sent_by_the_sweep(rules, staff, accounts, museum):
+    message = _approved(staff, accounts)
+    OutgoingMessage.objects.filter(pk=message.pk).update(reviewed_at=timezone.now() - timedelta(hours=1))
+
+    assert messages.sweep() == {"stuck": 0, "resent": 1}
 
     message.refresh_from_db()
     assert message.status == OutgoingMessage.Status.SENT
