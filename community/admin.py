@@ -19,6 +19,7 @@ from .models import (
     IncidentEntry,
     MentionItem,
     MentionSync,
+    OutgoingMessage,
 )
 
 
@@ -59,8 +60,8 @@ class AudienceSyncAdmin(ViewOnlyModelAdmin):
 
 @admin.register(MentionItem)
 class MentionItemAdmin(ViewOnlyModelAdmin):
-    list_display = ["author_handle", "account", "created_at", "flagged", "status", "decided_by"]
-    list_filter = ["flagged", "status", "account__school"]
+    list_display = ["author_handle", "account", "kind", "created_at", "flagged", "status", "decided_by"]
+    list_filter = ["kind", "flagged", "status", "account__school"]
     list_select_related = ["account", "decided_by"]
     search_fields = ["author_handle", "text"]
 
@@ -101,3 +102,13 @@ class ConcernAdmin(ViewOnlyModelAdmin):
     list_display = ["school", "raised_by", "created_at", "incident", "resolved_at"]
     list_filter = ["school"]
     list_select_related = ["school", "raised_by", "incident"]
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(ViewOnlyModelAdmin):
+    """Private messages the school sends (issue 18); they change only through community.messages."""
+
+    list_display = ["recipient_handle", "account", "purpose", "status", "author", "reviewed_by", "sent_at"]
+    list_filter = ["status", "purpose", "account__school"]
+    list_select_related = ["account", "author", "reviewed_by"]
+    search_fields = ["recipient_handle", "text"]

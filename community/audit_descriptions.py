@@ -8,7 +8,16 @@ from django.utils.timezone import localtime
 from accounts.permissions import Perm, has_perm
 from audit.describe import Ref, kinds, label_of, pks, register_target
 
-from .models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentSeverity, MentionItem
+from .models import (
+    BlockedAccount,
+    Concern,
+    Follower,
+    FollowRequest,
+    Incident,
+    IncidentSeverity,
+    MentionItem,
+    OutgoingMessage,
+)
 
 
 def _page(viewer, perm: Perm, name: str, *args) -> str:
@@ -83,7 +92,23 @@ def _incidents(ids, *, school, viewer) -> dict[str, Ref]:
     }
 
 
+def _outgoing_messages(ids, *, school, viewer) -> dict[str, Ref]:
+    found = (
+        OutgoingMessage.objects.filter(account__school=school, pk__in=pks(ids))
+        .select_related("account")
+        .only("id", "recipient_handle", "account__handle")
+    )
+    return {
+        str(message.pk): Ref(
+            f"the private message from @{message.account.handle} to @{message.recipient_handle}",
+            _page(viewer, Perm.DRAFT_POSTS, "message_detail", message.pk),
+        )
+        for message in found
+    }
+
+
 register_target("community.mentionitem", _mentions, gone="a mention")
+register_target("community.outgoingmessage", _outgoing_messages, gone="a private message")
 register_target("community.follower", _followers, gone="a follower")
 register_target("community.blockedaccount", _blocks, gone="a blocked account")
 register_target("community.followrequest", _follow_requests, gone="a request to follow an account")
@@ -200,3 +225,28 @@ concerns.add(
 )
 concerns.add("incident.closed", "Incident closed", "{who} closed the incident {target}")
 concerns.add("incident.reopened", "Incident reopened", "{who} reopened the incident {target}")
+
+# Private messages the school sends (issue 18).
+private_messages = kinds("audience")
+private_messages.add("message.drafted", "Private message written", "{who} wrote {target}")
+private_messages.add("message.edited", "Private message changed", "{who} changed {target}")
+private_messages.add("message.submitted", "Private message sent for approval", "{who} sent {target} for approval")
+private_messages.add("message.approved", "Private message approved", "{who} approved {target}")
+private_messages.add(
+    "message.changes_requested", "Changes asked for on a private message", "{who} asked for changes to {target}"
+)
+private_messages.add("message.rejected", "Private message rejected", "{who} rejected {target}")
+private_messages.add("message.retried", "Private message tried again", "{who} asked the portal to try {target} again")
+private_messages.add("message.sent", "Private message sent", "{who} sent {target}")
+private_messages.add(
+    "message.failed",
+    "Private message not sent",
+    "{who} could not send {target}: {error}",
+    values=lambda data: {"error": data["error"]},
+)
+private_messages.add(
+    "message.outcome_unknown",
+    "Private message may have been sent",
+    "{who} may or may not have sent {target}: {error}",
+    values=lambda data: {"error": data["error"]},
+)

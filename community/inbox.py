@@ -20,14 +20,14 @@ from accounts.permissions import Perm, has_perm
 from audit.services import record
 from moderation.engine import check_text
 from moderation.rules import RuleType
-from networks.base import Mention, Network, NetworkError, NetworkUser
+from networks.base import DirectMessage, Mention, Network, NetworkError, NetworkUser
 from networks.registry import get_network
 from posts.models import Post
 
 from . import audience, capabilities, incidents, mention_advice
 from .capabilities import Action
 from .copyright import CopyrightClaim, reason_with_claim
-from .models import Follower, Incident, MentionItem, MentionStatus, MentionSync, is_reply
+from .models import Follower, InboxKind, Incident, MentionItem, MentionStatus, MentionSync, is_reply
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def _our_conversations(account: SocialAccount, network: Network, mentions: list[
 
 
 def _store(account: SocialAccount, mention: Mention, ours: set[str]) -> int:
-    if MentionItem.objects.filter(account=account, network_id=mention.id).exists():
+    if MentionItem.objects.filter(account=account, kind=InboxKind.MENTION, network_id=mention.id).exists():
         return 0
     findings, flagged = screen_mention(mention.text, school=account.school)
     author = mention.author
@@ -153,6 +153,66 @@ def _store(account: SocialAccount, mention: Mention, ours: set[str]) -> int:
         conversation_id=mention.conversation_id or "",
         is_reply_to_our_conversation=is_reply(mention.id, mention.in_reply_to, mention.conversation_id)
         and mention.conversation_id in ours,
+        findings=findings,
+        flagged=flagged,
+    )
+    return 1
+
+
+def fetch_messages(account: SocialAccount) -> int:
+    """Fetch the private messages sent to the account since the last fetch, screen them like
+    mentions and add them to the inbox as messages. Returns how many were new. A network (or a
+    tier) that cannot give messages leaves its reason on the account's MentionSync, and the
+    inbox says so; this runs from beat, where an exception helps nobody."""
+    sync, _ = MentionSync.objects.get_or_create(account=account)
+    started = timezone.now()
+    try:
+        network = get_network(account)
+        caps = network.limits
+        if not caps.supports_direct_messages:
+            raise NetworkError(
+                caps.direct_messages_note or "This network does not let the portal read private messages.",
+                permanent=True,
+            )
+        received = network.direct_messages(since=sync.messages_since_id or None)
+    except NetworkError as error:
+        MentionSync.objects.filter(pk=sync.pk).update(
+            messages_last_error=error.message, messages_unsupported=error.permanent
+        )
+        logger.info("Messages of @%s not fetched: %s", account.handle, error.message)
+        return 0
+
+    created = 0
+    with transaction.atomic():
+        sync = MentionSync.objects.select_for_update().get(pk=sync.pk)
+        for message in received:
+            created += _store_message(account, message)
+        if received:
+            sync.messages_since_id = received[-1].id
+        sync.last_run_at = started
+        sync.messages_last_error = ""
+        sync.messages_unsupported = False
+        sync.save(update_fields=["messages_since_id", "last_run_at", "messages_last_error", "messages_unsupported"])
+    return created
+
+
+def _store_message(account: SocialAccount, message: DirectMessage) -> int:
+    if MentionItem.objects.filter(account=account, kind=InboxKind.MESSAGE, network_id=message.id).exists():
+        return 0
+    findings, flagged = screen_mention(message.text, school=account.school)
+    sender = message.sender
+    MentionItem.objects.create(
+        account=account,
+        kind=InboxKind.MESSAGE,
+        network_id=message.id,
+        author_id=sender.id,
+        author_handle=sender.handle,
+        author_name=sender.display_name,
+        author_url=sender.url,
+        text=message.text,
+        url=message.url,
+        created_at=message.created_at,
+        conversation_id=message.conversation_id,
         findings=findings,
         flagged=flagged,
     )
@@ -177,7 +237,12 @@ REPLY_CONTROLS = [
 ]
 
 
+_NOT_FOR_MESSAGES = "A private message has no replies to hide or limit: block or report its sender instead."
+
+
 def hide_reply_check(mention: MentionItem) -> ActionCheck:
+    if mention.is_message:
+        return ActionCheck(False, _NOT_FOR_MESSAGES)
     refused = capabilities.refusal(mention.account, Action.HIDE_REPLY)
     if refused:
         return ActionCheck(False, refused)
@@ -192,6 +257,8 @@ def hide_reply_check(mention: MentionItem) -> ActionCheck:
 
 def limit_replies_check(mention: MentionItem) -> ActionCheck:
     """Replies can be limited on the school's own post that started the mention's conversation."""
+    if mention.is_message:
+        return ActionCheck(False, _NOT_FOR_MESSAGES)
     refused = capabilities.refusal(mention.account, Action.LIMIT_REPLIES)
     if refused:
         return ActionCheck(False, refused)

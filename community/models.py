@@ -10,6 +10,8 @@ They were born in `moderation` and keep its table names (`db_table`), so moving 
 no database table (see community/migrations/0001_initial.py).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,13 @@ class MentionStatus(models.TextChoices):
     AUTHOR_BLOCKED = "author_blocked", "Author blocked"
     REPORTED = "reported", "Reported to the network"
     ESCALATED = "escalated", "Escalated to an incident"
+
+
+class InboxKind(models.TextChoices):
+    """What an inbox item is: a public post that mentions the account, or a private message to it."""
+
+    MENTION = "mention", "Mention"
+    MESSAGE = "message", "Private message"
 
 
 class IncidentSeverity(models.TextChoices):
@@ -55,12 +64,16 @@ def is_reply(post_id: str, in_reply_to: str | None, conversation_id: str | None)
 
 
 class MentionItem(models.Model):
-    """A post on a network that mentions, or replies to, one of the school's accounts, as fetched."""
+    """A post on a network that mentions, or replies to, one of the school's accounts, as fetched;
+    or (issue 18, `kind` = message) a private message someone sent to the account. Messages share
+    the inbox's screening, actions and evidence; only hiding and limiting replies do not apply."""
 
     Status = MentionStatus
+    Kind = InboxKind
 
     account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="mention_items")
-    network_id = models.CharField(max_length=64, help_text="The post's id on its network.")
+    kind = models.CharField(max_length=8, choices=InboxKind.choices, default=InboxKind.MENTION)
+    network_id = models.CharField(max_length=64, help_text="The post's (or message's) id on its network.")
     author_id = models.CharField(max_length=64)
     author_handle = models.CharField(max_length=100)
     author_name = models.CharField(max_length=200, blank=True)
@@ -92,8 +105,12 @@ class MentionItem(models.Model):
         ordering = ["-flagged", "-created_at", "-pk"]
         indexes = [models.Index(fields=["account", "status", "-flagged", "-created_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["account", "network_id"], name="mention_item_unique_per_account"),
+            # A network numbers messages apart from posts, so one id can be both.
+            models.UniqueConstraint(
+                fields=["account", "kind", "network_id"], name="mention_item_unique_per_account_and_kind"
+            ),
             models.CheckConstraint(condition=Q(status__in=MentionStatus.values), name="mention_item_known_status"),
+            models.CheckConstraint(condition=Q(kind__in=InboxKind.values), name="mention_item_known_kind"),
         ]
 
     def __str__(self) -> str:
@@ -102,12 +119,16 @@ class MentionItem(models.Model):
 
     @property
     def is_reply(self) -> bool:
-        return is_reply(self.network_id, self.in_reply_to, self.conversation_id)
+        return self.kind == InboxKind.MENTION and is_reply(self.network_id, self.in_reply_to, self.conversation_id)
+
+    @property
+    def is_message(self) -> bool:
+        return self.kind == InboxKind.MESSAGE
 
     def snapshot(self) -> dict:
         """The mention as it was seen, for an incident's evidence (the network may lose it)."""
         return {
-            "kind": "mention",
+            "kind": self.kind,
             "account": self.account.handle,
             "network": self.account.network,
             "id": self.network_id,
@@ -131,6 +152,12 @@ class MentionSync(models.Model):
     last_error = models.TextField(blank=True)
     unsupported = models.BooleanField(
         default=False, help_text="The network (or the school's plan with it) does not let the portal read mentions."
+    )
+    # Private messages (issue 18): their own cursor, since a network numbers them apart from posts.
+    messages_since_id = models.CharField(max_length=64, blank=True)
+    messages_last_error = models.TextField(blank=True)
+    messages_unsupported = models.BooleanField(
+        default=False, help_text="The network (or the school's plan with it) does not let the portal read messages."
     )
 
     class Meta:
@@ -467,3 +494,88 @@ class AudienceSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of @{self.account.handle}"
+
+
+# Private messages the school sends (issue 18): written by someone who may draft for the account,
+# approved by someone else who may approve for it, sent by a worker. Changed only through
+# `community.messages`, which checks permission and writes the audit trail.
+
+
+class MessagePurpose(models.TextChoices):
+    """The policy: private messages are only for organising visits, visitors and learning."""
+
+    VISIT = "visit", "Organising a visit"
+    VISITOR = "visitor", "Organising a visitor"
+    EDUCATIONAL = "educational", "Something educational"
+
+
+class OutgoingMessageStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Waiting for approval"
+    APPROVED = "approved", "Approved, waiting to be sent"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    UNKNOWN = "unknown", "Sending may have worked: check before trying again"
+    FAILED = "failed", "Not sent"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+
+
+class OutgoingMessage(models.Model):
+    """A private message from one of the school's accounts to one person on its network."""
+
+    Status = OutgoingMessageStatus
+    Purpose = MessagePurpose
+
+    account = models.ForeignKey("accounts.SocialAccount", on_delete=models.PROTECT, related_name="outgoing_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient_handle = models.CharField(max_length=100, help_text="Without the @.")
+    purpose = models.CharField(max_length=16, choices=MessagePurpose.choices)
+    purpose_detail = models.CharField(
+        max_length=200, blank=True, help_text="Which visit, visitor or piece of learning it is about."
+    )
+    text = models.TextField()
+    status = models.CharField(max_length=20, choices=OutgoingMessageStatus.choices, default=OutgoingMessageStatus.DRAFT)
+    findings = models.JSONField(default=list, blank=True, help_text="The rules' and consent check's last findings.")
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    # Sending: claimed (status sending) before the network is called, the outcome recorded after.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sending_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    network_message_id = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["account", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OutgoingMessageStatus.values), name="outgoing_message_known_status"
+            ),
+            models.CheckConstraint(condition=Q(purpose__in=MessagePurpose.values), name="outgoing_message_has_purpose"),
+            models.CheckConstraint(condition=~Q(recipient_handle=""), name="outgoing_message_has_recipient"),
+            models.CheckConstraint(condition=~Q(text=""), name="outgoing_message_has_text"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | (Q(sent_at__isnull=False) & ~Q(network_message_id="")),
+                name="outgoing_message_sent_has_id",
+            ),
+            # Nobody approves their own message.
+            models.CheckConstraint(
+                condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=models.F("author")),
+                name="outgoing_message_not_reviewed_by_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message from @{self.account.handle} to @{self.recipient_handle}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {OutgoingMessageStatus.DRAFT, OutgoingMessageStatus.CHANGES_REQUESTED}

@@ -12,9 +12,14 @@ _MOST_SERIOUS_FIRST = ["critical", "high", "medium", "low"]
 WAITING = "waiting"
 
 
-def mention_items(*, school: School, account_id: int | None = None, status: str = WAITING) -> QuerySet[MentionItem]:
-    """Flagged first, then newest; `status` is a MentionStatus, WAITING (new ones) or "" (all)."""
+def mention_items(
+    *, school: School, account_id: int | None = None, status: str = WAITING, kind: str = ""
+) -> QuerySet[MentionItem]:
+    """Flagged first, then newest; `status` is a MentionStatus, WAITING (new ones) or "" (all);
+    `kind` an InboxKind (mentions or private messages) or "" (both)."""
     items = MentionItem.objects.filter(account__school=school).select_related("account", "decided_by", "incident")
+    if kind:
+        items = items.filter(kind=kind)
     if account_id is not None:
         items = items.filter(account_id=account_id)
     if status == WAITING:

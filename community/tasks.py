@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import SocialAccount
 
-from . import audience, inbox
+from . import audience, inbox, messages
 from .models import AudienceSync
 
 logger = logging.getLogger(__name__)
@@ -66,12 +66,34 @@ def fetch_all_mentions() -> int:
 def fetch_mentions_of_account(account_id: int) -> int:
     """New mentions of one account, screened and added to the inbox. Never fails the task: a
     network that cannot give mentions leaves its message on the inbox page (MentionSync), and
-    anything unexpected is logged. Returns how many mentions were new."""
+    anything unexpected is logged. Private messages sent to the account (issue 18) come in on
+    the same run, screened the same way. Returns how many mentions and messages were new."""
     account = SocialAccount.objects.select_related("school").filter(pk=account_id).first()
     if account is None:
         return 0
-    try:
-        return inbox.fetch_mentions(account)
-    except Exception:
-        logger.exception("Fetching the mentions of account %s failed", account_id)
-        return 0
+    new = 0
+    for fetch, what in ((inbox.fetch_mentions, "mentions"), (inbox.fetch_messages, "private messages")):
+        try:
+            new += fetch(account)
+        except Exception:
+            logger.exception("Fetching the %s of account %s failed", what, account_id)
+    return new
+
+
+# Private messages the school sends (issue 18).
+
+
+@shared_task(bind=True, max_retries=5)
+def send_outgoing_message(self, message_id: int) -> str:
+    """Send one approved message: claimed, sent, recorded by the service, so a retried or
+    redelivered task never sends it twice. A passing network problem is tried again later."""
+    outcome = messages.message_send(message_id=message_id)
+    if outcome.retry_after is not None:
+        raise self.retry(countdown=outcome.retry_after)
+    return outcome.status
+
+
+@shared_task
+def sweep_outgoing_messages() -> dict:
+    """Every 5 minutes (beat): messages a dead worker left "sending", or whose task was lost."""
+    return messages.sweep()

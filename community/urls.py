@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_audience, views_inbox, views_staff_accounts
+from . import views_audience, views_inbox, views_messages, views_staff_accounts
 
 urlpatterns = [
     # Staff's own accounts (issue 18): the person checks theirs through the networks.
@@ -54,4 +54,12 @@ urlpatterns = [
     path("incidents/<int:pk>/severity/", views_inbox.incident_set_severity, name="incident_set_severity"),
     path("incidents/<int:pk>/close/", views_inbox.incident_close, name="incident_close"),
     path("incidents/<int:pk>/reopen/", views_inbox.incident_reopen, name="incident_reopen"),
+    # Private messages (issue 18).
+    path("messages/", views_messages.message_list, name="message_list"),
+    path("messages/new/", views_messages.message_compose, name="message_compose"),
+    path("messages/<int:pk>/", views_messages.message_detail, name="message_detail"),
+    path("messages/<int:pk>/edit/", views_messages.message_edit, name="message_edit"),
+    path("messages/<int:pk>/submit/", views_messages.message_submit, name="message_submit"),
+    path("messages/<int:pk>/review/", views_messages.message_review, name="message_review"),
+    path("messages/<int:pk>/retry/", views_messages.message_retry, name="message_retry"),
 ]

@@ -36,7 +36,7 @@ from .forms_inbox import (
     MentionNoteForm,
     MentionReportForm,
 )
-from .models import BlockedAccount, Concern, Incident, MentionItem, MentionStatus
+from .models import BlockedAccount, Concern, InboxKind, Incident, MentionItem, MentionStatus
 
 INBOX_PAGE_SIZE = 50
 # The concern page has two forms with a note: their fields need their own ids.
@@ -114,7 +114,10 @@ def _inbox_page(request, *, bound_item: MentionItem | None = None, bound: dict |
     shown = request.GET.get("status", selectors_inbox.WAITING)
     if shown not in {selectors_inbox.WAITING, "", *MentionStatus.values}:
         shown = selectors_inbox.WAITING
-    items = selectors_inbox.mention_items(school=request.school, account_id=account_id, status=shown)
+    kind = request.GET.get("kind", "")
+    if kind not in InboxKind.values:
+        kind = ""
+    items = selectors_inbox.mention_items(school=request.school, account_id=account_id, status=shown, kind=kind)
     page = Paginator(items, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     abilities = {account.pk: capabilities.abilities_for(account) for account in accounts}
     page_items = list(page)
@@ -140,7 +143,13 @@ def _inbox_page(request, *, bound_item: MentionItem | None = None, bound: dict |
             "account_id": account_id,
             "status": shown,
             "statuses": statuses,
-            "syncs": [sync for sync in selectors_inbox.mention_syncs(school=request.school) if sync.last_error],
+            "kind": kind,
+            "kinds": [("", "Mentions and private messages"), *InboxKind.choices],
+            "syncs": [
+                sync
+                for sync in selectors_inbox.mention_syncs(school=request.school)
+                if sync.last_error or sync.messages_last_error
+            ],
         },
         status=status,
     )
@@ -156,8 +165,15 @@ def inbox_list(request):
 @school_member_required(Perm.REVIEW_AUDIENCE)
 def inbox_fetch(request):
     """Check every account of the school for new mentions now (the beat task does it every few minutes)."""
-    new = sum(inbox.fetch_mentions(account) for account in selectors_inbox.school_accounts(school=request.school))
-    messages.success(request, f"{new} new mention{'s' if new != 1 else ''}." if new else "No new mentions.")
+    accounts = list(selectors_inbox.school_accounts(school=request.school))
+    new = sum(inbox.fetch_mentions(account) for account in accounts)
+    new_messages = sum(inbox.fetch_messages(account) for account in accounts)
+    found = [
+        f"{count} new {what}{'s' if count != 1 else ''}"
+        for count, what in ((new, "mention"), (new_messages, "private message"))
+        if count
+    ]
+    messages.success(request, (" and ".join(found) + ".") if found else "No new mentions or private messages.")
     return redirect("inbox_list")
 
 

@@ -116,6 +116,11 @@ class Capabilities:
     image_formats: tuple[str, ...] = ("jpeg",)
     # Reposting someone's public post without comment (a retweet, a boost), and undoing it.
     supports_repost: bool = False
+    # Private messages (issue 18): send one to a person, and read the ones sent to the account.
+    # `direct_messages_note` says, in a sentence staff can read, what the network (or its tier)
+    # does not allow, or what staff should know about its messages (who else can read them).
+    supports_direct_messages: bool = False
+    direct_messages_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,27 @@ class Mention:
     in_reply_to: str | None = None
     # The post that started the conversation: a reply can be hidden only in our own conversations.
     conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A private message sent to the account, as the network gives it (ids grow with time)."""
+
+    id: str
+    text: str
+    created_at: datetime
+    sender: NetworkUser
+    conversation_id: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a private message the account sent lives on its network."""
+
+    id: str
+    conversation_id: str = ""
+    url: str = ""
 
 
 class Network(ABC):
@@ -339,3 +365,17 @@ class Network(ABC):
 
     def _unavailable(self, operation: str) -> NetworkError:
         return NetworkError(f"{operation} is not available on this network ({self.label}).", permanent=True)
+
+    # Private messages (issue 18). Networks that do not offer them through their API, or not to
+    # this account, say so through `capabilities.direct_messages_note`.
+
+    def send_direct_message(
+        self, recipient_handle: str, text: str, *, idempotency_key: str | None = None
+    ) -> SentMessage:
+        """Send `text` privately to the person with this handle (without the @). Networks that
+        cannot take an idempotency key ignore it (`supports_idempotency_key`)."""
+        raise self._unavailable("Sending private messages")
+
+    def direct_messages(self, since: str | None = None) -> list[DirectMessage]:
+        """Private messages others sent to the account, oldest first, after the message id `since`."""
+        raise self._unavailable("Reading private messages")

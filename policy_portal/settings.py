@@ -387,6 +387,8 @@ CELERY_BEAT_SCHEDULE = {
     "delete-orphan-files": {"task": "posts.tasks.delete_orphan_files", "schedule": timedelta(minutes=10)},
     # Approvers who chose the morning digest (CELERY_TIMEZONE is the school's time zone).
     "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
+    # Private messages (issue 18) left "sending" by a dead worker, or approved with their task lost.
+    "sweep-private-messages": {"task": "community.tasks.sweep_outgoing_messages", "schedule": timedelta(minutes=5)},
     "verify-audit-trail": {
         "task": "audit.tasks.verify_trails",
         "schedule": timedelta(minutes=AUDIT_VERIFY_EVERY_MINUTES),

@@ -14,12 +14,12 @@ from accounts.models import ClassGroup, Membership, Role, RoleAssignment, School
 from accounts.selectors import memberships_with_roles
 from audit.services import record
 from community.audience import sync_followers
-from community.inbox import fetch_mentions
+from community.inbox import fetch_mentions, fetch_messages
 from consent import services as consent_services
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, Pupil
 from moderation.services import policy_seed_default, seed_default_rules
 from networks.local import adapter as local
-from networks.local.models import LocalNetworkMention, LocalNetworkRelation
+from networks.local.models import LocalNetworkDirectMessage, LocalNetworkMention, LocalNetworkRelation
 
 User = get_user_model()
 
@@ -301,6 +301,11 @@ MENTIONS = [
     ("maya_writes_books", "Thank you @demoprimary for a wonderful author visit. Year 3 asked the best questions!"),
     ("the_grumpy_truth", "@demoprimary your teachers are useless idiots and your school is crap."),
 ]
+# Private messages to the whole-school account (issue 18): one about a visit, one abusive.
+MESSAGES = [
+    ("maya_writes_books", "Hello! I would love to come back in the summer term to run a writing workshop."),
+    ("user48213907", "your school is crap and I know where your teachers live"),
+]
 
 
 def _seed_audience(school: School) -> None:
@@ -327,6 +332,13 @@ def _seed_audience(school: School) -> None:
     for handle, text in MENTIONS:
         if not LocalNetworkMention.objects.filter(author=people[handle], account=whole, text=text).exists():
             local.simulate_mention(people[handle], whole, text)
+    for handle, text in MESSAGES:
+        person = people[handle]
+        blocked = LocalNetworkRelation.objects.filter(account=whole, user=person, kind="block").exists()
+        sent = LocalNetworkDirectMessage.objects.filter(person=person, account=whole, text=text).exists()
+        if not blocked and not sent:
+            local.simulate_message(person, whole, text)
     for account in accounts:
         sync_followers(account)
         fetch_mentions(account)  # the inbox shows the demo's mentions at once, not after beat's first run
+        fetch_messages(account)

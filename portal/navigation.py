@@ -86,6 +86,12 @@ SECTIONS = (
             Page("post_calendar", "Calendar", Perm.APPROVE_POSTS, waiting=FAILED),
             Page("take_down_list", "Posts to take down", Perm.APPROVE_POSTS, waiting=TO_TAKE_DOWN),
             Page("delegation_list", "Trip mode", Perm.MANAGE_SOCIAL_ACCOUNTS, within=("delegation_create",)),
+            Page(
+                "message_list",
+                "Private messages",
+                Perm.DRAFT_POSTS,
+                within=("message_compose", "message_detail", "message_edit"),
+            ),
         ),
     ),
     Section(

@@ -32,6 +32,14 @@ Faults, each for the next request to one method (an NSID such as "com.atproto.re
     bluesky_stub.revoke(user)                          every session of the account stops working
                                                        (the app password was revoked on Bluesky)
 
+Private messages (chat.bsky.convo.*, which a PDS passes to Bluesky's chat service when the request
+carries the `atproto-proxy: did:web:api.bsky.chat#bsky_chat` header; the stub answers them itself
+and refuses them without that header):
+
+    bluesky_stub.add_direct_message(sender, recipient, "Hello")   a message in their conversation
+    bluesky_stub.direct_messages_to(user)                         messages sent to `user` (dicts)
+    bluesky_stub.deny_chat(user)     the account's app password has no access to direct messages
+
 Duplicates: Bluesky refuses no post for repeating another (createRecord's lexicon has no such
 error), and neither does the stub: a second attempt after a lost answer simply posts twice, which
 is what the adapter's reconciliation must prevent.
@@ -67,6 +75,7 @@ from tests.stub_http import JSONHandler as _Handler
 ROOT = Path(__file__).resolve().parent.parent
 CHECKER = Path(__file__).resolve().parent / "bluesky_lexicons.cjs"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 IMAGE_BLOB_DEF = "app.bsky.embed.images#image"
 
@@ -172,6 +181,7 @@ class StubAccount:
     app_passwords: set[str] = field(default_factory=set)
     followers: list[str] = field(default_factory=list)
     muted: set[str] = field(default_factory=set)
+    chat_allowed: bool = True
 
 
 @dataclass
@@ -240,6 +250,9 @@ class BlueskyStub:
         self.records: dict[tuple[str, str, str], dict] = {}  # (did, collection, rkey) -> {"value", "cid", "at"}
         self.blobs: dict[str, dict] = {}
         self.notifications: dict[str, list[dict]] = {}
+        self.convos: dict[str, list[str]] = {}  # convo id -> the members' DIDs
+        self.chat_log: list[dict] = []  # every message sent, oldest first
+        self._chat_revs = itertools.count(1)
         self.reports: list[dict] = []
         self.ended_sessions: list[str] = []  # the DIDs whose session deleteSession ended
         self.tokens: dict[str, Token] = {}
@@ -297,6 +310,35 @@ class BlueskyStub:
         with self.lock:
             account.app_passwords.add(password)
         return password
+
+    def deny_chat(self, account: StubAccount) -> None:
+        with self.lock:
+            account.chat_allowed = False
+
+    def add_direct_message(self, sender: StubAccount, recipient: StubAccount, text: str) -> dict:
+        with self.lock:
+            convo_id = self._convo_for([sender.did, recipient.did])
+            rev = f"{next(self._chat_revs):013d}"
+            message = {"id": make_tid(), "rev": rev, "text": text, "sender": sender.did, "sentAt": now_iso()}
+            self.chat_log.append({"convo_id": convo_id, "message": message})
+            return message
+
+    def direct_messages_to(self, account: StubAccount) -> list[dict]:
+        with self.lock:
+            return [
+                entry["message"]
+                for entry in self.chat_log
+                if account.did in self.convos[entry["convo_id"]] and entry["message"]["sender"] != account.did
+            ]
+
+    def _convo_for(self, members: list[str]) -> str:
+        wanted = sorted(set(members))
+        for convo_id, dids in self.convos.items():
+            if sorted(dids) == wanted:
+                return convo_id
+        convo_id = make_tid()
+        self.convos[convo_id] = wanted
+        return convo_id
 
     def credentials(self, account: StubAccount) -> dict:
         """Signed-in credentials as `networks.bluesky.connect` stores them."""
@@ -513,6 +555,8 @@ class BlueskyStub:
         if nsid == "com.atproto.identity.resolveHandle":
             return {"did": self._account_by_actor(query["handle"], "Unable to resolve handle").did}
         me = self._authenticate(headers)
+        if nsid.startswith("chat.bsky."):
+            self._check_chat(me, nsid, headers)
         handler = getattr(self, "_" + nsid.rsplit(".", 1)[1], None)
         if handler is None:
             raise XrpcError(501, "MethodNotImplemented", f"{nsid} is not served by the stub")
@@ -589,6 +633,14 @@ class BlueskyStub:
         if found.expires_at < time.time():
             raise XrpcError(400, "ExpiredToken", "Token has expired")
         return self.accounts[found.did]
+
+    def _check_chat(self, me: StubAccount, nsid: str, headers: dict) -> None:
+        if headers.get("atproto-proxy") != CHAT_PROXY:
+            with self.lock:
+                self.violations.append(f"{nsid}: sent without the atproto-proxy header for Bluesky's chat service")
+            raise XrpcError(501, "MethodNotImplemented", f"{nsid} is not served by this PDS")
+        if not me.chat_allowed:
+            raise XrpcError(400, "InvalidToken", "Bad token scope")
 
     # Methods.
 
@@ -705,6 +757,69 @@ class BlueskyStub:
         answer = {"notifications": [self._notification_view(item) for item in page]}
         if start + limit < len(items):
             answer["cursor"] = str(start + limit)
+        return answer
+
+    # Private messages (chat.bsky.convo.*).
+
+    def _member_view(self, did: str) -> dict:
+        account = self.accounts[did]
+        return {"did": account.did, "handle": account.handle}
+
+    def _convo_view(self, convo_id: str) -> dict:
+        revs = [entry["message"]["rev"] for entry in self.chat_log if entry["convo_id"] == convo_id]
+        return {
+            "id": convo_id,
+            "rev": revs[-1] if revs else "0000000000000",
+            "members": [self._member_view(did) for did in self.convos[convo_id]],
+            "muted": False,
+            "unreadCount": 0,
+        }
+
+    def _message_view(self, message: dict) -> dict:
+        return {
+            "$type": "chat.bsky.convo.defs#messageView",
+            "id": message["id"],
+            "rev": message["rev"],
+            "text": message["text"],
+            "sender": {"did": message["sender"]},
+            "sentAt": message["sentAt"],
+        }
+
+    def _getConvoForMembers(self, me, params, **_):
+        members = [self._account_by_actor(did).did for did in params.get("members", [])]
+        with self.lock:
+            convo_id = self._convo_for([me.did, *members])
+            return {"convo": self._convo_view(convo_id)}
+
+    def _sendMessage(self, me, payload, **_):
+        with self.lock:
+            members = self.convos.get(payload["convoId"])
+            if members is None or me.did not in members:
+                raise XrpcError(400, "InvalidConvo", "Convo not found")
+            recipient = next(did for did in members if did != me.did)
+        message = self.add_direct_message(me, self.accounts[recipient], payload["message"]["text"])
+        return {k: v for k, v in self._message_view(message).items() if k != "$type"}
+
+    def _getLog(self, me, query, **_):
+        cursor = query.get("cursor") or ""
+        with self.lock:
+            entries = [
+                entry
+                for entry in self.chat_log
+                if me.did in self.convos[entry["convo_id"]] and entry["message"]["rev"] > cursor
+            ][:100]
+        logs = [
+            {
+                "$type": "chat.bsky.convo.defs#logCreateMessage",
+                "rev": entry["message"]["rev"],
+                "convoId": entry["convo_id"],
+                "message": self._message_view(entry["message"]),
+            }
+            for entry in entries
+        ]
+        answer: dict = {"logs": logs}
+        if entries:
+            answer["cursor"] = entries[-1]["message"]["rev"]
         return answer
 
     def _muteActor(self, me, payload, **_):

@@ -13,6 +13,8 @@ the test at teardown if any request did not match the schema.
     creds, facts = mastodon_stub.connect(school)              # SocialAccount.credentials / network_settings
     mastodon_stub.add_follower(school, mastodon_stub.add_account("parent1"))
     mastodon_stub.add_mention(school, author, "Hello @alpha_year3")
+    mastodon_stub.add_direct_message(school, author, "Hello")  # a "direct" status mentioning school
+    mastodon_stub.notifications_of(account)                      # its notifications, oldest first
     mastodon_stub.statuses_by(school)                          # live statuses, oldest first (dicts)
     mastodon_stub.max_characters = 1000                        # the server's own limits (instance)
 
@@ -556,7 +558,9 @@ class MastodonStub:
         with self.lock:
             account.followers.append(follower.id)
 
-    def add_status(self, author: StubAccount, text: str, *, in_reply_to_id: str | None = None) -> dict:
+    def add_status(
+        self, author: StubAccount, text: str, *, in_reply_to_id: str | None = None, visibility: str = "public"
+    ) -> dict:
         with self.lock:
             status_id = str(next(self._ids))
             status = {
@@ -564,7 +568,7 @@ class MastodonStub:
                 "account_id": author.id,
                 "text": text,
                 "media_ids": [],
-                "visibility": "public",
+                "visibility": visibility,
                 "in_reply_to_id": in_reply_to_id,
                 "created_at": _now_iso(),
                 "deleted": False,
@@ -572,9 +576,21 @@ class MastodonStub:
             self.statuses[status_id] = status
             return status
 
-    def add_mention(self, account: StubAccount, author: StubAccount, text: str) -> dict:
+    def add_direct_message(self, account: StubAccount, author: StubAccount, text: str) -> dict:
+        """`author` writes to `account` privately: a "direct" status that mentions it."""
+        return self.add_mention(account, author, f"@{account.username} {text}", visibility="direct")
+
+    def notifications_of(self, account: StubAccount) -> list[dict]:
         with self.lock:
-            status = self.add_status(author, text)
+            return sorted((n for n in self.notifications if n["account_id"] == account.id), key=lambda n: int(n["id"]))
+
+    def add_mention(self, account: StubAccount, author: StubAccount, text: str, *, visibility: str = "public") -> dict:
+        with self.lock:
+            status = self.add_status(author, text, visibility=visibility)
+            return self._notify(account, author, status)
+
+    def _notify(self, account: StubAccount, author: StubAccount, status: dict) -> dict:
+        with self.lock:
             notification = {
                 "id": str(next(self._ids)),
                 "type": "mention",
@@ -963,6 +979,14 @@ class MastodonStub:
         status["visibility"] = _one(params, "visibility", "public")
         for media_id in media_ids:
             self.media[media_id]["attached"] = True
+        # A direct status (a private message) reaches the accounts on this server it mentions.
+        mentioned_names = (
+            re.findall(r"(?<![\w@])@([A-Za-z0-9_]+)(?![\w@])", text) if status["visibility"] == "direct" else []
+        )
+        for username in mentioned_names:
+            mentioned = next((a for a in self.accounts.values() if a.username.lower() == username.lower()), None)
+            if mentioned is not None and mentioned.id != me.id:
+                self._notify(mentioned, me, status)
         if key:
             self.idempotency[(me.id, key)] = status["id"]
         return 200, {}, self._status_json(status)

@@ -30,6 +30,10 @@ the description, e.g. "POST /2/tweets", "DELETE /2/tweets/{id}"):
                                       `hold.reached.wait(t)` says the request arrived
     x_stub.use_tier("enterprise")     the app's access tier, here and in settings.X_API_TIER
 
+Private messages (paid tiers only, as on X; the free tier gets X's "client-forbidden" 403):
+    x_stub.add_direct_message(sender, recipient, "Hello")   a message event between two users
+    x_stub.direct_messages_to(user)                         the message events sent to `user` (dicts)
+
 OAuth 2.0 (outside the description, like X): GET /i/oauth2/authorize approves at once as
 `x_stub.authorize_as` (default: the first user added) and redirects with `code` and the same
 `state`; POST /2/oauth2/token takes authorization_code (PKCE S256 checked) or refresh_token (each
@@ -76,7 +80,7 @@ from tests.stub_http import JSONHandler as _Handler
 SPEC_URI = "urn:x-api-openapi"
 ALL_SCOPES = (
     "tweet.read tweet.write tweet.moderate.write users.read media.write follows.read follows.write "
-    "mute.read mute.write block.read block.write offline.access"
+    "mute.read mute.write block.read block.write dm.read dm.write offline.access"
 )
 DUPLICATE_BODY = {
     "detail": "You are not allowed to create a Tweet with duplicate content.",
@@ -400,6 +404,7 @@ class XStub:
         self.authorize_as: StubUser | None = None
         self.posts: dict[str, dict] = {}
         self.media: dict[str, dict] = {}
+        self.dm_events: list[dict] = []
         self.tokens: dict[str, AccessToken] = {}
         self.refresh_tokens: dict[str, AccessToken] = {}
         self.oauth1_tokens: dict[str, tuple[str, str]] = {}
@@ -547,6 +552,25 @@ class XStub:
         if f"@{user.username}".lower() not in text.lower():
             text = f"@{user.username} {text}"
         return self.add_post(author, text, reply_to=reply_to)
+
+    def add_direct_message(self, sender: StubUser, recipient: StubUser, text: str) -> dict:
+        with self.lock:
+            pair = sorted([int(sender.id), int(recipient.id)])
+            event = {
+                "id": str(next(self._ids)),
+                "event_type": "MessageCreate",
+                "text": text,
+                "sender_id": sender.id,
+                "recipient_id": recipient.id,
+                "dm_conversation_id": f"{pair[0]}-{pair[1]}",
+                "created_at": _now_iso(),
+            }
+            self.dm_events.append(event)
+            return event
+
+    def direct_messages_to(self, user: StubUser) -> list[dict]:
+        with self.lock:
+            return [event for event in self.dm_events if event["recipient_id"] == user.id]
 
     def posts_by(self, user: StubUser) -> list[dict]:
         with self.lock:
@@ -735,6 +759,8 @@ class XStub:
             "GET /2/users/by/username/{username}": self._user_by_username,
             "POST /2/media/upload": self._upload,
             "POST /2/media/metadata": self._metadata,
+            "POST /2/dm_conversations/with/{participant_id}/messages": self._send_direct_message,
+            "GET /2/dm_events": self._direct_message_events,
         }
         if route not in handlers:
             raise StubError(404, problem(404, "Not Found Error", f"The stub does not serve {route}."))
@@ -925,6 +951,52 @@ class XStub:
         if target not in self.users:
             raise StubError(400, problem(400, "Invalid Request", f"The user {target} does not exist."))
         return target
+
+    def _require_paid_tier(self) -> None:
+        if self.tier == "free":
+            raise StubError(403, CLIENT_FORBIDDEN_BODY)
+
+    def _send_direct_message(self, user, params, query, payload):
+        self._require_paid_tier()
+        recipient = self.users.get(params["participant_id"])
+        if recipient is None:
+            raise StubError(400, problem(400, "Invalid Request", "The participant does not exist."))
+        if not payload.get("text"):
+            raise StubError(400, problem(400, "Invalid Request", "A message needs text or media."))
+        event = self.add_direct_message(user, recipient, payload["text"])
+        return 201, {"data": {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}}
+
+    def _direct_message_events(self, user, params, query, payload):
+        """The user's message events (sent and received), newest first, in pages."""
+        self._require_paid_tier()
+        events = sorted(
+            (e for e in self.dm_events if user.id in (e["sender_id"], e["recipient_id"])),
+            key=lambda e: int(e["id"]),
+            reverse=True,
+        )
+        start = int(query["pagination_token"][0]) if "pagination_token" in query else 0
+        size = int(query.get("max_results", ["100"])[0])
+        page = events[start : start + size]
+        fields = _fields(query, "dm_event.fields")
+        data = []
+        for event in page:
+            item = {"id": event["id"], "event_type": event["event_type"]}
+            for name in ("text", "dm_conversation_id", "created_at"):
+                if name in fields:
+                    item[name] = event[name]
+            if "sender_id" in _fields(query, "expansions"):
+                item["sender_id"] = event["sender_id"]
+            data.append(item)
+        result: dict = {"meta": {"result_count": len(data)}}
+        if data:
+            result["data"] = data
+        if start + size < len(events):
+            result["meta"]["next_token"] = f"{start + size:016d}"
+        if "sender_id" in _fields(query, "expansions") and page:
+            senders = sorted({e["sender_id"] for e in page})
+            user_fields = _fields(query, "user.fields")
+            result["includes"] = {"users": [self.users[u].as_json(user_fields, self) for u in senders]}
+        return 200, result
 
     def _mute(self, user, params, query, payload):
         self._own(user, params["id"])

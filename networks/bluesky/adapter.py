@@ -41,6 +41,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
+    DirectMessage,
     ExternalRef,
     FetchedMedia,
     FetchedPost,
@@ -54,6 +55,7 @@ from networks.base import (
     PostNotFound,
     PostPayload,
     ReconnectNeeded,
+    SentMessage,
 )
 from networks.text import grapheme_count
 
@@ -61,6 +63,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 POST_COLLECTION = "app.bsky.feed.post"
+CHAT_NOTE = (
+    "The portal sends and reads Bluesky's private messages only if the account was connected with an app "
+    "password that allows access to direct messages. Bluesky's messages are not end-to-end encrypted."
+)
+CHAT_SCOPE_REFUSED = (
+    "The app password the portal uses for {handle} does not allow direct messages. In Bluesky, open Settings, "
+    "Privacy and security, App passwords, add one with “Allow access to your direct messages” ticked, and "
+    "connect the account again with it. Until then, send and read its messages in Bluesky's own app."
+)
 THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
 BLOCK_COLLECTION = "app.bsky.graph.block"
 REPOST_COLLECTION = "app.bsky.feed.repost"
@@ -113,6 +124,10 @@ def capabilities() -> Capabilities:
         supports_remove_follower=False,
         supports_reply_controls=True,
         supports_repost=True,
+        # Bluesky's chat, through the account's server (the chat service proxy), when the app password
+        # the account was connected with allows direct messages.
+        supports_direct_messages=True,
+        direct_messages_note=CHAT_NOTE,
     )
 
 
@@ -601,6 +616,76 @@ class BlueskyNetwork(Network):
 
     def block_url(self, user: NetworkUser) -> str:
         return profile_url(user.handle or user.id)
+
+    # Private messages (issue 18): chat.bsky.convo.*, which the account's server passes on to
+    # Bluesky's chat service (the atproto-proxy header, `with_bsky_chat_proxy`).
+
+    def send_direct_message(
+        self, recipient_handle: str, text: str, *, idempotency_key: str | None = None
+    ) -> SentMessage:
+        """Bluesky's chat takes no idempotency key: a lost answer is an unknown outcome."""
+        recipient = self.user_by_handle(recipient_handle)
+        convo = self._chat(
+            "find the conversation",
+            lambda chat: chat.chat.bsky.convo.get_convo_for_members({"members": [recipient.id]}),
+        ).convo
+        message = self._chat(
+            "send the private message",
+            lambda chat: chat.chat.bsky.convo.send_message({"convo_id": convo.id, "message": {"text": text}}),
+            creates=True,
+        )
+        return SentMessage(id=message.id, conversation_id=convo.id)
+
+    def direct_messages(self, since: str | None = None) -> list[DirectMessage]:
+        """Messages others sent the account, oldest first, after the chat log's revision `since`
+        (each message's id here is its revision, so the inbox's cursor is the log's)."""
+        me = self._did()
+        found: list[DirectMessage] = []
+        senders: dict[str, NetworkUser] = {}
+        cursor = since
+        for _page in range(10):
+            response = self._chat(
+                "read its private messages",
+                lambda chat, cursor=cursor: chat.chat.bsky.convo.get_log({"cursor": cursor}),
+            )
+            for entry in response.logs:
+                message = getattr(entry, "message", None)
+                text = getattr(message, "text", None)
+                sender = getattr(getattr(message, "sender", None), "did", "")
+                if text is None or not sender or sender == me:
+                    continue  # a deleted message, a read receipt, or one of ours
+                if sender not in senders:
+                    senders[sender] = self._sender(sender)
+                found.append(
+                    DirectMessage(
+                        id=message.rev,
+                        text=text,
+                        created_at=_parse_time(message.sent_at),
+                        sender=senders[sender],
+                        conversation_id=entry.convo_id,
+                    )
+                )
+            if not response.cursor or response.cursor == cursor or not response.logs:
+                break
+            cursor = response.cursor
+        return sorted(found, key=lambda message: message.id)
+
+    def _sender(self, did: str) -> NetworkUser:
+        """Who sent a message (the log names them by DID only); their DID alone when their profile
+        cannot be read, so the message still reaches the inbox."""
+        try:
+            return self.user_by_handle(did)
+        except NetworkError:
+            return NetworkUser(id=did, handle=did, url=profile_url(did))
+
+    def _chat(self, operation: str, call: Callable[[Client], T], *, creates: bool = False) -> T:
+        try:
+            return self._call(operation, lambda client: call(client.with_bsky_chat_proxy()), creates=creates)
+        except ReconnectNeeded as refused:
+            # A session that works for posts but not for chat: the app password lacks the DM scope.
+            if isinstance(refused.__cause__, atp.RequestErrorBase) and "scope" in _error_message(refused.__cause__):
+                raise NetworkError(CHAT_SCOPE_REFUSED.format(handle=self._handle), permanent=True) from refused
+            raise
 
     # Internals: posts, embeds, threadgates.
 

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
+    DirectMessage,
     ExternalRef,
     FetchedMedia,
     FetchedPost,
@@ -31,8 +32,10 @@ from networks.base import (
     OwnPost,
     PostNotFound,
     PostPayload,
+    SentMessage,
 )
 from networks.local.models import (
+    LocalNetworkDirectMessage,
     LocalNetworkFollow,
     LocalNetworkMedia,
     LocalNetworkMention,
@@ -68,6 +71,8 @@ class LocalNetwork(Network):
         # Like X, so a demo on the local network shows what a link will look like there.
         shows_link_previews=True,
         supports_repost=True,
+        supports_direct_messages=True,
+        direct_messages_note="Messages stay inside the portal's own network: nobody outside the school reads them.",
     )
 
     def publish(self, payload: PostPayload, *, idempotency_key: str | None = None) -> ExternalRef:
@@ -339,6 +344,64 @@ class LocalNetwork(Network):
     def block_url(self, user: NetworkUser) -> str:
         return person_url(user.handle)
 
+    # Private messages (issue 18): the account's conversations with simulated people.
+
+    def send_direct_message(
+        self, recipient_handle: str, text: str, *, idempotency_key: str | None = None
+    ) -> SentMessage:
+        if not text.strip():
+            raise NetworkError("A message needs some text.", permanent=True)
+        handle = recipient_handle.strip().removeprefix("@")
+        person = LocalNetworkUser.objects.filter(handle__iexact=handle).first()
+        if person is None:
+            raise NetworkError(f"There is nobody called @{handle} on the local network.", permanent=True)
+        if LocalNetworkRelation.objects.filter(
+            account=self.account, user=person, kind=LocalNetworkRelation.Kind.BLOCK
+        ).exists():
+            raise NetworkError(f"@{person.handle} is blocked, so the account cannot message them.", permanent=True)
+        if idempotency_key:
+            earlier = LocalNetworkDirectMessage.objects.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                if earlier.account_id != self.account.pk:
+                    raise NetworkError("This idempotency key was already used by another account.", permanent=True)
+                return SentMessage(id=str(earlier.pk), conversation_id=str(person.pk))
+        try:
+            with transaction.atomic():
+                message = LocalNetworkDirectMessage.objects.create(
+                    account=self.account,
+                    person=person,
+                    direction=LocalNetworkDirectMessage.Direction.FROM_ACCOUNT,
+                    text=text,
+                    idempotency_key=idempotency_key or None,
+                )
+        except IntegrityError:
+            # The same key sent twice at once: the other one got there first.
+            message = LocalNetworkDirectMessage.objects.get(idempotency_key=idempotency_key)
+        return SentMessage(id=str(message.pk), conversation_id=str(person.pk))
+
+    def direct_messages(self, since: str | None = None) -> list[DirectMessage]:
+        """Messages people sent the account, oldest first; a blocked person's stop arriving."""
+        received = (
+            LocalNetworkDirectMessage.objects.filter(
+                account=self.account, direction=LocalNetworkDirectMessage.Direction.TO_ACCOUNT
+            )
+            .exclude(person__relations__account=self.account, person__relations__kind=LocalNetworkRelation.Kind.BLOCK)
+            .select_related("person")
+            .order_by("pk")
+        )
+        if since:
+            received = received.filter(pk__gt=_parse_user_id(since, "message"))
+        return [
+            DirectMessage(
+                id=str(message.pk),
+                text=message.text,
+                created_at=message.created_at,
+                sender=network_user(message.person),
+                conversation_id=str(message.person_id),
+            )
+            for message in received[:MENTIONS_PAGE_SIZE]
+        ]
+
     def _person(self, user_id: str) -> LocalNetworkUser:
         person = LocalNetworkUser.objects.filter(pk=_parse_user_id(user_id, "user")).first()
         if person is None:
@@ -547,6 +610,19 @@ def simulate_mention(
         text=text,
         in_reply_to=in_reply_to,
         conversation_root=root,
+        created_at=created_at or timezone.now(),
+    )
+
+
+def simulate_message(person: LocalNetworkUser, account: SocialAccount, text: str, *, created_at=None):
+    """`person` sends `account` a private message; refused when the account has blocked them."""
+    if LocalNetworkRelation.objects.filter(account=account, user=person, kind=LocalNetworkRelation.Kind.BLOCK).exists():
+        raise NetworkError(f"@{person.handle} cannot message @{account.handle}: they are blocked.", permanent=True)
+    return LocalNetworkDirectMessage.objects.create(
+        account=account,
+        person=person,
+        direction=LocalNetworkDirectMessage.Direction.TO_ACCOUNT,
+        text=text,
         created_at=created_at or timezone.now(),
     )
 

@@ -216,3 +216,39 @@ class LocalNetworkReport(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.account.handle} reported @{self.user.handle}"
+
+
+class LocalNetworkDirectMessage(models.Model):
+    """A private message between a school's account and a person on the local network (issue 18).
+
+    Its pk is the message's id on the network (ids grow with time, so "after `since`" is by id).
+    """
+
+    class Direction(models.TextChoices):
+        TO_ACCOUNT = "to_account", "sent to the account"
+        FROM_ACCOUNT = "from_account", "sent by the account"
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="local_direct_messages")
+    person = models.ForeignKey(LocalNetworkUser, on_delete=models.CASCADE, related_name="direct_messages")
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Sent by the portal so a retried send returns this message instead of sending twice.",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction__in=["to_account", "from_account"]), name="local_dm_known_direction"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="local_dm_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} between @{self.account.handle} and @{self.person.handle}"

@@ -41,6 +41,7 @@ from urllib3.exceptions import NewConnectionError
 from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
+    DirectMessage,
     ExternalRef,
     FetchedMedia,
     FetchedPost,
@@ -54,6 +55,7 @@ from networks.base import (
     PostNotFound,
     PostPayload,
     ReconnectNeeded,
+    SentMessage,
 )
 from networks.text import length_of, unit
 
@@ -98,6 +100,11 @@ def capabilities_from(network_settings: dict | None) -> Capabilities:
         supports_report=True,
         supports_remove_follower=True,
         supports_repost=True,
+        # A Mastodon "private message" is a status with "direct" visibility that mentions the person.
+        supports_direct_messages=True,
+        direct_messages_note="On Mastodon a private message is a post only the people it mentions can see, but "
+        "the administrators of both servers can read it too, and it is not encrypted: write nothing you would "
+        "not want them to read.",
     )
 
 
@@ -311,7 +318,41 @@ class MastodonNetwork(Network):
 
     def mentions(self, since: str | None = None) -> list[Mention]:
         """Mentions after `since` (a notification id), oldest first. With `since`, pages forward from
-        it (min_id); without, the newest pages going back (Link: rel="next")."""
+        it (min_id); without, the newest pages going back (Link: rel="next"). Direct posts (private
+        messages) are left to `direct_messages`."""
+        return self._read_mentions(since, direct=False)
+
+    def direct_messages(self, since: str | None = None) -> list[DirectMessage]:
+        """Private messages to the account: mentions whose status has "direct" visibility, after the
+        notification id `since`, oldest first."""
+        return [
+            DirectMessage(
+                id=mention.id,
+                text=mention.text,
+                created_at=mention.created_at,
+                sender=mention.author,
+                conversation_id=mention.conversation_id or "",
+                url=mention.url,
+            )
+            for mention in self._read_mentions(since, direct=True)
+        ]
+
+    def send_direct_message(
+        self, recipient_handle: str, text: str, *, idempotency_key: str | None = None
+    ) -> SentMessage:
+        """A status with "direct" visibility that mentions the recipient (user or user@server). The
+        server keeps the Idempotency-Key for an hour, so a retry does not send it twice."""
+        handle = recipient_handle.strip().lstrip("@")
+        if not handle:
+            raise NetworkError("Say who the message is for.", permanent=True)
+        status = self._call(
+            "send the private message",
+            lambda api: api.status_post(f"@{handle} {text}", visibility="direct", idempotency_key=idempotency_key),
+            creates=True,
+        )
+        return SentMessage(id=str(status["id"]), url=status.get("url") or self._post_url(str(status["id"])))
+
+    def _read_mentions(self, since: str | None, *, direct: bool) -> list[Mention]:
         found: dict[str, Mention] = {}
         if since:
             cursor = since
@@ -320,24 +361,24 @@ class MastodonNetwork(Network):
                     "read its mentions",
                     lambda api, cursor=cursor: api.notifications(types=["mention"], min_id=cursor, limit=80),
                 )
-                found.update(self._mentions_in(page))
+                found.update(self._mentions_in(page, direct=direct))
                 if len(page or []) < 80:
                     break
                 cursor = max((str(n["id"]) for n in page), key=int)
         else:
             page = self._call("read its mentions", lambda api: api.notifications(types=["mention"], limit=80))
             for _page in range(10):
-                found.update(self._mentions_in(page))
+                found.update(self._mentions_in(page, direct=direct))
                 if not page or getattr(page, "_pagination_next", None) is None:
                     break
                 page = self._call("read its mentions", lambda api, current=page: api.fetch_next(current))
         return sorted(found.values(), key=lambda mention: int(mention.id))
 
-    def _mentions_in(self, page) -> dict[str, Mention]:
+    def _mentions_in(self, page, *, direct: bool = False) -> dict[str, Mention]:
         found = {}
         for notification in page or []:
             status = notification.get("status")
-            if not status:
+            if not status or (status.get("visibility") == "direct") != direct:
                 continue
             found[str(notification["id"])] = Mention(
                 id=str(notification["id"]),

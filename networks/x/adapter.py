@@ -30,6 +30,7 @@ from urllib3.exceptions import NewConnectionError
 from accounts.models import SocialAccount
 from networks.base import (
     Capabilities,
+    DirectMessage,
     DuplicateContent,
     ExternalRef,
     FetchedMedia,
@@ -44,6 +45,7 @@ from networks.base import (
     PostNotFound,
     PostPayload,
     ReconnectNeeded,
+    SentMessage,
 )
 
 T = TypeVar("T")
@@ -71,6 +73,13 @@ def tier_capabilities(tier: str) -> Capabilities:
         supports_hide_reply=True,
         shows_link_previews=True,
         supports_repost=True,
+        supports_direct_messages=tier in PAID_TIERS,
+        direct_messages_note=(
+            "Private messages on X are read by the account and the person written to; X keeps them too."
+            if tier in PAID_TIERS
+            else "X lets apps send and read private messages only with paid API access (this portal's X app is "
+            f"on the {tier} tier). Send the message from the account on x.com, and check its messages there."
+        ),
     )
 
 
@@ -398,6 +407,72 @@ class XNetwork(Network):
             if not token:
                 break
         return sorted(found, key=lambda mention: int(mention.id))
+
+    # Private messages (issue 18): X's v2 direct message events, on paid tiers only.
+
+    def send_direct_message(
+        self, recipient_handle: str, text: str, *, idempotency_key: str | None = None
+    ) -> SentMessage:
+        """One-to-one message by the recipient's user id. X has no idempotency key for messages:
+        a timeout after sending is an unknown outcome the caller must not blindly retry."""
+        self._require_direct_messages("Sending private messages")
+        recipient = self.user_by_handle(recipient_handle)
+        response = self._call(
+            "send the private message",
+            lambda client: client.create_direct_message(participant_id=recipient.id, text=text, user_auth=self._oauth1),
+            creates=True,
+        )
+        data = response.data or {}
+        return SentMessage(id=str(data.get("dm_event_id", "")), conversation_id=str(data.get("dm_conversation_id", "")))
+
+    def direct_messages(self, since: str | None = None) -> list[DirectMessage]:
+        """X lists message events newest first with no "since": read pages until `since` is reached.
+        Only messages others sent count (the account's own are in the same list)."""
+        self._require_direct_messages("Reading private messages")
+        user_id = self._user_id()
+        floor = int(since) if since and since.isdecimal() else 0
+        found: list[DirectMessage] = []
+        token = None
+        for _page in range(10):
+            response = self._call(
+                "read its private messages",
+                lambda client, token=token: client.get_direct_message_events(
+                    event_types="MessageCreate",
+                    dm_event_fields=["created_at", "dm_conversation_id", "text"],
+                    expansions=["sender_id"],
+                    user_fields=["name", "username"],
+                    max_results=100,
+                    pagination_token=token,
+                    user_auth=self._oauth1,
+                ),
+            )
+            senders = {str(user.id): _network_user(user) for user in response.includes.get("users", [])}
+            reached_since = False
+            for event in response.data or []:
+                if int(event.id) <= floor:
+                    reached_since = True
+                    continue
+                sender_id = str(event.sender_id or "")
+                if not sender_id or sender_id == user_id:
+                    continue
+                found.append(
+                    DirectMessage(
+                        id=str(event.id),
+                        text=event.text or "",
+                        created_at=event.created_at or timezone.now(),
+                        sender=senders.get(sender_id) or NetworkUser(id=sender_id, handle=""),
+                        conversation_id=str(event.dm_conversation_id or ""),
+                    )
+                )
+            token = response.meta.get("next_token")
+            if reached_since or not token:
+                break
+        return sorted(found, key=lambda message: int(message.id))
+
+    def _require_direct_messages(self, operation: str) -> None:
+        caps = self.capabilities
+        if not caps.supports_direct_messages:
+            raise NetworkError(f"{self._unavailable(operation).message} {caps.direct_messages_note}", permanent=True)
 
     def followers(self, cursor: str | None = None) -> tuple[list[NetworkUser], str | None]:
         user_id = self._user_id()

@@ -35,7 +35,8 @@ from networks.connections import check_may_manage as _check_may_manage
 
 # What the portal asks X for, by X's scope names (the OAuth2UserToken scheme in X's OpenAPI
 # description): posting and media, reading mentions and followers, following, muting,
-# blocking (used only on the Enterprise tier), hiding replies, and a refresh token.
+# blocking (used only on the Enterprise tier), hiding replies, private messages (paid tiers),
+# and a refresh token.
 REQUIRED_SCOPES = (
     "tweet.read",
     "tweet.write",
@@ -48,6 +49,8 @@ REQUIRED_SCOPES = (
     "mute.write",
     "block.read",
     "block.write",
+    "dm.read",
+    "dm.write",
     "offline.access",
 )
 
@@ -64,6 +67,8 @@ _SCOPE_PURPOSES = {
     "mute.write": "mute accounts",
     "block.read": "see blocked accounts",
     "block.write": "block accounts",
+    "dm.read": "read private messages sent to it",
+    "dm.write": "send private messages",
     "offline.access": "stay connected without you signing in again",
 }
 

@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from accounts import services, services_devices
 from accounts.models import Delegation, Invitation, Membership, Role, SchoolDevice, SocialAccount
-from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
+from community.models import (
+    BlockedAccount,
+    Concern,
+    Follower,
+    FollowRequest,
+    Incident,
+    IncidentEntry,
+    MentionItem,
+    OutgoingMessage,
+)
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.models import Rule
 from posts.models import Post, PostImage
@@ -195,6 +204,19 @@ VIEWS = {
     "staff_handle_delete": ("post", None, ALL_ROLES),
     "staff_handles_check": ("post", None, ALL_ROLES),
     "staff_handles_school": ("get", None, [Role.HEADTEACHER]),
+    # Private messages (issue 18). The table's message is the headteacher's, from the whole-school
+    # account: those who write or approve for that account open it; only its author sends it on.
+    "message_list": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT]),
+    "message_compose": (
+        "get",
+        None,
+        [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
+    ),
+    "message_detail": ("get", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_edit": ("get", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_submit": ("post", "outgoing_message", [Role.HEADTEACHER]),
+    "message_review": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "message_retry": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
@@ -268,6 +290,13 @@ def _objects_at(school_staff_member: Membership) -> dict:
         "rule": Rule.objects.create(school=school, type="tone", severity="warn"),
         **_audience_objects(school, head),
         **_inbox_objects(school, head),
+        "outgoing_message": OutgoingMessage.objects.create(
+            account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
+            author=head.user,
+            recipient_handle=f"museum_near_{school.slug}",
+            purpose="visit",
+            text="Could we visit on Friday?",
+        ),
         # Trip mode starting tomorrow, so it changes nobody's access today.
         "delegation": Delegation.objects.create(
             account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
@@ -373,6 +402,7 @@ def _state_of(school) -> tuple:
         list(Incident.objects.filter(school=school).values_list("pk", "status", "severity", "referred_to")),
         list(IncidentEntry.objects.filter(incident__school=school).values_list("pk")),
         list(SchoolDevice.objects.filter(school=school).values_list("pk", "name", "revoked_at", "enrolled_at")),
+        list(OutgoingMessage.objects.filter(account__school=school).values_list("pk", "status", "text")),
     )
 
 

@@ -21,7 +21,8 @@ from accounts.models import Invitation, Membership, Role, RoleAssignment, School
 from accounts.services import invitation_create, invitation_revoke, membership_deactivate
 from accounts.services_staff_handles import staff_handle_add
 from community import audience, inbox, incidents
-from community.models import Concern, Incident, IncidentSeverity, MentionItem
+from community import messages as private_messages
+from community.models import Concern, Incident, IncidentSeverity, MentionItem, OutgoingMessage
 from consent import services as consent
 from consent.imports import import_upload, suggest_mapping
 from consent.models import (
@@ -79,6 +80,9 @@ class RichSchool:
     import_job: ImportJob
     person_handle: str  # someone on the local network
     upload: dict  # an MIS file waiting between the import's steps, as the session keeps it
+    # Private messages (issue 18): from Year 3's account, by status ("draft", "submitted", "sent",
+    # "failed", "unknown"); and a rude one someone sent the whole-school account, in the inbox.
+    outgoing_messages: dict[str, OutgoingMessage]
 
 
 def class_photo(width: int = 900, height: int = 600) -> bytes:
@@ -191,6 +195,7 @@ def build_rich_school() -> RichSchool:
     people, mention = _audience(staff=staff, accounts=accounts)
     concern, incident, closed_incident = _concerns(staff=staff, posts=posts_by_status, mention=mention)
     import_job, upload = _imports(school=school, office=office)
+    outgoing_messages = _private_messages(staff=staff, accounts=accounts)
 
     return RichSchool(
         school=school,
@@ -211,6 +216,7 @@ def build_rich_school() -> RichSchool:
         import_job=import_job,
         person_handle=people[0].handle,
         upload=upload,
+        outgoing_messages=outgoing_messages,
     )
 
 
@@ -504,3 +510,43 @@ def _imports(*, school, office):
     upload = {"key": key, "file_name": "oak-tree-mis.csv", "school_id": school.pk}
     upload.update(mapping=suggest_mapping(parsed.headers), encoding="cp1252", encoding_asked=True)
     return job, upload
+
+
+def _private_messages(*, staff, accounts) -> dict[str, OutgoingMessage]:
+    teacher, head = staff[Role.CLASS_TEACHER], staff[Role.HEADTEACHER]
+    year3, whole_school = accounts["year3"], accounts["whole_school"]
+
+    def write(text: str, detail: str) -> OutgoingMessage:
+        return private_messages.message_save_draft(
+            actor=teacher,
+            account=year3,
+            recipient_handle="reading_with_rosie",
+            purpose="educational",
+            purpose_detail=detail,
+            text=text,
+        )
+
+    found = {"draft": write("Would you read to Year 3 one afternoon in the spring term?", "Author visit")}
+    found["submitted"] = private_messages.message_submit(
+        actor=teacher, message=write("Could you visit Year 3 on a Thursday afternoon to read with them?", "Reading")
+    )
+    for status, error in (
+        ("sent", ""),
+        ("failed", "There is nobody called @reading_with_rosie on the network."),
+        ("unknown", "The network did not answer in time. The message may have been sent."),
+    ):
+        message = write(f"A note about our reading morning ({status}).", "Reading morning")
+        OutgoingMessage.objects.filter(pk=message.pk).update(
+            status=status,
+            reviewed_by=head.user,
+            reviewed_at=timezone.now(),
+            error=error,
+            sent_at=timezone.now() if status == "sent" else None,
+            network_message_id="1" if status == "sent" else "",
+        )
+        message.refresh_from_db()
+        found[status] = message
+    rude = local.person(handle="user48213907")
+    local.simulate_message(rude, whole_school, "Your teachers are idiots and I will tell everyone.")
+    inbox.fetch_messages(whole_school)
+    return found

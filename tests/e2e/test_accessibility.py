@@ -115,6 +115,9 @@ ACTIONS = {
     "device_new_link",
     "staff_handle_delete",
     "staff_handles_check",
+    "message_submit",
+    "message_review",
+    "message_retry",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
@@ -254,6 +257,9 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     ],
     # Reposts (issue 18): a repost's draft page (its review page is among review_post's visits).
     "post_repost_edit": lambda s: [Visit({"pk": s.posts["repost_submitted"].pk})],
+    # Private messages (issue 18): each state of a message, its form, and the inbox showing messages.
+    "message_detail": lambda s: [Visit({"pk": message.pk}) for message in s.outgoing_messages.values()],
+    "message_edit": lambda s: [Visit({"pk": s.outgoing_messages["draft"].pk})],
 }
 
 

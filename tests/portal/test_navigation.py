@@ -101,7 +101,15 @@ def every_link(nav: _Nav) -> list[dict]:
 EXPECTED = {
     "head": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down", "Trip mode"],
+        "Posts": [
+            "New post",
+            "My posts",
+            "Posts to approve",
+            "Calendar",
+            "Posts to take down",
+            "Trip mode",
+            "Private messages",
+        ],
         "Pupils and consent": ["Pupils and consent", "Consent coverage"],
         "Audience": [
             "Mentions and replies",
@@ -125,20 +133,20 @@ EXPECTED = {
     },
     "slt": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down"],
+        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down", "Private messages"],
         "Pupils and consent": ["Consent coverage"],
         "Audience": ["Accounts we follow", "Concerns and incidents", "Raise a concern"],
         "School settings": ["Social media policy", "Website feed", "Email preferences", "My own accounts"],
     },
     "teacher": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts"],
+        "Posts": ["New post", "My posts", "Private messages"],
         "Audience": ["Accounts we follow", "Raise a concern"],
         "School settings": ["Social media policy", "My own accounts"],
     },
     "ta": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts"],
+        "Posts": ["New post", "My posts", "Private messages"],
         "Audience": ["Accounts we follow", "Raise a concern"],
         "School settings": ["Social media policy", "My own accounts"],
     },
@@ -248,7 +256,7 @@ def test_the_count_is_shown_as_a_number_beside_the_entry(client_for, staff, wait
 def test_the_teacher_sees_posts_sent_back_and_nothing_of_the_approvers(client_for, staff, waiting_work):
     nav = nav_of(client_for(staff.teacher).get(reverse("dashboard")))
 
-    assert names(nav)["Posts"] == ["New post", "My posts 1 sent back"]
+    assert names(nav)["Posts"] == ["New post", "My posts 1 sent back", "Private messages"]
     assert nav.menu_name == "Menu 1 waiting"
 
 

@@ -68,6 +68,10 @@ def test_the_demo_audience_waits_for_review_with_the_abusive_mention_flagged(db)
 
     flagged_followers = Follower.objects.filter(account__school__name="Demo Primary School").exclude(findings=[])
     assert flagged_followers.exists()
-    mentions = MentionItem.objects.filter(account__school__name="Demo Primary School")
+    mentions = MentionItem.objects.filter(account__school__name="Demo Primary School", kind="mention")
     assert mentions.filter(flagged=True).count() == 1
     assert mentions.filter(flagged=False).count() >= 1
+    # Private messages (issue 18): one about a visit, one abusive and flagged; still one of each.
+    private = MentionItem.objects.filter(account__school__name="Demo Primary School", kind="message")
+    assert private.filter(flagged=True).count() == 1
+    assert private.filter(flagged=False).count() == 1
