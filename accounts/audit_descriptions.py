@@ -2,9 +2,9 @@
 
 from django.urls import reverse
 
-from audit.describe import Ref, kinds, label_of, pks, register_target, words
+from audit.describe import Ref, count, day, kinds, label_of, pks, register_target, words
 
-from .models import ApprovalEmails, Delegation, Invitation, Membership, Network, Role, SocialAccount
+from .models import ApprovalCover, ApprovalEmails, Delegation, Invitation, Membership, Network, Role, SocialAccount
 from .permissions import Perm, has_perm
 from .services_sign_in import wait_in_words
 
@@ -64,6 +64,18 @@ def _delegations(ids, *, school, viewer) -> dict[str, Ref]:
     }
 
 
+def _approval_covers(ids, *, school, viewer) -> dict[str, Ref]:
+    url = reverse("approval_covers")
+    found = ApprovalCover.objects.filter(school=school, pk__in=pks(ids)).select_related(
+        "absent__user", "delegate__user"
+    )
+    return {
+        str(cover.pk): Ref(f"{_name(cover.delegate.user)}'s cover for {_name(cover.absent.user)}", url)
+        for cover in found
+    }
+
+
+register_target("accounts.approvalcover", _approval_covers, gone="a cover for an approver")
 register_target("accounts.user", _users, gone="someone no longer on the staff")
 register_target("accounts.membership", _memberships, gone="someone no longer on the staff")
 register_target("accounts.invitation", _invitations, gone="an invitation", keep_stored_name=True)
@@ -206,3 +218,36 @@ school_and_accounts.add(
 school_and_accounts.add(
     "social_account.changed", "Social media account changed", "{who} changed the settings of {target}"
 )
+
+
+def _steps_in_words(data: dict) -> dict[str, str]:
+    steps = data.get("after") or []
+    if not steps:
+        return {"steps": "one step that any approver decides"}
+    return {"steps": count(len(steps), "step")}
+
+
+approval = kinds("accounts")
+approval.add(
+    "approval_chain.changed",
+    "Approval steps changed",
+    "{who} set the approval of {target} to {steps}",
+    values=_steps_in_words,
+)
+approval.add(
+    "approval_waits.changed",
+    "Approval waiting times changed",
+    "{who} set approvers to be reminded after {reminder} hours and the headteacher asked after {escalation} hours",
+    values=lambda data: {
+        "reminder": data["after"]["reminder_hours"],
+        "escalation": data["after"]["escalation_hours"],
+    },
+)
+approval.add(
+    "approval_cover.created",
+    "Cover for an approver arranged",
+    "{who} arranged for {delegate} to decide for {absent} from {starts_on} to {ends_on}",
+    refs={"absent": ("accounts.membership", "absent"), "delegate": ("accounts.membership", "delegate")},
+    values=lambda data: {"starts_on": day(data["starts_on"]), "ends_on": day(data["ends_on"])},
+)
+approval.add("approval_cover.revoked", "Cover for an approver ended", "{who} ended {target}")

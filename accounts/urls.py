@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_preferences, views_signin
+from . import views, views_approval, views_preferences, views_signin
 
 urlpatterns = [
     # allauth's sign-in steps, answering 429 while paused (accounts.services_sign_in).
@@ -19,4 +19,10 @@ urlpatterns = [
     path("social-accounts/", views.social_account_list, name="social_account_list"),
     path("social-accounts/new/", views.social_account_edit, name="social_account_create"),
     path("social-accounts/<int:pk>/", views.social_account_edit, name="social_account_edit"),
+    # Approval in more than one step (issue 18).
+    path("approval/", views_approval.approval_settings, name="approval_settings"),
+    path("approval/accounts/<int:pk>/", views_approval.approval_chain_edit, name="approval_chain_edit"),
+    path("approval/cover/", views_approval.approval_covers, name="approval_covers"),
+    path("approval/cover/new/", views_approval.approval_cover_create, name="approval_cover_create"),
+    path("approval/cover/<int:pk>/end/", views_approval.approval_cover_revoke, name="approval_cover_revoke"),
 ]

@@ -383,6 +383,8 @@ CELERY_BEAT_SCHEDULE = {
     "delete-orphan-files": {"task": "posts.tasks.delete_orphan_files", "schedule": timedelta(minutes=10)},
     # Approvers who chose the morning digest (CELERY_TIMEZONE is the school's time zone).
     "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
+    # Posts waiting too long at one approval step: remind, then ask the headteacher (issue 18).
+    "remind-waiting-steps": {"task": "posts.tasks.remind_waiting_steps", "schedule": timedelta(minutes=15)},
     "verify-audit-trail": {
         "task": "audit.tasks.verify_trails",
         "schedule": timedelta(minutes=AUDIT_VERIFY_EVERY_MINUTES),

@@ -101,7 +101,15 @@ def every_link(nav: _Nav) -> list[dict]:
 EXPECTED = {
     "head": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down", "Trip mode"],
+        "Posts": [
+            "New post",
+            "My posts",
+            "Posts to approve",
+            "Calendar",
+            "Posts to take down",
+            "Trip mode",
+            "Cover while away",
+        ],
         "Pupils and consent": ["Pupils and consent", "Consent coverage"],
         "Audience": [
             "Mentions and replies",
@@ -113,6 +121,7 @@ EXPECTED = {
         "School settings": [
             "Staff",
             "Accounts",
+            "Approval steps",
             "Rules for posts",
             "Social media policy",
             "Website feed",
@@ -122,7 +131,7 @@ EXPECTED = {
     },
     "slt": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down"],
+        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down", "Cover while away"],
         "Pupils and consent": ["Consent coverage"],
         "Audience": ["Accounts we follow", "Concerns and incidents", "Raise a concern"],
         "School settings": ["Social media policy", "Website feed", "Email preferences"],
