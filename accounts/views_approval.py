@@ -3,7 +3,6 @@ school's waiting times, and the approvers' page for cover while someone is away.
 services in accounts.services_approval decide."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -178,10 +177,7 @@ def approval_cover_revoke(request, pk: int):
         cover = ApprovalCover.objects.select_related("absent__user", "delegate__user").get(school=request.school, pk=pk)
     except ApprovalCover.DoesNotExist as exc:
         raise Http404("No such cover at this school.") from exc
-    try:
-        services_approval.approval_cover_revoke(actor=request.membership, cover=cover)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-        return redirect("approval_covers")
+    # Someone else's cover, for anyone but the headteacher: PermissionDenied, a 403.
+    services_approval.approval_cover_revoke(actor=request.membership, cover=cover)
     messages.success(request, f"{cover.delegate.user} no longer decides for {cover.absent.user}.")
     return redirect("approval_covers")

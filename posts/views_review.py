@@ -208,6 +208,7 @@ def review_approve(request, pk: int):
     form = ApproveForm(request.POST, authors_time=post.publish_at)
     if not form.is_valid():
         return _render_review(request, post, status=400, approve_form=form)
+    step_before = post.approval_step
     try:
         services.post_approve(
             actor=request.membership,
@@ -226,6 +227,15 @@ def review_approve(request, pk: int):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return _to_review(post)
+    if post.status == PostStatus.SUBMITTED:
+        # Approval in more than one step: this approval was one step's, or one person's of an "all of" step.
+        if post.approval_step != step_before:
+            messages.success(
+                request, f"Approved step {step_before + 1}. It now waits for step {post.approval_step + 1}."
+            )
+        else:
+            messages.success(request, "Your approval is recorded. The step now waits for its other approvers.")
+        return redirect("review_queue")
     # What the service decided: the author's time may have passed while the page was open.
     where = f"@{post.account.handle}"
     if post.status == PostStatus.SCHEDULED and post.publish_at:

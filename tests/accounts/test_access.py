@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Delegation, Invitation, Membership, Role, SocialAccount
+from accounts.models import ApprovalCover, Delegation, Invitation, Membership, Role, SocialAccount
 from community.models import BlockedAccount, Concern, Follower, FollowRequest, Incident, IncidentEntry, MentionItem
 from consent.models import CarerRelationship, ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord, Pupil
 from moderation.models import Rule
@@ -174,6 +174,14 @@ VIEWS = {
         "image",
         [Role.HEADTEACHER, Role.SENIOR_LEADER, Role.CLASS_TEACHER, Role.TEACHING_ASSISTANT],
     ),
+    # Approval in more than one step (issue 18): the steps are the headteacher's; cover while away
+    # is every approver's, and ending another person's cover (the table's is the headteacher's) is
+    # the headteacher's.
+    "approval_settings": ("get", None, [Role.HEADTEACHER]),
+    "approval_chain_edit": ("get", "social_account", [Role.HEADTEACHER]),
+    "approval_covers": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "approval_cover_create": ("post", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "approval_cover_revoke": ("post", "approval_cover", [Role.HEADTEACHER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
@@ -251,6 +259,15 @@ def _objects_at(school_staff_member: Membership) -> dict:
         "delegation": Delegation.objects.create(
             account=SocialAccount.objects.get(school=school, kind=SocialAccount.Kind.WHOLE_SCHOOL),
             delegate=(teacher or head).user,
+            starts_on=timezone.localdate() + timedelta(days=1),
+            ends_on=timezone.localdate() + timedelta(days=2),
+            created_by=head.user,
+        ),
+        # Cover for the headteacher starting tomorrow, so it changes nobody's access today.
+        "approval_cover": ApprovalCover.objects.create(
+            school=school,
+            absent=head,
+            delegate=Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
             starts_on=timezone.localdate() + timedelta(days=1),
             ends_on=timezone.localdate() + timedelta(days=2),
             created_by=head.user,

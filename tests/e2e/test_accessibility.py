@@ -109,6 +109,8 @@ ACTIONS = {
     "incident_set_severity",
     "incident_close",
     "incident_reopen",
+    "approval_cover_create",
+    "approval_cover_revoke",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
@@ -241,6 +243,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     "incident_detail": lambda s: [Visit({"pk": s.incident.pk}), Visit({"pk": s.closed_incident.pk})],
     "account_confirm_email": lambda s: [Visit({"key": _email_confirmation_key(s)})],
     "account_reset_password_from_key": lambda s: [Visit(_password_reset_kwargs(s))],
+    # Approval in more than one step (issue 18): an account's steps, as the headteacher edits them.
+    "approval_chain_edit": lambda s: [Visit({"pk": s.accounts["year3"].pk}), Visit({"pk": s.accounts["x"].pk})],
 }
 
 
