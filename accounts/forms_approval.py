@@ -9,6 +9,10 @@ from .models import ApprovalStep, Membership, Role
 APPROVER_ROLES = [(Role.HEADTEACHER, Role.HEADTEACHER.label), (Role.SENIOR_LEADER, Role.SENIOR_LEADER.label)]
 
 
+def _person(membership: Membership) -> str:
+    return f"{membership.user} ({', '.join(membership.role_labels)})"
+
+
 class StepForm(forms.Form):
     mode = forms.ChoiceField(
         label="Who decides",
@@ -30,7 +34,7 @@ class StepForm(forms.Form):
     def __init__(self, *args, approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["people"].queryset = Membership.objects.filter(pk__in=[m.pk for m in approvers])
-        self.fields["people"].label_from_instance = lambda m: f"{m.user} ({', '.join(m.role_labels)})"
+        self.fields["people"].label_from_instance = _person
 
 
 class BaseStepFormSet(forms.BaseFormSet):
@@ -78,5 +82,7 @@ class CoverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["absent"].queryset = Membership.objects.filter(pk__in=[m.pk for m in absentees])
         self.fields["delegate"].queryset = Membership.objects.filter(pk__in=[m.pk for m in delegates])
+        self.fields["absent"].label_from_instance = _person
+        self.fields["delegate"].label_from_instance = _person
         if len(absentees) == 1:
             self.fields["absent"].initial = absentees[0].pk
