@@ -2,9 +2,10 @@
 
 from django.urls import reverse
 
-from audit.describe import Ref, kinds, label_of, pks, register_target, words
+from audit.describe import Ref, count, day, kinds, label_of, pks, register_target, words
 
 from .models import (
+    ApprovalCover,
     ApprovalEmails,
     Delegation,
     DeviceCheck,
@@ -81,6 +82,18 @@ def _devices(ids, *, school, viewer) -> dict[str, Ref]:
     return {str(device.pk): Ref(f"the device “{device.name}”", url) for device in found}
 
 
+def _approval_covers(ids, *, school, viewer) -> dict[str, Ref]:
+    url = reverse("approval_covers")
+    found = ApprovalCover.objects.filter(school=school, pk__in=pks(ids)).select_related(
+        "absent__user", "delegate__user"
+    )
+    return {
+        str(cover.pk): Ref(f"{_name(cover.delegate.user)}'s cover for {_name(cover.absent.user)}", url)
+        for cover in found
+    }
+
+
+register_target("accounts.approvalcover", _approval_covers, gone="a cover for an approver")
 register_target("accounts.user", _users, gone="someone no longer on the staff")
 register_target("accounts.membership", _memberships, gone="someone no longer on the staff")
 register_target("accounts.invitation", _invitations, gone="an invitation", keep_stored_name=True)
@@ -273,3 +286,36 @@ school_and_accounts.add(
 school_and_accounts.add(
     "device.revoked", "School device removed", "{who} removed {target}: its photos no longer count as the school's"
 )
+
+
+def _steps_in_words(data: dict) -> dict[str, str]:
+    steps = data.get("after") or []
+    if not steps:
+        return {"steps": "one step that any approver decides"}
+    return {"steps": count(len(steps), "step")}
+
+
+approval = kinds("accounts")
+approval.add(
+    "approval_chain.changed",
+    "Approval steps changed",
+    "{who} set the approval of {target} to {steps}",
+    values=_steps_in_words,
+)
+approval.add(
+    "approval_waits.changed",
+    "Approval waiting times changed",
+    "{who} set approvers to be reminded after {reminder} hours and the headteacher asked after {escalation} hours",
+    values=lambda data: {
+        "reminder": data["after"]["reminder_hours"],
+        "escalation": data["after"]["escalation_hours"],
+    },
+)
+approval.add(
+    "approval_cover.created",
+    "Cover for an approver arranged",
+    "{who} arranged for {delegate} to decide for {absent} from {starts_on} to {ends_on}",
+    refs={"absent": ("accounts.membership", "absent"), "delegate": ("accounts.membership", "delegate")},
+    values=lambda data: {"starts_on": day(data["starts_on"]), "ends_on": day(data["ends_on"])},
+)
+approval.add("approval_cover.revoked", "Cover for an approver ended", "{who} ended {target}")

@@ -67,10 +67,28 @@ class School(models.Model):
         default=True,
         help_text="Off: the feed, the list of posts and their photos answer “not found” to everyone.",
     )
+    # Approval in more than one step (accounts.approval_chains): how long a post may wait at one
+    # step before its approvers are reminded, and before the headteacher is asked to decide it.
+    approval_reminder_hours = models.PositiveSmallIntegerField(
+        "remind approvers after (hours)",
+        default=48,
+        help_text="A post waiting this long at one step: its approvers are reminded once.",
+    )
+    approval_escalation_hours = models.PositiveSmallIntegerField(
+        "ask the headteacher after (hours)",
+        default=96,
+        help_text="A post waiting this long at one step: the headteacher is told and may decide that step.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approval_escalation_hours__gt=models.F("approval_reminder_hours")),
+                name="school_escalation_after_reminder",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -399,3 +417,87 @@ class StaffHandle(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.handle} ({self.get_network_display()})"
+
+
+class ApprovalStep(models.Model):
+    """One step of an account's approval chain (accounts.approval_chains). An account with no
+    steps keeps the single step every approver may decide.
+
+    `mode` says whether any one of the step's people decides it, or all of them must approve;
+    the people are the memberships named and everyone holding one of the roles named (the
+    post's author never counts)."""
+
+    class Mode(models.TextChoices):
+        ANY = "any", "Any one of"
+        ALL = "all", "All of"
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="approval_steps")
+    position = models.PositiveSmallIntegerField()
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ANY)
+    people = models.ManyToManyField(Membership, blank=True, related_name="approval_steps")
+
+    class Meta:
+        ordering = ["account", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "position"], name="approval_step_unique_position"),
+            models.CheckConstraint(condition=Q(mode__in=["any", "all"]), name="approval_step_known_mode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Step {self.position + 1} for @{self.account.handle}"
+
+    @property
+    def roles(self) -> list[str]:
+        """The role names, from the prefetch cache when there is one."""
+        held = {row.role for row in self.step_roles.all()}
+        return [role for role in Role.values if role in held]
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in self.roles]
+
+
+class ApprovalStepRole(models.Model):
+    """A role whose holders belong to an approval step (a row each, so a queue can ask in SQL)."""
+
+    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="step_roles")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "role"], name="approval_step_role_unique"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="approval_step_role_known_role"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class ApprovalCover(models.Model):
+    """While an approver is away (`starts_on` to `ends_on`, both included, school days), another
+    member of staff decides the approval steps they could, recorded as "X for Y". Not trip mode
+    (Delegation), which lends an account to an author. Revoked, never deleted."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="approval_covers")
+    absent = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="covered_by")
+    delegate = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="covering_for")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="approval_cover_ends_after_start"
+            ),
+            models.CheckConstraint(condition=~Q(absent=models.F("delegate")), name="approval_cover_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegate.user} for {self.absent.user}, {self.starts_on} to {self.ends_on}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_devices, views_preferences, views_signin, views_staff_handles
+from . import views, views_approval, views_devices, views_preferences, views_signin, views_staff_handles
 
 urlpatterns = [
     # allauth's sign-in steps, answering 429 while paused (accounts.services_sign_in).
@@ -28,4 +28,10 @@ urlpatterns = [
     path("devices/<int:pk>/new-link/", views_devices.device_new_link, name="device_new_link"),
     path("devices/enrol/", views_devices.device_enrol_code, name="device_enrol_code"),
     path("devices/enrol/<str:token>/", views_devices.device_enrol, name="device_enrol"),
+    # Approval in more than one step (issue 18).
+    path("approval/", views_approval.approval_settings, name="approval_settings"),
+    path("approval/accounts/<int:pk>/", views_approval.approval_chain_edit, name="approval_chain_edit"),
+    path("approval/cover/", views_approval.approval_covers, name="approval_covers"),
+    path("approval/cover/new/", views_approval.approval_cover_create, name="approval_cover_create"),
+    path("approval/cover/<int:pk>/end/", views_approval.approval_cover_revoke, name="approval_cover_revoke"),
 ]

@@ -389,6 +389,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-approval-digests": {"task": "posts.tasks.send_approval_digests", "schedule": crontab(hour=7, minute=30)},
     # Private messages (issue 18) left "sending" by a dead worker, or approved with their task lost.
     "sweep-private-messages": {"task": "community.tasks.sweep_outgoing_messages", "schedule": timedelta(minutes=5)},
+    # Posts waiting too long at one approval step: remind, then ask the headteacher (issue 18).
+    "remind-waiting-steps": {"task": "posts.tasks.remind_waiting_steps", "schedule": timedelta(minutes=15)},
     "verify-audit-trail": {
         "task": "audit.tasks.verify_trails",
         "schedule": timedelta(minutes=AUDIT_VERIFY_EVERY_MINUTES),

@@ -44,7 +44,7 @@ def _take_downs(member: Membership) -> QuerySet[TakeDownRequest]:
 
 
 SENT_BACK = Waiting("sent back", _sent_back)
-TO_APPROVE = Waiting("waiting", lambda member: queue_rows(school=member.school))
+TO_APPROVE = Waiting("waiting", lambda member: queue_rows(school=member.school, approver=member.user))
 FAILED = Waiting("failed", lambda member: posts_for_school(school=member.school).filter(status=PostStatus.FAILED))
 TO_TAKE_DOWN = Waiting("waiting", _take_downs)
 FLAGGED_MENTIONS = Waiting("flagged", lambda member: mention_items(school=member.school).filter(flagged=True))
@@ -92,6 +92,7 @@ SECTIONS = (
                 Perm.DRAFT_POSTS,
                 within=("message_compose", "message_detail", "message_edit"),
             ),
+            Page("approval_covers", "Cover while away", Perm.APPROVE_POSTS, within=("approval_cover_create",)),
         ),
     ),
     Section(
@@ -150,6 +151,7 @@ SECTIONS = (
                 within=("social_account_create", "social_account_edit", "x_connect_oauth1", "x_disconnect"),
             ),
             Page("device_list", "School devices", Perm.MANAGE_DEVICES),
+            Page("approval_settings", "Approval steps", Perm.MANAGE_SOCIAL_ACCOUNTS, within=("approval_chain_edit",)),
             Page("rules_list", "Rules for posts", Perm.EDIT_RULES, within=("rule_create", "rule_edit")),
             Page("policy_current", "Social media policy", within=("policy_edit", "policy_sign_off")),
             Page("website_feed", "Website feed", Perm.VIEW_WEBSITE_FEED),

@@ -137,15 +137,88 @@ posts.add("post.approved", "Post approved", _approved, values=lambda data: {"whe
 posts.add(
     "post.approved_on_trip",
     "Post approved in trip mode",
-    "{who} sent out {target} in trip mode, without waiting for an approver",
+    lambda data: (
+        "{who} sent out {target} in trip mode, without waiting for an approver"
+        + (", skipping the account's {skipped} approval steps" if data.get("approval_steps_skipped") else "")
+    ),
+    values=lambda data: {"skipped": data.get("approval_steps_skipped")},
+)
+
+
+def _step_approved(data: dict) -> str:
+    sentence = "{who} approved step {step} of {steps} of {target}"
+    if "for" in data:
+        sentence += " for {absent}, who is away"
+    if data.get("as_headteacher"):
+        sentence += " as headteacher, as it had waited too long or nobody else could decide it"
+    if data.get("completes_chain"):
+        return sentence + ", its last step"
+    if "advanced_to" in data:
+        return sentence + ": it moves on to step {advanced_to}"
+    return sentence + ": the step waits for its other approvers"
+
+
+def _step_values(data: dict) -> dict:
+    return {"step": data.get("step"), "steps": data.get("steps"), "advanced_to": data.get("advanced_to")}
+
+
+posts.add(
+    "post.step_approved",
+    "Approval step approved",
+    _step_approved,
+    refs={"absent": ("accounts.user", "for")},
+    values=_step_values,
+)
+posts.add(
+    "post.step_reminded",
+    "Approvers reminded of a waiting post",
+    "{who} reminded the approvers of step {step} of {target}, which had waited too long",
+    values=_step_values,
+)
+posts.add(
+    "post.step_escalated",
+    "Waiting post passed to the headteacher",
+    lambda data: (
+        "{who} asked the headteacher to decide step {step} of {target}, "
+        + ("which nobody but its author could decide" if data.get("nobody_else") else "which had waited too long")
+    ),
+    values=_step_values,
+)
+posts.add(
+    "post.approval_restarted",
+    "Approval started again after the steps changed",
+    "{who} changed the account's approval steps, so {target} starts again at step 1",
 )
 posts.add(
     "post.trip_approval_withheld",
     "Trip-mode post sent to the approvers",
     _trip_withheld,
 )
-posts.add("post.changes_requested", "Changes asked for", "{who} asked for changes to {target}")
-posts.add("post.rejected", "Post rejected", "{who} rejected {target}")
+
+
+def _at_step(sentence: str):
+    def said(data: dict) -> str:
+        if not data or "step" not in data:
+            return sentence
+        return sentence + " at step {step} of {steps}" + (" for {absent}, who is away" if "for" in data else "")
+
+    return said
+
+
+posts.add(
+    "post.changes_requested",
+    "Changes asked for",
+    _at_step("{who} asked for changes to {target}"),
+    refs={"absent": ("accounts.user", "for")},
+    values=_step_values,
+)
+posts.add(
+    "post.rejected",
+    "Post rejected",
+    _at_step("{who} rejected {target}"),
+    refs={"absent": ("accounts.user", "for")},
+    values=_step_values,
+)
 posts.add("post.commented", "Comment added", "{who} commented on {target}")
 posts.add(
     "post.stopped_for_consent",

@@ -103,6 +103,14 @@ class Post(models.Model):
     part_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="copies", db_index=True
     )
+    # Approval in more than one step (posts.services.chains): the step waiting now (its position
+    # in the account's chain), the round (each submission starts one, at step 0), when the post
+    # reached this step, and whether its approvers were reminded and the headteacher asked.
+    approval_step = models.PositiveSmallIntegerField(default=0)
+    approval_round = models.PositiveIntegerField(default=0)
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    step_reminded_at = models.DateTimeField(null=True, blank=True)
+    step_escalated_at = models.DateTimeField(null=True, blank=True)
     # From the "New post" form: a second POST of the same form (a double tap) finds this draft.
     client_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -428,3 +436,46 @@ class OrphanFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_storage_display()}: {self.name}"
+
+
+class StepDecision(models.Model):
+    """One decision on one step of a post's approval chain, in one round (posts.services.chains).
+
+    `decided_by` acted; `counts_for` is whose decision it is (the same person, or the absent
+    approver they covered for: "X for Y"). One approval per person per step per round."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Asked for changes"
+        REJECTED = "rejected", "Rejected"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="step_decisions")
+    round = models.PositiveIntegerField()
+    step = models.PositiveSmallIntegerField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    counts_for = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    as_headteacher = models.BooleanField(default=False, help_text="Decided by the headteacher after escalation.")
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["round", "step", "decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "round", "step", "counts_for"],
+                condition=Q(outcome="approved"),
+                name="step_decision_one_approval_each",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["approved", "changes_requested", "rejected"]),
+                name="step_decision_known_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} at step {self.step + 1}, round {self.round}, post {self.post_id}"
+
+    @property
+    def covering(self) -> bool:
+        return self.decided_by_id != self.counts_for_id

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from accounts.models import ApprovalEmails, Membership, Role
 
 from .models import Post, PostStatus
+from .selectors import decidable_by
 
 _APPROVER_ROLES = (Role.HEADTEACHER, Role.SENIOR_LEADER)
 
@@ -215,6 +216,15 @@ def send_approval_digests() -> int:
     sent = 0
     for approver in approvers:
         theirs = [p for p in waiting.get(approver.school_id, []) if p.author_id != approver.user_id]
+        if not theirs:
+            continue
+        # Approval in more than one step: only the posts whose current step is theirs to decide.
+        decidable = set(
+            Post.objects.filter(pk__in=[p.pk for p in theirs])
+            .filter(decidable_by(school=approver.school, approver=approver.user))
+            .values_list("pk", flat=True)
+        )
+        theirs = [p for p in theirs if p.pk in decidable]
         if not theirs:
             continue
         count = len(theirs)

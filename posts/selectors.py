@@ -6,11 +6,11 @@ from difflib import SequenceMatcher
 from enum import StrEnum
 from itertools import groupby
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import ApprovalCover, ApprovalStep, Membership, Role, RoleAssignment
 from consent.checks import FaceInput, OutsideText, PhotoInput, PostContent
 from consent.models import ConsentPurpose, ConsentRecord, Pupil
 from consent.selectors import ConsentState, effective_consent
@@ -26,6 +26,7 @@ from .models import (
     PostImage,
     PostRevision,
     PostStatus,
+    StepDecision,
 )
 from .outside import outside_label, outside_words
 
@@ -162,20 +163,71 @@ def _listed_posts(*, school) -> QuerySet[Post]:
     )
 
 
-def queue_rows(*, school, status: QueueFilter = QueueFilter.SUBMITTED) -> QuerySet[Post]:
+def decidable_by(*, school, approver) -> Q:
+    """Of the school's waiting posts, those `approver` (a user who may approve) may decide now.
+
+    An account without approval steps: every post, as before. An account with steps
+    (accounts.approval_chains): the posts whose current step names the approver (in person or by
+    role), or someone they cover for today, or, once the step was escalated, the headteacher;
+    never their own post, nor a step they have already approved in this round. All in SQL, so a
+    queue or a count costs no extra query."""
+    today = timezone.localdate()
+    my_roles = RoleAssignment.objects.filter(
+        membership__user=approver, membership__school=school, membership__is_active=True
+    ).values("role")
+    covered = ApprovalCover.objects.filter(
+        school=school,
+        delegate__user=approver,
+        delegate__is_active=True,
+        revoked_at__isnull=True,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    ).values("absent")
+    covered_roles = RoleAssignment.objects.filter(membership__in=covered).values("role")
+    step_now = ApprovalStep.objects.filter(account=OuterRef("account"), position=OuterRef("approval_step")).filter(
+        Q(people__user=approver)
+        | Q(step_roles__role__in=my_roles)
+        | Q(people__in=covered)
+        | Q(step_roles__role__in=covered_roles)
+    )
+    is_head = RoleAssignment.objects.filter(
+        membership__user=approver, membership__school=school, membership__is_active=True, role=Role.HEADTEACHER
+    )
+    already = StepDecision.objects.filter(
+        post=OuterRef("pk"),
+        round=OuterRef("approval_round"),
+        step=OuterRef("approval_step"),
+        outcome=StepDecision.Outcome.APPROVED,
+    ).filter(Q(counts_for=approver) | Q(decided_by=approver))
+    chained = Exists(ApprovalStep.objects.filter(account=OuterRef("account")))
+    return ~chained | (
+        ~Q(author=approver)
+        & (Exists(step_now) | (Q(step_escalated_at__isnull=False) & Exists(is_head)))
+        & ~Exists(already)
+    )
+
+
+def queue_rows(*, school, status: QueueFilter = QueueFilter.SUBMITTED, approver=None) -> QuerySet[Post]:
     """The rows of one queue filter and nothing else, for counting them: the navigation's badge
-    counts on every page, where building the list's prefetches would cost more than the count."""
+    counts on every page, where building the list's prefetches would cost more than the count.
+    With `approver`, the waiting posts are those they may decide now (`decidable_by`)."""
     rows, _ = _QUEUE_VIEWS[QueueFilter(status)]
-    return Post.objects.filter(account__school=school).filter(rows)
+    posts = Post.objects.filter(account__school=school).filter(rows)
+    if approver is not None and status == QueueFilter.SUBMITTED:
+        posts = posts.filter(decidable_by(school=school, approver=approver))
+    return posts
 
 
-def review_queue(*, school, status: QueueFilter = QueueFilter.SUBMITTED, account_id: int | None = None):
+def review_queue(*, school, status: QueueFilter = QueueFilter.SUBMITTED, account_id: int | None = None, approver=None):
     """The school's posts for the approvers' queue: one status filter, optionally one account.
+    With `approver`, the waiting posts are those they may decide now (`decidable_by`).
 
     Rows come with their photos, tagged pupils and faces prefetched, ready for `queue_consent_status`.
     """
     rows, order = _QUEUE_VIEWS[QueueFilter(status)]
     posts = _listed_posts(school=school).filter(rows)
+    if approver is not None and status == QueueFilter.SUBMITTED:
+        posts = posts.filter(decidable_by(school=school, approver=approver))
     if account_id is not None:
         posts = posts.filter(account_id=account_id)
     return posts.order_by(*order)

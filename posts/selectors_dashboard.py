@@ -13,7 +13,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Post, PostComment, PostStatus
-from .selectors import with_destinations
+from .selectors import decidable_by, with_destinations
 
 # What an author reads under a post that came back to them: an approver's request, or the
 # portal's note (consent changed, or they reopened it while it waited).
@@ -47,8 +47,13 @@ class WaitingForApproval:
 
 def approvals_waiting(*, school, approver) -> QuerySet[Post]:
     """Posts at the school waiting for this approver: every submitted post but their own (nobody
-    approves their own post)."""
-    return Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED).exclude(author=approver)
+    approves their own post); for an account with approval steps, those whose current step they
+    may decide (`decidable_by`)."""
+    return (
+        Post.objects.filter(account__school=school, status=PostStatus.SUBMITTED)
+        .exclude(author=approver)
+        .filter(decidable_by(school=school, approver=approver))
+    )
 
 
 def waiting_for_approval(*, school, approver, rows: int, count: int | None = None) -> WaitingForApproval:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from consent.models import ConsentRecord, Pupil
 
 from . import consent_changes, notifications, retention
-from .services import publishing, stored_files
+from .services import chains, publishing, stored_files
 
 # Consent that ran out while the workers were down is still caught, for this many days.
 EXPIRY_LOOKBACK = timedelta(days=7)
@@ -65,3 +65,11 @@ def send_approval_digests() -> int:
     """Each morning (beat, 07:30 school time): one email per approver who chose the digest,
     listing the posts waiting for them."""
     return notifications.send_approval_digests()
+
+
+@shared_task
+def remind_waiting_steps() -> tuple[int, int]:
+    """Every quarter of an hour (beat): approval in more than one step. A post that has waited
+    at one step past its school's reminder time: its approvers are reminded, once; past the
+    escalation time, the headteachers are asked, once."""
+    return chains.remind_waiting_steps()

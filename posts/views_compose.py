@@ -40,6 +40,7 @@ from .getters import authored, authored_to_change, get_image, get_post, works_on
 from .images import MAX_UPLOAD_BYTES, ImageRejected
 from .models import Post, PostComment, PostImage, PostStatus
 from .selectors import AUTHORS_OWN, posts_for_school, with_destinations
+from .selectors_chains import chain_summaries
 from .services.photos import photo_render_for_publishing, photo_thumbnail_as_published
 
 TOO_BIG = (
@@ -689,5 +690,10 @@ def post_list_mine(request):
         .order_by("-created_at", "-pk")
     )
     page = Paginator(posts, MY_POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "posts": page.object_list, "saved_copies": request.session.pop(_SAVED_COPIES, [])}
+    listed = list(page.object_list)
+    # Approval in more than one step: where each waiting post stands ("Step 1 of 2 approved by …").
+    summaries = chain_summaries(listed)
+    for post in listed:
+        post.chain_summary = summaries.get(post.pk, "")
+    context = {"page": page, "posts": listed, "saved_copies": request.session.pop(_SAVED_COPIES, [])}
     return render(request, "posts/compose_mine.html", context)

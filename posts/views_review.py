@@ -26,6 +26,7 @@ from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesFo
 from .getters import get_post
 from .models import OutsideContent, Post, PostStatus, repost_label
 from .outside import outside_label, reposted_content
+from .selectors_chains import chain_progress
 from .services import copies
 from .services.destination_checks import destinations_check
 from .services.provenance import photo_provenance_problems
@@ -58,7 +59,10 @@ def review_queue(request):
     chosen_account = next((a for a in accounts if str(a.pk) == request.GET.get("account")), None)
 
     posts = selectors.review_queue(
-        school=request.school, status=status, account_id=chosen_account.pk if chosen_account else None
+        school=request.school,
+        status=status,
+        account_id=chosen_account.pk if chosen_account else None,
+        approver=request.user,
     )
     page = selectors.queue_page(posts, page=request.GET.get("page"), per_page=QUEUE_PAGE_SIZE)
     listed = page.posts
@@ -147,7 +151,14 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         and all(outcome.post.status in copies.SETTLED for outcome in outcomes)
     )
     may_take_down = bool(outcomes) and may_approve_for(request.membership, post.account)
+    # Approval in more than one step: the chain, and whether this person decides its current step.
+    chain = chain_progress(post, viewer=request.membership)
+    if chain is not None:
+        may_decide = post.status == PostStatus.SUBMITTED and chain.may_decide
+    else:
+        may_decide = post.status == PostStatus.SUBMITTED and may_approve_for(request.membership, post.account)
     context = {
+        "chain": chain,
         "destination_reports": destination_reports,
         "outcomes": outcomes,
         "partly_published": partly_published,
@@ -184,7 +195,7 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
         "change_request": change_request,
         "changes": changes,
         "is_author": is_author,
-        "may_decide": post.status == PostStatus.SUBMITTED and may_approve_for(request.membership, post.account),
+        "may_decide": may_decide,
         "approve_form": forms.get("approve_form") or ApproveForm(authors_time=post.publish_at),
         "changes_form": forms.get("changes_form") or RequestChangesForm(),
         "reject_form": forms.get("reject_form") or RejectForm(),
@@ -210,6 +221,7 @@ def review_approve(request, pk: int):
     form = ApproveForm(request.POST, authors_time=post.publish_at)
     if not form.is_valid():
         return _render_review(request, post, status=400, approve_form=form)
+    step_before = post.approval_step
     try:
         services.post_approve(
             actor=request.membership,
@@ -229,6 +241,15 @@ def review_approve(request, pk: int):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return _to_review(post)
+    if post.status == PostStatus.SUBMITTED:
+        # Approval in more than one step: this approval was one step's, or one person's of an "all of" step.
+        if post.approval_step != step_before:
+            messages.success(
+                request, f"Approved step {step_before + 1}. It now waits for step {post.approval_step + 1}."
+            )
+        else:
+            messages.success(request, "Your approval is recorded. The step now waits for its other approvers.")
+        return redirect("review_queue")
     # What the service decided: the author's time may have passed while the page was open.
     where = f"@{post.account.handle}"
     if post.status == PostStatus.SCHEDULED and post.publish_at:

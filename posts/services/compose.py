@@ -41,6 +41,7 @@ from ..models import (
     PostStatus,
 )
 from ..outside import FRESH_FOR, post_read_outside_content, text_links
+from . import chains
 from .checks import (
     ContentProblem,
     PostBlocked,
@@ -82,6 +83,7 @@ def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
     check = consent_check(post, Stage.SUBMIT)
     destinations = destinations_check(post, stage=Stage.SUBMIT, author=actor, lead_check=check)
     refuse_if_destinations_blocked([p for p in check.problems if p.severity == "block"], destinations)
+    moment = timezone.now()
     with transaction.atomic():
         transition(
             post,
@@ -89,10 +91,12 @@ def post_submit(*, actor: Membership, post: Post) -> ConsentCheck:
             to=PostStatus.SUBMITTED,
             action="post.submitted",
             actor=actor,
-            submitted_at=timezone.now(),
+            submitted_at=moment,
+            **chains.submission_fields(post, moment),
         )
-        # Trip mode: approved on the author's authority.
-        if not post_approve_if_on_trip(actor=actor, post=post):
+        # Trip mode: approved on the author's authority. Otherwise the approvers hear of it: with
+        # approval in more than one step, only the first step's.
+        if not post_approve_if_on_trip(actor=actor, post=post) and not chains.after_submission(post):
             notifications.notify_submitted(post)
     return check
 

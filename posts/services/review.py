@@ -24,7 +24,7 @@ from ..models import (
     TakeDownRequest,
 )
 from ..outside import outside_label, reposted_content, unread_outside
-from . import copies, publishing
+from . import chains, copies, publishing
 from .checks import PostBlocked, consent_check
 from .destination_checks import DestinationsCheck, account_label, destinations_check
 from .destination_checks import refuse_if_blocked as refuse_if_destinations_blocked
@@ -59,10 +59,12 @@ def post_approve(
     with no time (or one that has passed) it publishes at once. Publishing itself is the
     workers' job (posts.services.publishing), started after this transaction commits.
     """
-    if not may_approve_for(actor, post.account):
+    state = chains.chain_state(post)
+    if state is None and not may_approve_for(actor, post.account):
         raise PermissionDenied("You cannot approve posts for this account.")
     if post.author_id == actor.user_id:
         raise PermissionDenied("Nobody approves their own post: ask another senior leader.")
+    capacity = chains.capacity_for(actor, state, verb="approve") if state is not None else None
     moment = timezone.now()
     if publish_at is not None and publish_at <= moment:
         raise TransitionError("The publish time has already passed. Choose a later time, or publish now.")
@@ -96,6 +98,13 @@ def post_approve(
     else:
         when = authors_time(post, moment)
     with transaction.atomic():
+        # Approval in more than one step: a step that is not the last moves the post on (it stays
+        # submitted); the last one approves it below, claiming it only at the step it was decided.
+        among = None
+        if state is not None:
+            if not chains.approve_step(actor=actor, post=post, state=state, capacity=capacity, moment=moment):
+                return check
+            among = chains.this_step(post, state)
         approve_and_hand_over(
             actor=actor,
             post=post,
@@ -104,6 +113,7 @@ def post_approve(
             moment=moment,
             data=confirmed,
             destinations=destinations,
+            among=among,
         )
         notifications.notify_decision(post, decision="was approved")
     return check
@@ -143,6 +153,7 @@ def approve_and_hand_over(
     action: str = "post.approved",
     data: dict | None = None,
     destinations: DestinationsCheck | None = None,
+    among=None,
 ) -> list[Post]:
     """What every approval does once its checks have passed (an approver's, or trip mode's):
     claim the submitted post, store the consent it was approved under, audit it, make its copy
@@ -163,6 +174,7 @@ def approve_and_hand_over(
             decided_at=moment,
             consent_snapshot=check.snapshot,
             publish_at=when,
+            among=among,
         )
         # After the claim: of two approvals at once, only the one whose UPDATE won gets here.
         made = (
@@ -176,18 +188,39 @@ def approve_and_hand_over(
     return made
 
 
+def _step_decider(actor: Membership, post: Post):
+    """For an account with a chain: its state and how `actor` may decide the current step (or
+    PermissionDenied); for one without: (None, None) once `may_approve_for` allows it."""
+    state = chains.chain_state(post)
+    if state is None:
+        if not may_approve_for(actor, post.account):
+            raise PermissionDenied("You cannot review posts for this account.")
+        return None, None
+    return state, chains.capacity_for(actor, state)
+
+
+def _end_round(actor, post, state, capacity, outcome, comment) -> tuple[dict, object]:
+    """A chain's decision that ends the round at any step: recorded, and the claim narrowed to the step."""
+    if state is None:
+        return {}, None
+    data = chains.end_round(actor=actor, post=post, state=state, capacity=capacity, outcome=outcome, comment=comment)
+    return data, chains.this_step(post, state)
+
+
 def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None:
-    if not may_approve_for(actor, post.account):
-        raise PermissionDenied("You cannot review posts for this account.")
+    state, capacity = _step_decider(actor, post)
     if not comment.strip():
         raise TransitionError("Say what needs changing, so the author knows what to do.")
     with transaction.atomic():
+        data, among = _end_round(actor, post, state, capacity, "changes_requested", comment.strip())
         transition(
             post,
             from_statuses=[PostStatus.SUBMITTED],
             to=PostStatus.DRAFT,
             action="post.changes_requested",
             actor=actor,
+            data=data or None,
+            among=among,
             decided_by=actor.user,
         )
         PostComment.objects.create(
@@ -197,17 +230,19 @@ def post_request_changes(*, actor: Membership, post: Post, comment: str) -> None
 
 
 def post_reject(*, actor: Membership, post: Post, reason: str) -> None:
-    if not may_approve_for(actor, post.account):
-        raise PermissionDenied("You cannot review posts for this account.")
+    state, capacity = _step_decider(actor, post)
     if not reason.strip():
         raise TransitionError("Give the author a reason for the rejection.")
     with transaction.atomic():
+        data, among = _end_round(actor, post, state, capacity, "rejected", reason.strip())
         transition(
             post,
             from_statuses=[PostStatus.SUBMITTED],
             to=PostStatus.REJECTED,
             action="post.rejected",
             actor=actor,
+            data=data or None,
+            among=among,
             decided_by=actor.user,
             decided_at=timezone.now(),
         )

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.approval_chains import chain_length
 from accounts.models import Delegation, Membership, SocialAccount
 from accounts.permissions import Perm, has_perm
 from accounts.selectors import staff_for_school
@@ -306,7 +307,8 @@ def post_approve_on_trip(*, actor: Membership, post: Post, delegation: Delegatio
             when=authors_time(post, moment),
             moment=moment,
             action="post.approved_on_trip",
-            data={"delegation_id": delegation.pk},
+            # Trip mode stays the one exception to the account's approval steps, and says so.
+            data={"delegation_id": delegation.pk, "approval_steps_skipped": chain_length(post.account)},
             destinations=destinations,
         )
         notifications.notify_trip_post(post, delegation)

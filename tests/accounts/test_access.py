@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts import services, services_devices
-from accounts.models import Delegation, Invitation, Membership, Role, SchoolDevice, SocialAccount
+from accounts.models import ApprovalCover, Delegation, Invitation, Membership, Role, SchoolDevice, SocialAccount
 from community.models import (
     BlockedAccount,
     Concern,
@@ -217,6 +217,14 @@ VIEWS = {
     "message_submit": ("post", "outgoing_message", [Role.HEADTEACHER]),
     "message_review": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
     "message_retry": ("post", "outgoing_message", [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    # Approval in more than one step (issue 18): the steps are the headteacher's; cover while away
+    # is every approver's, and ending another person's cover (the table's is the headteacher's) is
+    # the headteacher's.
+    "approval_settings": ("get", None, [Role.HEADTEACHER]),
+    "approval_chain_edit": ("get", "social_account", [Role.HEADTEACHER]),
+    "approval_covers": ("get", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "approval_cover_create": ("post", None, [Role.HEADTEACHER, Role.SENIOR_LEADER]),
+    "approval_cover_revoke": ("post", "approval_cover", [Role.HEADTEACHER]),
 }
 PUBLIC_VIEWS = {"invitation_accept", "healthz", "local_timeline", "local_network_media", "local_person"}
 # allauth's sign-in steps, answered by the portal's subclasses (accounts.views_signin): before
@@ -306,6 +314,15 @@ def _objects_at(school_staff_member: Membership) -> dict:
             created_by=head.user,
         ),
         **_device_objects(head),
+        # Cover for the headteacher starting tomorrow, so it changes nobody's access today.
+        "approval_cover": ApprovalCover.objects.create(
+            school=school,
+            absent=head,
+            delegate=Membership.objects.filter(school=school).exclude(pk=head.pk).first(),
+            starts_on=timezone.localdate() + timedelta(days=1),
+            ends_on=timezone.localdate() + timedelta(days=2),
+            created_by=head.user,
+        ),
     }
 
 

@@ -118,6 +118,8 @@ ACTIONS = {
     "message_submit",
     "message_review",
     "message_retry",
+    "approval_cover_create",
+    "approval_cover_revoke",
 }
 
 # URL patterns that are not pages, so nobody reads them as one; each says why. Everything else
@@ -260,6 +262,8 @@ PAGE_VISITS: dict[str, Callable[[RichSchool], list[Visit]]] = {
     # Private messages (issue 18): each state of a message, its form, and the inbox showing messages.
     "message_detail": lambda s: [Visit({"pk": message.pk}) for message in s.outgoing_messages.values()],
     "message_edit": lambda s: [Visit({"pk": s.outgoing_messages["draft"].pk})],
+    # Approval in more than one step (issue 18): an account's steps, as the headteacher edits them.
+    "approval_chain_edit": lambda s: [Visit({"pk": s.accounts["year3"].pk}), Visit({"pk": s.accounts["x"].pk})],
 }
 
 

@@ -109,6 +109,7 @@ EXPECTED = {
             "Posts to take down",
             "Trip mode",
             "Private messages",
+            "Cover while away",
         ],
         "Pupils and consent": ["Pupils and consent", "Consent coverage"],
         "Audience": [
@@ -123,6 +124,7 @@ EXPECTED = {
             "Staff's own accounts",
             "Accounts",
             "School devices",
+            "Approval steps",
             "Rules for posts",
             "Social media policy",
             "Website feed",
@@ -133,7 +135,15 @@ EXPECTED = {
     },
     "slt": {
         "(top)": ["Home"],
-        "Posts": ["New post", "My posts", "Posts to approve", "Calendar", "Posts to take down", "Private messages"],
+        "Posts": [
+            "New post",
+            "My posts",
+            "Posts to approve",
+            "Calendar",
+            "Posts to take down",
+            "Private messages",
+            "Cover while away",
+        ],
         "Pupils and consent": ["Consent coverage"],
         "Audience": ["Accounts we follow", "Concerns and incidents", "Raise a concern"],
         "School settings": ["Social media policy", "Website feed", "Email preferences", "My own accounts"],
