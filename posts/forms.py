@@ -31,6 +31,20 @@ def destination_label(account: SocialAccount) -> str:
     return f"{shown_handle(account)} ({short_name(account.network)})"
 
 
+def add_account_choice(form: forms.Form, accounts, *, label: str, required: str) -> None:
+    """A new post's first question: which of the person's accounts it is for (radio buttons),
+    with the hidden token that lets a second tap on the button find the draft the first made."""
+    form.fields["account"] = forms.TypedChoiceField(
+        label=label,
+        coerce=int,
+        choices=[(account.pk, account_label(account)) for account in accounts],
+        widget=forms.RadioSelect,
+        error_messages={"required": required},
+    )
+    form.fields["client_token"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    form.order_fields(["account"])
+
+
 @dataclass(frozen=True)
 class PhotoField:
     number: int
@@ -105,15 +119,7 @@ class PostForm(forms.Form):
         self.quoted: QuotedPost | None = None
         self.accounts = {account.pk: account for account in accounts or ()}
         if accounts is not None:
-            self.fields["account"] = forms.TypedChoiceField(
-                label="Post to",
-                coerce=int,
-                choices=[(account.pk, account_label(account)) for account in accounts],
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose the account this post is for."},
-            )
-            self.fields["client_token"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
-            self.order_fields(["account"])
+            add_account_choice(self, accounts, label="Post to", required="Choose the account this post is for.")
         self.also_accounts = {account.pk: account for account in also_accounts}
         if self.also_accounts:
             self.fields["also_to"] = forms.TypedMultipleChoiceField(

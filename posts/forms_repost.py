@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.models import SocialAccount
 
-from .forms import DATETIME_LOCAL, TIME_PASSED, account_label
+from .forms import DATETIME_LOCAL, TIME_PASSED, add_account_choice
 from .quote_links import parse_repost_url
 
 NOT_A_REPOSTABLE_POST = (
@@ -40,15 +40,7 @@ class RepostForm(forms.Form):
         self.portal_hosts = tuple(portal_hosts)
         self.accounts = {each.pk: each for each in accounts or ()}
         if accounts is not None:
-            self.fields["account"] = forms.TypedChoiceField(
-                label="Repost on",
-                coerce=int,
-                choices=[(each.pk, account_label(each)) for each in accounts],
-                widget=forms.RadioSelect,
-                error_messages={"required": "Choose the account that reposts it."},
-            )
-            self.fields["client_token"] = forms.UUIDField(required=False, widget=forms.HiddenInput)
-            self.order_fields(["account"])
+            add_account_choice(self, accounts, label="Repost on", required="Choose the account that reposts it.")
 
     @property
     def account(self) -> SocialAccount | None:
