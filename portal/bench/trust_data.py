@@ -338,8 +338,13 @@ _CHAINED_FIELDS = ("school_id", "actor_id", "action", "target_type", "target_id"
 
 def _write(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
     """Insert `rows` (values in the order of `columns`, which are field names) into `model`'s
-    table in one go. Values are Python values; JSON fields take dicts and lists."""
+    table in one go. Values are Python values; JSON fields take dicts and lists. Every other
+    column gets its field's default, so a field added to the model later needs no change here."""
     fields = [model._meta.get_field(name) for name in columns]
+    others = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
+    if others:
+        fields += others
+        rows = (tuple(row) + tuple(f.get_default() for f in others) for row in rows)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
