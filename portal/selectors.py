@@ -3,7 +3,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
-from accounts.permissions import Perm, has_perm, may_review_posts, requires_second_factor
+from accounts.permissions import Perm, has_perm, may_review_posts, on_approval_step_sql, requires_second_factor
 from accounts.selectors import social_accounts_for_drafting, staff_account_reminders
 from accounts.trip_grants import active_delegations
 from community.selectors_audience import followers_to_review
@@ -130,7 +130,7 @@ def dashboard_panels(*, membership: Membership) -> dict:
             Membership.objects.filter(school=school, is_active=True)
             .select_related("user")
             .prefetch_related("role_assignments")
-            .annotate(has_totp=Exists(has_totp))
+            .annotate(has_totp=Exists(has_totp), on_approval_step_now=on_approval_step_sql())
         )
         panels["staff_without_second_factor"] = [m for m in staff if requires_second_factor(m) and not m.has_totp]
 
