@@ -1,8 +1,8 @@
 """Issue 18, end to end: Year 3's posts are approved in two steps, the phase leader (a class
-teacher) and then the
-headteacher. The phase leader is away and has asked a senior leader to decide for her; that senior
-leader approves step 1 at a desk, the headteacher approves step 2, and the post is published on
-the local network, while the class teacher follows its progress on the class iPad."""
+teacher) and then the headteacher. The phase leader is away and has asked a senior leader to
+decide for her; that senior leader approves step 1 at a desk, the headteacher approves step 2,
+and the post is published on the local network, while the class teacher follows its progress
+on the class iPad."""
 
 import re
 
