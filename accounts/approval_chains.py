@@ -7,8 +7,10 @@ post's author. While someone is away, an active `ApprovalCover` lets their deleg
 what they could, "for" them. A step that waited past the school's escalation time (or that
 nobody but the author could decide) may also be decided by the headteacher.
 
-Step people must be able to approve posts (headteacher or senior leader): the approvers'
-pages are theirs. Reads only; the changes are in accounts.services_approval.
+A step may name any active member of staff, or any role (a phase leader who is also a class
+teacher, say): while they are on a step they may open and decide the posts waiting at it, and
+sign in with a second factor (accounts.permissions.on_approval_step). Reads only; the changes
+are in accounts.services_approval.
 """
 
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import ApprovalCover, ApprovalStep, Membership, Role, SocialAccount
-from .permissions import Perm, has_perm, may_draft_for
+from .permissions import may_draft_for
 
 
 def chain_steps(account: SocialAccount) -> list[ApprovalStep]:
@@ -50,9 +52,9 @@ def school_staff(school_id: int) -> list[Membership]:
 
 
 def step_members(step: ApprovalStep, staff: list[Membership]) -> list[Membership]:
-    """Everyone the step names, by name or by role, among `staff` (active), who may approve."""
+    """Everyone the step names, by name or by role, among `staff` (active)."""
     named = {m.pk for m in step.people.all()}
-    return [m for m in staff if (m.pk in named or m.roles & set(step.roles)) and has_perm(m, Perm.APPROVE_POSTS)]
+    return [m for m in staff if m.pk in named or m.roles & set(step.roles)]
 
 
 def active_covers(*, school_id: int, on: date | None = None) -> QuerySet[ApprovalCover]:
@@ -116,12 +118,12 @@ def step_problems(
         problems.append("Choose roles from the list.")
     if not people and not roles:
         return ["Choose at least one person or role for each step."]
-    not_approvers = [m for m in people if not has_perm(m, Perm.APPROVE_POSTS)]
-    if not_approvers:
-        names = ", ".join(str(m.user) for m in not_approvers)
-        problems.append(f"{names} cannot approve posts: steps are for the headteacher and senior leaders.")
+    inactive = [m for m in people if not m.is_active]
+    if inactive:
+        names = ", ".join(str(m.user) for m in inactive)
+        problems.append(f"{names} no longer works here: choose someone on the staff.")
     named = {m.pk for m in people}
-    members = [m for m in staff if (m.pk in named or m.roles & set(roles)) and has_perm(m, Perm.APPROVE_POSTS)]
+    members = [m for m in staff if m.pk in named or m.roles & set(roles)]
     if not members:
         problems.append("Nobody on the staff fits this step: add a person or a role someone holds.")
     elif len(members) == 1 and may_draft_for(members[0], account):

@@ -1,13 +1,17 @@
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .models import Membership
 from .permissions import Perm, has_perm
 
 
-def school_member_required(perm: Perm | None = None):
-    """Signed in, on the staff of the request's school, and (when given) holding `perm`.
+def school_member_required(perm: Perm | Callable[[Membership], bool] | None = None):
+    """Signed in, on the staff of the request's school, and (when given) holding `perm` (or, for
+    a question a role alone does not answer, such as accounts.permissions.may_review_posts,
+    answering yes to it).
 
     Objects are then fetched with `school=request.school`, so another school's rows are a 404.
     """
@@ -18,7 +22,13 @@ def school_member_required(perm: Perm | None = None):
         def wrapped(request, *args, **kwargs):
             if request.membership is None:
                 raise PermissionDenied("You are not on the staff of any school in this portal.")
-            if perm is not None and not has_perm(request.membership, perm):
+            if perm is None:
+                allowed = True
+            elif callable(perm):
+                allowed = perm(request.membership)
+            else:
+                allowed = has_perm(request.membership, perm)
+            if not allowed:
                 raise PermissionDenied("Your role does not include this page.")
             return view(request, *args, **kwargs)
 

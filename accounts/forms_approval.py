@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from .models import ApprovalStep, Membership, Role
 
-APPROVER_ROLES = [(Role.HEADTEACHER, Role.HEADTEACHER.label), (Role.SENIOR_LEADER, Role.SENIOR_LEADER.label)]
+# Any role can be named on a step ("every class teacher": any of them but the post's author).
+STEP_ROLES = list(Role.choices)
 
 
 def _person(membership: Membership) -> str:
@@ -22,19 +23,31 @@ class StepForm(forms.Form):
         help_text="“All of”: every person in the step approves (the post's author never counts).",
     )
     people = forms.ModelMultipleChoiceField(
-        label="People", queryset=Membership.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+        label="People",
+        help_text="Anyone on the staff, shown with their roles: a phase leader who teaches a class, say.",
+        queryset=Membership.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     roles = forms.MultipleChoiceField(
         label="Everyone with the role",
-        choices=APPROVER_ROLES,
+        help_text="Any one of them (or, for “all of”, each of them) decides; never the post's own author.",
+        choices=STEP_ROLES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
 
     def __init__(self, *args, approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["people"].queryset = Membership.objects.filter(pk__in=[m.pk for m in approvers])
+        people = list(approvers)
+        self.fields["people"].queryset = Membership.objects.filter(pk__in=[m.pk for m in people])
         self.fields["people"].label_from_instance = _person
+        # In the order given (the headteacher and senior leaders first, then everyone else by name).
+        order = {m.pk: index for index, m in enumerate(people)}
+        self.fields["people"].choices = [
+            (choice, label)
+            for choice, label in sorted(self.fields["people"].choices, key=lambda item: order.get(item[0].value, 0))
+        ]
 
 
 class BaseStepFormSet(forms.BaseFormSet):

@@ -6,7 +6,10 @@ A `membership` is the person's place at the request's school (None when they hav
 
 from enum import StrEnum
 
-from .models import Membership, Role, SocialAccount
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .models import ApprovalCover, ApprovalStep, Membership, Role, RoleAssignment, SocialAccount
 from .trip_grants import active_delegations
 
 
@@ -80,7 +83,48 @@ def has_perm(membership: Membership | None, perm: Perm) -> bool:
 
 
 def requires_second_factor(membership: Membership | None) -> bool:
-    return any(has_perm(membership, perm) for perm in _SECOND_FACTOR_PERMS)
+    """Approvers and managers; and, while they are on an approval step, anyone a step names."""
+    return any(has_perm(membership, perm) for perm in _SECOND_FACTOR_PERMS) or on_approval_step(membership)
+
+
+def on_approval_step_sql(membership=None):
+    """SQL for `on_approval_step`: of `membership` (a Membership or its pk), or, without it, of
+    the outer Membership row (to annotate a list of staff; accounts.selectors does)."""
+    me = OuterRef("pk") if membership is None else membership
+    school = OuterRef("school_id") if membership is None else membership.school_id
+    # Two levels down (a step's roles, inside the step): the Membership row is the outer's outer.
+    my_roles = RoleAssignment.objects.filter(
+        membership=OuterRef(OuterRef("pk")) if membership is None else membership
+    ).values("role")
+    named = ApprovalStep.objects.filter(account__school_id=school).filter(
+        Q(people=me) | Q(step_roles__role__in=my_roles)
+    )
+    today = timezone.localdate()
+    covering = ApprovalCover.objects.filter(
+        school_id=school, delegate=me, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+    )
+    return Exists(named) | Exists(covering)
+
+
+def on_approval_step(membership: Membership | None) -> bool:
+    """Named on a step of one of the school's approval chains (in person, or by a role they hold),
+    or deciding today for someone who is away (accounts.approval_chains). Read with the
+    membership when it came through accounts.selectors.memberships_with_roles (as the request's
+    does); otherwise one query, remembered on the membership."""
+    if membership is None or not membership.is_active:
+        return False
+    known = getattr(membership, "on_approval_step_now", None)
+    if known is None:
+        known = Membership.objects.filter(pk=membership.pk).filter(on_approval_step_sql(membership)).exists()
+        membership.on_approval_step_now = known
+    return known
+
+
+def may_review_posts(membership: Membership | None) -> bool:
+    """The approvers' pages ("Posts to approve", a post's review page): approvers, and whoever is
+    on an approval step (or covering). Which posts they may then open and decide is
+    posts.selectors_chains.may_review_post's question."""
+    return has_perm(membership, Perm.APPROVE_POSTS) or on_approval_step(membership)
 
 
 def grantable_roles(membership: Membership | None) -> list[str]:

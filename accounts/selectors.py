@@ -2,12 +2,15 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from .models import ClassGroup, Invitation, Membership, School, SocialAccount, StaffHandle
-from .permissions import may_draft_for, requires_second_factor
+from .permissions import may_draft_for, on_approval_step_sql, requires_second_factor
 
 
 def memberships_with_roles() -> QuerySet[Membership]:
-    return Membership.objects.select_related("user", "school").prefetch_related(
-        "role_assignments", Prefetch("class_groups", queryset=ClassGroup.objects.order_by("name"))
+    return (
+        Membership.objects.select_related("user", "school")
+        .prefetch_related("role_assignments", Prefetch("class_groups", queryset=ClassGroup.objects.order_by("name")))
+        # Whether they are on an approval step now (accounts.permissions.on_approval_step), read with them.
+        .annotate(on_approval_step_now=on_approval_step_sql())
     )
 
 

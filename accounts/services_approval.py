@@ -17,7 +17,7 @@ from audit.services import record
 
 from .approval_chains import school_staff, step_problems
 from .models import ApprovalCover, ApprovalStep, ApprovalStepRole, Membership, School, SocialAccount
-from .permissions import Perm, has_perm
+from .permissions import Perm, has_perm, may_review_posts
 
 # Sent inside the transaction that changed an account's approval steps (`account`, `actor`):
 # posts.receivers restarts the posts waiting for that account.
@@ -138,12 +138,12 @@ def approval_cover_create(
     if absent.pk != actor.pk and not has_perm(actor, Perm.MANAGE_SOCIAL_ACCOUNTS):
         raise PermissionDenied("Only the headteacher can arrange cover for someone else.")
     problems = []
-    if not has_perm(absent, Perm.APPROVE_POSTS):
+    if not may_review_posts(absent):
         problems.append(f"{absent.user} does not approve posts, so there is nothing to cover.")
     if delegate.pk == absent.pk:
         problems.append("Choose someone else to decide while they are away.")
-    elif not delegate.is_active or not has_perm(delegate, Perm.APPROVE_POSTS):
-        problems.append(f"{delegate.user} cannot approve posts: choose the headteacher or a senior leader.")
+    elif not delegate.is_active:
+        problems.append(f"{delegate.user} no longer works here: choose someone on the staff.")
     if ends_on < starts_on:
         problems.append("The last day is before the first day. Check the dates.")
     elif starts_on < timezone.localdate():

@@ -6,12 +6,12 @@ from django.db import transaction
 from audit.services import record
 
 from .models import ApprovalEmails, Membership
-from .permissions import Perm, has_perm
+from .permissions import may_review_posts
 
 
 def membership_set_approval_emails(*, actor: Membership, choice: str) -> bool:
     """How this approver hears about posts waiting for them. Returns whether anything changed."""
-    if not has_perm(actor, Perm.APPROVE_POSTS):
+    if not may_review_posts(actor):
         raise PermissionDenied("Only approvers get emails about posts waiting for approval.")
     ApprovalEmails(choice)  # ValueError for anything else
     if actor.approval_emails == choice:

@@ -14,12 +14,15 @@ from .approval_chains import active_covers, chain_steps
 from .decorators import school_member_required
 from .forms_approval import CoverForm, StepFormSet, WaitsForm
 from .models import ApprovalCover, ApprovalStep, SocialAccount
-from .permissions import Perm, has_perm
+from .permissions import Perm, has_perm, may_review_posts
 from .selectors import staff_for_school
 
 
-def _approvers(school) -> list:
-    return [m for m in staff_for_school(school=school) if m.is_active and has_perm(m, Perm.APPROVE_POSTS)]
+def _staff(school) -> list:
+    """Everyone active on the staff, who can be named on a step or cover for someone: the
+    headteacher and senior leaders first, then the others, each by name."""
+    staff = [m for m in staff_for_school(school=school) if m.is_active]
+    return sorted(staff, key=lambda m: (not has_perm(m, Perm.APPROVE_POSTS), str(m.user).lower()))
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,7 +71,7 @@ def approval_settings(request):
 def approval_chain_edit(request, pk: int):
     """One account's steps: add one, remove one, renumber to reorder; who decides each."""
     account = get_object_or_404(SocialAccount.objects.defer("credentials"), school=request.school, pk=pk)
-    approvers = _approvers(request.school)
+    approvers = _staff(request.school)
     if request.method == "GET":
         initial = [
             {"mode": step.mode, "people": [m.pk for m in step.people.all()], "roles": step.roles, "ORDER": number}
@@ -108,12 +111,14 @@ def _render_chain(request, account, formset, *, status: int = 200, problems=()):
 
 
 def _cover_form(request, data=None) -> CoverForm:
-    approvers = _approvers(request.school)
+    staff = _staff(request.school)
+    # Who can be away: the approvers and whoever is named on a step; who covers: anyone on the staff.
+    deciders = [m for m in staff if may_review_posts(m)]
     if has_perm(request.membership, Perm.MANAGE_SOCIAL_ACCOUNTS):
-        absentees = approvers
+        absentees = deciders
     else:
-        absentees = [m for m in approvers if m.pk == request.membership.pk]
-    return CoverForm(data, absentees=absentees, delegates=approvers)
+        absentees = [m for m in deciders if m.pk == request.membership.pk]
+    return CoverForm(data, absentees=absentees, delegates=staff)
 
 
 def _render_covers(request, form: CoverForm, *, status: int = 200):
@@ -138,14 +143,14 @@ def _render_covers(request, form: CoverForm, *, status: int = 200):
 
 
 @require_GET
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def approval_covers(request):
     """Cover while an approver is away: your own (or, for the headteacher, anyone's)."""
     return _render_covers(request, _cover_form(request))
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def approval_cover_create(request):
     form = _cover_form(request, request.POST)
     if not form.is_valid():
@@ -171,7 +176,7 @@ def approval_cover_create(request):
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def approval_cover_revoke(request, pk: int):
     try:
         cover = ApprovalCover.objects.select_related("absent__user", "delegate__user").get(school=request.school, pk=pk)

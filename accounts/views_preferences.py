@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from .decorators import school_member_required
 from .models import ApprovalEmails
-from .permissions import Perm
+from .permissions import may_review_posts
 from .services_preferences import membership_set_approval_emails
 
 
@@ -31,7 +31,7 @@ _SAVED = {
 
 
 @require_http_methods(["GET", "POST"])
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def email_preferences(request):
     membership = request.membership
     if request.method == "GET":

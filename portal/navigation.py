@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Membership, School
-from accounts.permissions import Perm, has_perm
+from accounts.permissions import Perm, has_perm, may_review_posts
 from community.selectors_audience import followers_to_review
 from community.selectors_inbox import mention_items, new_concerns
 from posts.models import Post, PostStatus, TakeDownRequest
@@ -61,7 +61,7 @@ class Page:
 
     url_name: str
     label: str
-    perm: Perm | None = None
+    perm: Perm | Callable[[Membership], bool] | None = None  # a callable: a question roles alone do not answer
     within: tuple[str, ...] = ()
     waiting: Waiting | None = None
 
@@ -82,7 +82,7 @@ SECTIONS = (
         (
             Page("post_compose", "New post", Perm.DRAFT_POSTS),
             Page("post_list_mine", "My posts", Perm.DRAFT_POSTS, within=("post_edit",), waiting=SENT_BACK),
-            Page("review_queue", "Posts to approve", Perm.APPROVE_POSTS, within=("review_post",), waiting=TO_APPROVE),
+            Page("review_queue", "Posts to approve", may_review_posts, within=("review_post",), waiting=TO_APPROVE),
             Page("post_calendar", "Calendar", Perm.APPROVE_POSTS, waiting=FAILED),
             Page("take_down_list", "Posts to take down", Perm.APPROVE_POSTS, waiting=TO_TAKE_DOWN),
             Page("delegation_list", "Trip mode", Perm.MANAGE_SOCIAL_ACCOUNTS, within=("delegation_create",)),
@@ -92,7 +92,7 @@ SECTIONS = (
                 Perm.DRAFT_POSTS,
                 within=("message_compose", "message_detail", "message_edit"),
             ),
-            Page("approval_covers", "Cover while away", Perm.APPROVE_POSTS, within=("approval_cover_create",)),
+            Page("approval_covers", "Cover while away", may_review_posts, within=("approval_cover_create",)),
         ),
     ),
     Section(
@@ -156,7 +156,7 @@ SECTIONS = (
             Page("policy_current", "Social media policy", within=("policy_edit", "policy_sign_off")),
             Page("website_feed", "Website feed", Perm.VIEW_WEBSITE_FEED),
             Page("audit_log", "Audit trail", Perm.VIEW_AUDIT),
-            Page("email_preferences", "Email preferences", Perm.APPROVE_POSTS),
+            Page("email_preferences", "Email preferences", may_review_posts),
             Page("staff_handles", "My own accounts"),
         ),
     ),
@@ -227,7 +227,9 @@ def waiting_counts(*, school: School, rows: dict[str, QuerySet]) -> dict[str, in
 def _open_to(member: Membership | None, page: Page) -> bool:
     if member is None:
         return False
-    return member.is_active if page.perm is None else has_perm(member, page.perm)
+    if page.perm is None:
+        return member.is_active
+    return page.perm(member) if callable(page.perm) else has_perm(member, page.perm)
 
 
 def build_navigation(*, membership: Membership | None, url_name: str) -> Navigation:

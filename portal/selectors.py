@@ -3,7 +3,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, SocialAccount
-from accounts.permissions import Perm, has_perm, requires_second_factor
+from accounts.permissions import Perm, has_perm, may_review_posts, on_approval_step_sql, requires_second_factor
 from accounts.selectors import social_accounts_for_drafting, staff_account_reminders
 from accounts.trip_grants import active_delegations
 from community.selectors_audience import followers_to_review
@@ -34,10 +34,12 @@ def _figures(membership: Membership) -> dict[str, int]:
     school, user = membership.school, membership.user
     rows: dict[str, QuerySet] = {}
     caps: dict[str, int] = {}
-    if has_perm(membership, Perm.APPROVE_POSTS):
+    if may_review_posts(membership):
         rows["approvals"] = approvals_waiting(school=school, approver=user)
+        caps["approvals"] = COUNT_CAP
+    if has_perm(membership, Perm.APPROVE_POSTS):
         rows["publishing_problems"] = publishing_problem_posts(school=school)
-        caps.update(approvals=COUNT_CAP, publishing_problems=COUNT_CAP)
+        caps["publishing_problems"] = COUNT_CAP
         rows["take_downs_waiting"] = TakeDownRequest.objects.filter(
             post__account__school=school, resolved_at__isnull=True
         )
@@ -76,15 +78,18 @@ def dashboard_panels(*, membership: Membership) -> dict:
     panels["staff_account_reminders"] = staff_account_reminders(membership=membership)
     work: list[int | bool] = []
 
-    if has_perm(membership, Perm.APPROVE_POSTS):
+    if may_review_posts(membership):
+        # Approvers, and whoever an approval step names: the posts waiting for them.
         panels["approvals"] = waiting_for_approval(
             school=school, approver=user, rows=DASHBOARD_ROWS, count=figures["approvals"]
         )
+        work.append(panels["approvals"].count)
+    if has_perm(membership, Perm.APPROVE_POSTS):
         panels["publishing_problems"], panels["publishing_problems_count"] = publishing_problems(
             school=school, rows=DASHBOARD_ROWS, count=figures["publishing_problems"]
         )
         panels["take_downs_waiting"] = figures["take_downs_waiting"]
-        work += [panels["approvals"].count, panels["publishing_problems_count"], panels["take_downs_waiting"]]
+        work += [panels["publishing_problems_count"], panels["take_downs_waiting"]]
 
     if has_perm(membership, Perm.DRAFT_POSTS):
         panels["mine"] = authors_posts(school=school, author=user, rows=DASHBOARD_ROWS)
@@ -125,7 +130,7 @@ def dashboard_panels(*, membership: Membership) -> dict:
             Membership.objects.filter(school=school, is_active=True)
             .select_related("user")
             .prefetch_related("role_assignments")
-            .annotate(has_totp=Exists(has_totp))
+            .annotate(has_totp=Exists(has_totp), on_approval_step_now=on_approval_step_sql())
         )
         panels["staff_without_second_factor"] = [m for m in staff if requires_second_factor(m) and not m.has_totp]
 

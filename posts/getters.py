@@ -14,6 +14,7 @@ from accounts.models import Membership
 from accounts.permissions import may_approve_for, may_draft_for
 
 from .models import Post, PostImage
+from .selectors_chains import may_review_post
 
 PostCheck = Callable[[Membership, Post], None]
 
@@ -56,7 +57,7 @@ def authored_to_change(membership: Membership, post: Post) -> None:
 
 def author_or_approver(membership: Membership, post: Post) -> None:
     """The author and the approvers of the post's account; nobody else at the school."""
-    if post.author_id != membership.user_id and not may_approve_for(membership, post.account):
+    if post.author_id != membership.user_id and not may_review_post(membership, post):
         raise PermissionDenied("Only the author and the headteacher or senior leaders can see this post's photos.")
 
 
@@ -67,5 +68,6 @@ def works_on(membership: Membership, post: Post) -> None:
         post.author_id == membership.user_id
         or may_draft_for(membership, account)
         or may_approve_for(membership, account)
+        or may_review_post(membership, post)
     ):
         raise PermissionDenied("Only the staff who work on this post can see its photos.")

@@ -197,7 +197,9 @@ def send_approval_digests() -> int:
     them; nobody is emailed when nothing waits. Returns the number of emails sent."""
     approvers = list(
         Membership.objects.filter(
-            is_active=True, approval_emails=ApprovalEmails.DIGEST, role_assignments__role__in=_APPROVER_ROLES
+            # Approvers, and anyone an approval step names (decidable_by keeps to their posts).
+            is_active=True,
+            approval_emails=ApprovalEmails.DIGEST,
         )
         .select_related("user", "school")
         .distinct()

@@ -164,9 +164,10 @@ def _listed_posts(*, school) -> QuerySet[Post]:
 
 
 def decidable_by(*, school, approver) -> Q:
-    """Of the school's waiting posts, those `approver` (a user who may approve) may decide now.
+    """Of the school's waiting posts, those `approver` (a user) may decide now.
 
-    An account without approval steps: every post, as before. An account with steps
+    An account without approval steps: every post, for the headteacher and senior leaders, as
+    before (nobody else). An account with steps
     (accounts.approval_chains): the posts whose current step names the approver (in person or by
     role), or someone they cover for today, or, once the step was escalated, the headteacher;
     never their own post, nor a step they have already approved in this round. All in SQL, so a
@@ -200,7 +201,15 @@ def decidable_by(*, school, approver) -> Q:
         outcome=StepDecision.Outcome.APPROVED,
     ).filter(Q(counts_for=approver) | Q(decided_by=approver))
     chained = Exists(ApprovalStep.objects.filter(account=OuterRef("account")))
-    return ~chained | (
+    # Accounts without steps: the headteacher and senior leaders only. Someone a step names (a
+    # class teacher, say) decides only the posts at their step.
+    approves = RoleAssignment.objects.filter(
+        membership__user=approver,
+        membership__school=school,
+        membership__is_active=True,
+        role__in=(Role.HEADTEACHER, Role.SENIOR_LEADER),
+    )
+    return (~chained & Exists(approves)) | (
         ~Q(author=approver)
         & (Exists(step_now) | (Q(step_escalated_at__isnull=False) & Exists(is_head)))
         & ~Exists(already)

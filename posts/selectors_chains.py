@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from accounts.approval_chains import Capacity, active_covers, capacities, chain_steps, needed, school_staff
 from accounts.models import ApprovalStep, Membership
+from accounts.permissions import may_approve_for
 
 from .models import Post, PostStatus, StepDecision
 
@@ -58,6 +59,24 @@ class ChainState:
             covers=self.covers,
         )
         return [c for c in found if c.as_headteacher or c.counts_for.user_id not in approved]
+
+
+def may_review_post(membership: Membership | None, post: Post) -> bool:
+    """Whether `membership` may open the post's review page (and its photos): its account's
+    approvers, as before; and, for an account with steps, whoever may decide the post's current
+    step now (named, by role, covering for someone away, or the headteacher once it was
+    escalated), or has already approved it in this round. The one gate for the review views,
+    the queue (posts.selectors.decidable_by says the same in SQL) and the photos."""
+    if membership is None or not membership.is_active or post.account.school_id != membership.school_id:
+        return False
+    if may_approve_for(membership, post.account):
+        return True
+    if post.status != PostStatus.SUBMITTED:
+        return False
+    state = chain_state(post)
+    if state is None:
+        return False
+    return bool(state.capacities(membership)) or membership.user_id in state.approved_here()
 
 
 def chain_state(post: Post) -> ChainState | None:

@@ -15,7 +15,7 @@ from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import school_member_required
-from accounts.permissions import Perm, may_approve_for
+from accounts.permissions import Perm, has_perm, may_approve_for, may_review_posts
 from accounts.selectors import social_accounts_for_school
 from consent.checks import Stage, check_post_consent
 from networks.x.tweet_text import TWITTER_TEXT_V3, weighted_length
@@ -26,7 +26,7 @@ from .forms_review import ApproveForm, CommentForm, RejectForm, RequestChangesFo
 from .getters import get_post
 from .models import OutsideContent, Post, PostStatus, repost_label
 from .outside import outside_label, reposted_content
-from .selectors_chains import chain_progress
+from .selectors_chains import chain_progress, may_review_post
 from .services import copies
 from .services.destination_checks import destinations_check
 from .services.provenance import photo_provenance_problems
@@ -48,12 +48,16 @@ def _unread_count(post: Post) -> int:
 
 
 @require_GET
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_queue(request):
     """Posts waiting for approval, oldest first; or scheduled, published, or all, by account."""
     try:
         status = selectors.QueueFilter(request.GET.get("status", selectors.QueueFilter.SUBMITTED))
     except ValueError:
+        status = selectors.QueueFilter.SUBMITTED
+    # Someone named on an approval step (not an approver) sees only the posts waiting for them.
+    approver = has_perm(request.membership, Perm.APPROVE_POSTS)
+    if not approver:
         status = selectors.QueueFilter.SUBMITTED
     accounts = list(social_accounts_for_school(school=request.school).defer("credentials"))
     chosen_account = next((a for a in accounts if str(a.pk) == request.GET.get("account")), None)
@@ -79,7 +83,7 @@ def review_queue(request):
             "page": page,
             "status": status,
             "show_status": status == selectors.QueueFilter.ALL,
-            "filters": selectors.QUEUE_FILTER_LABELS,
+            "filters": selectors.QUEUE_FILTER_LABELS if approver else {},
             "accounts": accounts,
             "chosen_account": chosen_account,
         },
@@ -123,8 +127,14 @@ def _review_outside(post: Post) -> list[ReviewOutside]:
     return shown
 
 
+def _may_review(membership, post: Post) -> None:
+    if not may_review_post(membership, post):
+        raise PermissionDenied("This post is not waiting for you to decide.")
+
+
 def _post_or_404(request, pk: int) -> Post:
-    return get_post(request, pk, queryset=selectors.posts_for_review(school=request.school))
+    """The school's post, for those who may review it (selectors_chains.may_review_post): 403 else."""
+    return get_post(request, pk, queryset=selectors.posts_for_review(school=request.school), check=_may_review)
 
 
 def _render_review(request, post: Post, *, status: int = 200, blocked=None, refused: str = "", **forms):
@@ -205,7 +215,7 @@ def _render_review(request, post: Post, *, status: int = 200, blocked=None, refu
 
 
 @require_GET
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_post(request, pk: int):
     return _render_review(request, _post_or_404(request, pk))
 
@@ -215,7 +225,7 @@ def _to_review(post: Post):
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_approve(request, pk: int):
     post = _post_or_404(request, pk)
     form = ApproveForm(request.POST, authors_time=post.publish_at)
@@ -261,7 +271,7 @@ def review_approve(request, pk: int):
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_request_changes(request, pk: int):
     post = _post_or_404(request, pk)
     form = RequestChangesForm(request.POST)
@@ -277,7 +287,7 @@ def review_request_changes(request, pk: int):
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_reject(request, pk: int):
     post = _post_or_404(request, pk)
     form = RejectForm(request.POST)
@@ -293,7 +303,7 @@ def review_reject(request, pk: int):
 
 
 @require_POST
-@school_member_required(Perm.APPROVE_POSTS)
+@school_member_required(may_review_posts)
 def review_comment(request, pk: int):
     post = _post_or_404(request, pk)
     form = CommentForm(request.POST)

@@ -24,6 +24,7 @@ from ..models import (
     TakeDownRequest,
 )
 from ..outside import outside_label, reposted_content, unread_outside
+from ..selectors_chains import may_review_post
 from . import chains, copies, publishing
 from .checks import PostBlocked, consent_check
 from .destination_checks import DestinationsCheck, account_label, destinations_check
@@ -319,7 +320,10 @@ def post_comment(*, actor: Membership, post: Post, body: str) -> PostComment:
     """Add to a post's conversation. The author, whoever drafts for its account, and the approvers may."""
     on_staff = actor.is_active and actor.school_id == post.account.school_id
     involved = (
-        post.author_id == actor.user_id or may_draft_for(actor, post.account) or may_approve_for(actor, post.account)
+        post.author_id == actor.user_id
+        or may_draft_for(actor, post.account)
+        or may_approve_for(actor, post.account)
+        or may_review_post(actor, post)
     )
     if not (on_staff and involved):
         raise PermissionDenied("Only the author, their class team and the school's approvers can comment on this post.")

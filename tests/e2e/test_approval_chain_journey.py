@@ -1,7 +1,8 @@
-"""Issue 18, end to end: Year 3's posts are approved in two steps, the phase leader and then the
-headteacher. The phase leader is away and has asked a senior leader to decide for her; that senior
-leader approves step 1 at a desk, the headteacher approves step 2, and the post is published on
-the local network, while the class teacher follows its progress on the class iPad."""
+"""Issue 18, end to end: Year 3's posts are approved in two steps, the phase leader (a class
+teacher) and then the headteacher. The phase leader is away and has asked a senior leader to
+decide for her; that senior leader approves step 1 at a desk, the headteacher approves step 2,
+and the post is published on the local network, while the class teacher follows its progress
+on the class iPad."""
 
 import re
 
@@ -15,7 +16,7 @@ from networks.local.adapter import LocalNetwork
 from posts import services
 from posts.models import Post, PostStatus, StepDecision
 
-from ..factories import enable_totp, make_member
+from ..factories import enable_totp, make_class, make_member
 from .axe import wcag_violations
 from .conftest import DESKTOP, IPAD
 from .ipad import assert_fits_the_ipad
@@ -43,7 +44,10 @@ def test_delegate_approves_step_one_the_headteacher_step_two_and_it_is_published
 ):
     version = policy_seed_default(school=school, signed_off_by=staff.head)
     policy_acknowledge(actor=staff.teacher, version=version)
-    phase = make_member(school, "phase@alpha.test", [Role.SENIOR_LEADER], first_name="Priya")
+    # The phase leader teaches Year 4: named on the step, she decides it (and so has an authenticator).
+    phase = make_member(
+        school, "phase@alpha.test", [Role.CLASS_TEACHER], [make_class(school, "Year 4", 4)], first_name="Priya"
+    )
     enable_totp(phase.user)
     approval_chain_save(
         actor=staff.head,

@@ -141,7 +141,8 @@ def test_a_step_nobody_but_a_possible_author_could_decide_is_refused(staff, acco
         approval_chain_save(actor=staff.head, account=accounts.whole_school, steps=[StepSpec(people=[staff.slt])])
     with pytest.raises(ApprovalSetupRefused, match="at least one person or role"):
         approval_chain_save(actor=staff.head, account=accounts.year3, steps=[StepSpec()])
-    with pytest.raises(ApprovalSetupRefused, match="cannot approve posts"):
+    # The class's own teacher alone: a class teacher can be named, but not as the only one for their class.
+    with pytest.raises(ApprovalSetupRefused, match="Only Teacher could decide"):
         approval_chain_save(actor=staff.head, account=accounts.year3, steps=[StepSpec(people=[staff.teacher])])
     assert not ApprovalStep.objects.exists()
 
@@ -223,10 +224,11 @@ def test_the_headteacher_sets_cover_for_an_approver_and_others_cannot(two_steps,
     post = _submitted(make_post, staff)
     services.post_approve(actor=staff.slt, post=post)
     assert _fresh(post).approval_step == 1
-    with pytest.raises(ApprovalSetupRefused, match="cannot approve posts"):
-        approval_cover_create(
-            actor=staff.head, absent=leaders.phase, delegate=staff.teacher, starts_on=today, ends_on=today
-        )
+    # Anyone on the staff may cover, a class teacher too.
+    cover = approval_cover_create(
+        actor=staff.head, absent=leaders.phase, delegate=staff.teacher, starts_on=today, ends_on=today
+    )
+    assert cover.delegate == staff.teacher
 
 
 def test_reminded_once_then_escalated_to_the_headteacher(
